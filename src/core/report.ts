@@ -1,0 +1,79 @@
+/**
+ * The platform-neutral message model. Workflows produce a {@link Report}; each chat platform has one pure
+ * renderer that turns it into its own format (Slack Block Kit, Adaptive Cards, plain text).
+ */
+
+/** How bad a finding is. `inconclusive` means the probe could not decide (target unreachable, bad credentials…). */
+export type Severity = 'ok' | 'warning' | 'critical' | 'inconclusive';
+
+/** Ordered from best to worst, so the overall verdict is the worst finding. */
+export const SEVERITY_ORDER: readonly Severity[] = ['ok', 'inconclusive', 'warning', 'critical'];
+
+/** A fix the runbook offers for a finding. Rendered as a button; a destructive one opens an approval request. */
+export interface ProposedAction {
+  /** Remediation id, imperative and stable (`rebuild-sqlite`, `resume-queue`). */
+  readonly remediation: string;
+  /** Button text, short (Slack truncates visually near 30 characters). */
+  readonly label: string;
+  /** Parameters of the step (`{ queue: "emails" }`); never secrets. */
+  readonly params: Readonly<Record<string, string>>;
+  /** `approval`: a second person approves; `confirm`: the requester confirms; `none`: read-only follow-up. */
+  readonly level: 'approval' | 'confirm' | 'none';
+  /** Renders the button red. */
+  readonly destructive: boolean;
+}
+
+/** One diagnosis: what was measured, against what, what the runbook says to do next. */
+export interface Finding {
+  /** Stable dotted code, e.g. `corvo.sqlite.mirror-dropped`. */
+  readonly code: string;
+  readonly severity: Severity;
+  /** One line, e.g. "SQLite diverged from Pebble". */
+  readonly title: string;
+  /** The measured value against its threshold, e.g. "apply queue 14,210 / 16,384 pending — normal is < 1,000". */
+  readonly evidence: string;
+  /** The runbook section this check comes from, e.g. "Critical Metrics to Monitor › SQLite Mirror". */
+  readonly section?: string;
+  /** What to do next, corrected where the runbook disagrees with the real code. */
+  readonly nextStep?: string;
+  /** Where the runbook is wrong about this signal, told to the operator so they are not misled. */
+  readonly runbookCorrection?: string;
+  /** Fixes offered as buttons. */
+  readonly actions?: readonly ProposedAction[];
+}
+
+/** What a workflow run produced. */
+export interface Report {
+  /** e.g. "Corvo health". */
+  readonly title: string;
+  /** Target system id (`corvo`) and configured instance name (`prod`). */
+  readonly system: string;
+  readonly target: string;
+  /** Workflow id (`health`, `sqlite-diverged`). */
+  readonly workflow: string;
+  /** The worst severity among the findings (`ok` when there are none). */
+  readonly verdict: Severity;
+  /** One-line summary under the header. */
+  readonly summary: string;
+  readonly findings: readonly Finding[];
+  /** Correlates the chat message with logs and the audit trail. */
+  readonly invocationId: string;
+  /** ISO-8601 time the report was produced. */
+  readonly generatedAt: string;
+  /** Free-form follow-ups (manual steps, copyable commands) shown after the findings. */
+  readonly notes?: readonly string[];
+}
+
+/** The worst severity of a list of findings, `ok` for none. */
+export function worstSeverity(findings: readonly Pick<Finding, 'severity'>[]): Severity {
+  let worst: Severity = 'ok';
+  for (const f of findings) {
+    if (SEVERITY_ORDER.indexOf(f.severity) > SEVERITY_ORDER.indexOf(worst)) worst = f.severity;
+  }
+  return worst;
+}
+
+/** Builds a report, deriving the verdict from the findings. */
+export function createReport(fields: Omit<Report, 'verdict'>): Report {
+  return { ...fields, verdict: worstSeverity(fields.findings) };
+}

@@ -1,0 +1,37 @@
+import type { Clock } from './clock.js';
+import type { Finding } from './report.js';
+import type { Logger } from './logger.js';
+
+/** What a workflow receives: the clients of one configured instance, plus the clock and a cancellation signal. */
+export interface WorkflowContext<Clients> {
+  /** Configured instance name (`prod`). */
+  readonly target: string;
+  /** Typed clients of the target system, built by its integration. */
+  readonly clients: Clients;
+  /** Parsed command arguments by name. */
+  readonly args: Readonly<Record<string, string>>;
+  readonly clock: Clock;
+  /** Aborted when the job times out or the worker shuts down. */
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+}
+
+/** What a workflow returns; the runner turns it into a {@link Report}. */
+export interface WorkflowResult {
+  readonly findings: readonly Finding[];
+  /** One line; defaults to a count of findings by severity. */
+  readonly summary?: string;
+  /** Manual steps and copyable commands shown after the findings. */
+  readonly notes?: readonly string[];
+}
+
+/** One runbook procedure, named for the symptom it diagnoses (`health`, `sqlite-diverged`). */
+export interface Workflow<Clients> {
+  /** Id, kebab-case; also the subcommand that runs it. */
+  readonly id: string;
+  /** Human title (`Corvo health`). */
+  readonly title: string;
+  /** One line, user-facing: `help` lists it. */
+  readonly description: string;
+  run(ctx: WorkflowContext<Clients>): Promise<WorkflowResult>;
+}

@@ -1,0 +1,2 @@
+// Placeholder: replaced by the real service setup (Redis, Postgres) shortly.
+export default async function setup(): Promise<void> {}
