@@ -181,9 +181,15 @@ export const JobSummarySchema = z.object({
 });
 export type JobSummary = z.infer<typeof JobSummarySchema>;
 
-/** `POST /api/v1/jobs/search` answer. */
+/**
+ * `POST /api/v1/jobs/search` answer. With no match Corvo sends `"jobs":null` (a nil Go slice,
+ * `internal/store/search.go`); it is read as an empty list.
+ */
 export const SearchResultSchema = z.object({
-  jobs: z.array(JobSummarySchema),
+  jobs: z
+    .array(JobSummarySchema)
+    .nullable()
+    .transform((jobs) => jobs ?? []),
   total: z.number(),
   cursor: z.string().optional(),
   has_more: z.boolean(),

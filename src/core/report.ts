@@ -21,6 +21,8 @@ export interface ProposedAction {
   readonly level: 'approval' | 'confirm' | 'none';
   /** Renders the button red. */
   readonly destructive: boolean;
+  /** Opaque id of the stored offer, set by the engine before posting: the only thing a button carries. */
+  readonly offerId?: string;
 }
 
 /** One diagnosis: what was measured, against what, what the runbook says to do next. */

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Clock } from './clock.js';
 import type { Workflow } from './workflow.js';
+import type { Remediation } from './remediation.js';
 
 /** What building clients may use: the clock and a default per-request timeout. */
 export interface ClientDeps {
@@ -26,4 +27,5 @@ export interface TargetIntegration<Config = unknown, Clients = unknown> {
 /** An integration together with its workflows (`workflows/<id>/index.ts`); composed in `src/main`. */
 export interface SystemModule<Config = unknown, Clients = unknown> extends TargetIntegration<Config, Clients> {
   readonly workflows: readonly Workflow<Clients>[];
+  readonly remediations: readonly Remediation<Clients>[];
 }

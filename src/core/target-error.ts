@@ -2,13 +2,7 @@ import type { Finding } from './report.js';
 
 /** Why a call to a target system failed, in terms an operator can act on. */
 export type TargetErrorKind =
-  | 'timeout'
-  | 'unreachable'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'rate-limited'
-  | 'api-error'
-  | 'bad-response';
+  'timeout' | 'unreachable' | 'unauthorized' | 'forbidden' | 'rate-limited' | 'api-error' | 'bad-response';
 
 /**
  * A failed call to a target system (Corvo, KyroDB…). Its `message` is safe for chat: it names the endpoint and the

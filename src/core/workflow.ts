@@ -1,4 +1,5 @@
 import type { Clock } from './clock.js';
+import type { ArgSpec, OptionSpec } from './command.js';
 import type { Finding } from './report.js';
 import type { Logger } from './logger.js';
 
@@ -33,5 +34,9 @@ export interface Workflow<Clients> {
   readonly title: string;
   /** One line, user-facing: `help` lists it. */
   readonly description: string;
+  /** Positional arguments, in order (`<queue>`). */
+  readonly args?: readonly ArgSpec[];
+  /** `--name value` options. */
+  readonly options?: readonly OptionSpec[];
   run(ctx: WorkflowContext<Clients>): Promise<WorkflowResult>;
 }

@@ -1,0 +1,25 @@
+import type { CommandSpec } from '../src/core/command.js';
+
+/** `/runbook`: the bot's own commands. */
+export const runbookCommand: CommandSpec = {
+  name: 'runbook',
+  system: 'runbook',
+  displayName: 'runbook-bot',
+  description: 'the bot itself',
+  subcommands: [
+    {
+      name: 'approvals',
+      description: 'Requests waiting for approval, with their age and expiry.',
+      args: [],
+      workflow: 'approvals',
+      needsTarget: false,
+    },
+    {
+      name: 'audit',
+      description: 'Recent commands: who ran what, where, when, against which target, and the outcome.',
+      args: [{ name: 'n', description: 'how many (default 20, at most 100)', required: false, pattern: /^\d{1,3}$/ }],
+      workflow: 'audit',
+      needsTarget: false,
+    },
+  ],
+};

@@ -1,0 +1,481 @@
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { ApprovalCard } from '../core/approval-card.js';
+import type { ChatTransport, PostedMessage } from '../core/chat-transport.js';
+import type { Clock } from '../core/clock.js';
+import type { Actor, Conversation, Invocation } from '../core/invocation.js';
+import type { Logger } from '../core/logger.js';
+import type { Remediation } from '../core/remediation.js';
+import type { Finding, Report } from '../core/report.js';
+import type { SystemModule } from '../core/system.js';
+import { isTargetError } from '../core/target-error.js';
+import {
+  createApproval,
+  getApproval,
+  getOffer,
+  setCardMessage,
+  transition,
+  type ApprovalRecord,
+  type ApprovalState,
+} from './approval-store.js';
+import { mayDecide, principalOf, userIdOf, type ApprovalPolicy, type Decision } from './policy.js';
+
+/** What the approval engine needs; wired in `src/main`. */
+export interface ApprovalEngineDeps {
+  readonly db: pg.Pool;
+  readonly redis: Redis;
+  /** Redis key prefix (the queue prefix), so deployments sharing a Redis do not share locks. */
+  readonly keyPrefix: string;
+  readonly systems: readonly SystemModule[];
+  readonly clientsFor: (system: string, target: string) => unknown;
+  readonly transports: Readonly<Partial<Record<ChatTransport['platform'], ChatTransport>>>;
+  readonly policy: ApprovalPolicy;
+  /** Per-remediation level overrides from config. */
+  readonly levels: Readonly<Record<string, 'approval' | 'confirm'>>;
+  readonly ttlMs: number;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Queues the execution job (jobId = approval id). */
+  readonly enqueueExecution: (approvalId: string) => Promise<void>;
+  /** Queues the server-side expiry check at `expiresAt`. */
+  readonly enqueueExpiry: (approvalId: string, delayMs: number) => Promise<void>;
+  /**
+   * Runs a diagnostic workflow and records it like any invocation (the re-check after a step), posting its report
+   * in the conversation. Returns the report.
+   */
+  readonly runRecordedDiagnostic: (invocation: Invocation) => Promise<Report>;
+  /** Runs a workflow without recording it (click-time re-validation). */
+  readonly runQuietDiagnostic: (
+    system: string,
+    target: string,
+    workflow: string,
+    signal: AbortSignal,
+  ) => Promise<Finding[]>;
+}
+
+/** What a user did, from any platform. */
+export type Interaction =
+  | {
+      readonly kind: 'offer';
+      readonly offerId: string;
+      readonly actor: Actor;
+      readonly conversation: Conversation;
+      readonly deliveryKey: string;
+    }
+  | {
+      readonly kind: 'request';
+      readonly system: string;
+      readonly target: string;
+      readonly remediation: string;
+      readonly params: Record<string, string>;
+      readonly actor: Actor;
+      readonly conversation: Conversation;
+      readonly deliveryKey: string;
+    }
+  | {
+      readonly kind: 'decision';
+      readonly approvalId: string;
+      readonly decision: Decision;
+      readonly actor: Actor;
+      readonly conversation: Conversation;
+    }
+  | { readonly kind: 'expire'; readonly approvalId: string };
+
+const LOCK_TTL_MS = 10 * 60_000;
+
+export function createApprovalEngine(deps: ApprovalEngineDeps) {
+  const log = deps.logger.child({ component: 'approvals' });
+
+  function findRemediation(
+    system: string,
+    id: string,
+  ): { module: SystemModule; remediation: Remediation<unknown> } | undefined {
+    const module = deps.systems.find((s) => s.id === system);
+    const remediation = module?.remediations.find((r) => r.id === id);
+    return module && remediation ? { module, remediation } : undefined;
+  }
+
+  function transportFor(platform: string): ChatTransport {
+    const t = deps.transports[platform as ChatTransport['platform']];
+    if (!t) throw new Error(`no ${platform} transport configured`);
+    return t;
+  }
+
+  function toCard(a: ApprovalRecord, r: Remediation<unknown>): ApprovalCard {
+    return {
+      approvalId: a.id,
+      title: r.title,
+      system: a.system,
+      target: a.target,
+      level: a.level,
+      destructive: r.destructive,
+      call: r.describeCall(a.params),
+      effect: r.describeEffect(a.params),
+      reason: a.reason ?? undefined,
+      requestedBy: userIdOf(a.requester),
+      expiresAt: a.expiresAt.toISOString(),
+      state: a.state,
+      decidedBy: a.decidedBy ? userIdOf(a.decidedBy) : undefined,
+      decidedAt: a.decidedAt?.toISOString(),
+      result: a.result ?? undefined,
+    };
+  }
+
+  async function refreshCard(a: ApprovalRecord): Promise<void> {
+    const found = findRemediation(a.system, a.remediation);
+    if (!found || !a.cardMessageId) return;
+    const message: PostedMessage = {
+      channelId: a.conversation.channelId,
+      messageId: a.cardMessageId,
+      threadId: a.conversation.threadId,
+    };
+    await transportFor(a.conversation.platform).updateApprovalCard(message, toCard(a, found.remediation));
+  }
+
+  async function tell(conversation: Conversation, actor: Actor, text: string): Promise<void> {
+    await transportFor(conversation.platform).postEphemeral(conversation, actor.userId, text);
+  }
+
+  async function say(a: ApprovalRecord, text: string): Promise<void> {
+    // Replies go in the card's thread (or the thread the card lives in).
+    const threadId = a.conversation.threadId ?? a.cardMessageId ?? undefined;
+    await transportFor(a.conversation.platform).postText({ ...a.conversation, threadId }, text);
+  }
+
+  /** Opens a request (from a report's button or a direct command) and posts its card. Idempotent per delivery. */
+  async function openRequest(req: {
+    approvalId: string;
+    offerId?: string;
+    invocationId?: string;
+    system: string;
+    target: string;
+    remediation: string;
+    params: Record<string, string>;
+    actor: Actor;
+    conversation: Conversation;
+    findingCode?: string;
+    reason?: string;
+  }): Promise<ApprovalRecord | undefined> {
+    const found = findRemediation(req.system, req.remediation);
+    if (!found) {
+      await tell(req.conversation, req.actor, `Unknown fix "${req.remediation}" for ${req.system}.`);
+      return undefined;
+    }
+    const level = deps.levels[req.remediation] ?? found.remediation.level;
+    const { record, created } = await createApproval(deps.db, {
+      id: req.approvalId,
+      offerId: req.offerId,
+      invocationId: req.invocationId,
+      system: req.system,
+      target: req.target,
+      remediation: req.remediation,
+      params: req.params,
+      level,
+      requester: principalOf(req.actor),
+      conversation: req.conversation,
+      findingCode: req.findingCode,
+      reason: req.reason,
+      nowMs: deps.clock.now(),
+      ttlMs: deps.ttlMs,
+    });
+    if (!created && record.id !== req.approvalId) {
+      await tell(req.conversation, req.actor, `A request for this is already open (${record.id}, ${record.state}).`);
+      return record;
+    }
+    if (!record.cardMessageId) {
+      const posted = await transportFor(record.conversation.platform).postApprovalCard(
+        record.conversation,
+        toCard(record, found.remediation),
+      );
+      await setCardMessage(deps.db, record.id, posted.messageId);
+      // Expiry is enforced by the server: a delayed job at `expiresAt` (duplicates are harmless).
+      await deps.enqueueExpiry(record.id, Math.max(0, record.expiresAt.getTime() - deps.clock.now()));
+      log.info({ approvalId: record.id, remediation: record.remediation, target: record.target }, 'approval requested');
+      return { ...record, cardMessageId: posted.messageId };
+    }
+    return record;
+  }
+
+  async function decide(
+    approvalId: string,
+    decision: Decision,
+    actor: Actor,
+    conversation: Conversation,
+  ): Promise<void> {
+    const a = await getApproval(deps.db, approvalId);
+    if (!a) {
+      await tell(conversation, actor, 'That request no longer exists.');
+      return;
+    }
+    const transport = transportFor(a.conversation.platform);
+    const who = principalOf(actor);
+    const allowed = await mayDecide(deps.policy, a.level, a.requester, who, decision, async (g) =>
+      transport.groupMembers ? transport.groupMembers(g) : [],
+    );
+    if (!allowed.ok) {
+      log.info({ approvalId, actor: who, decision }, 'decision refused');
+      await tell(conversation, actor, allowed.message);
+      return;
+    }
+    const now = deps.clock.now();
+    if (a.state === 'pending' && a.expiresAt.getTime() <= now) {
+      const expired = await transition(deps.db, a.id, ['pending'], 'expired', {
+        nowMs: now,
+        detail: 'expired at click',
+      });
+      if (expired) await refreshCard(expired);
+      await tell(
+        conversation,
+        actor,
+        'This request has expired and can no longer run. Ask again if it is still needed.',
+      );
+      return;
+    }
+    const to: ApprovalState = decision === 'approve' ? 'approved' : 'denied';
+    const updated = await transition(deps.db, a.id, ['pending'], to, {
+      actor: who,
+      nowMs: now,
+      decision: true,
+      requireUnexpired: decision === 'approve',
+      detail: decision,
+    });
+    if (!updated) {
+      const current = await getApproval(deps.db, a.id);
+      const by = current?.decidedBy ? ` by ${userIdOf(current.decidedBy)}` : '';
+      await tell(conversation, actor, `Nothing to do: this request is already ${current?.state ?? 'gone'}${by}.`);
+      return;
+    }
+    log.info({ approvalId, actor: who, state: updated.state }, 'approval decided');
+    await refreshCard(updated);
+    if (updated.state === 'approved') await deps.enqueueExecution(updated.id);
+  }
+
+  async function expire(approvalId: string): Promise<void> {
+    const a = await getApproval(deps.db, approvalId);
+    if (!a || a.state !== 'pending') return;
+    const now = deps.clock.now();
+    if (a.expiresAt.getTime() > now) {
+      await deps.enqueueExpiry(a.id, a.expiresAt.getTime() - now);
+      return;
+    }
+    const expired = await transition(deps.db, a.id, ['pending'], 'expired', { nowMs: now, detail: 'ttl elapsed' });
+    if (expired) {
+      log.info({ approvalId }, 'approval expired');
+      await refreshCard(expired);
+    }
+  }
+
+  /**
+   * Runs an approved step at most once. Order: per-target lock → click-time re-validation → `approved → executing`
+   * (the point of no return) → the call → `succeeded | failed` → re-check. A job that finds the record already
+   * `executing` is a retry after a crash: the outcome is unknown, so it says so and re-checks instead of re-running.
+   */
+  async function execute(approvalId: string, signal: AbortSignal): Promise<'done' | 'locked'> {
+    const a = await getApproval(deps.db, approvalId);
+    if (!a) return 'done';
+    const found = findRemediation(a.system, a.remediation);
+    if (a.state === 'executing') {
+      const unknown = await transition(deps.db, a.id, ['executing'], 'outcome-unknown', {
+        nowMs: deps.clock.now(),
+        detail: 'worker stopped during execution; not re-run',
+        result: 'the worker stopped while the step was running; re-checking instead of running it again',
+      });
+      if (unknown) {
+        log.warn({ approvalId }, 'outcome unknown after a crash; not re-running');
+        await bestEffort('outcome-unknown notification', async () => {
+          await refreshCard(unknown);
+          await say(
+            unknown,
+            `:warning: ${found?.remediation.title ?? a.remediation} on ${a.target}: the worker stopped while it was ` +
+              'running, so whether it took effect is unknown. It will NOT be run again automatically. Re-checking now…',
+          );
+          await recheck(unknown, found?.remediation);
+        });
+      }
+      return 'done';
+    }
+    if (a.state !== 'approved' || !found) return 'done';
+
+    const lockKey = `${deps.keyPrefix}:lock:remediation:${a.system}:${a.target}`;
+    const got = await deps.redis.set(lockKey, a.id, 'PX', LOCK_TTL_MS, 'NX');
+    if (got !== 'OK' && (await deps.redis.get(lockKey)) !== a.id) return 'locked';
+    try {
+      const remediation = found.remediation;
+      // Click-time re-validation: the target must answer and the finding must still be there.
+      if (remediation.verify && a.findingCode) {
+        let findings: Finding[];
+        try {
+          findings = await deps.runQuietDiagnostic(a.system, a.target, remediation.verify.workflow, signal);
+        } catch {
+          findings = [];
+        }
+        const probeFailed = findings.some((f) => f.severity === 'inconclusive' && f.code.includes('probe'));
+        const still = findings.some(
+          (f) => f.code === remediation.verify!.findingCode && (f.severity === 'critical' || f.severity === 'warning'),
+        );
+        if (!still) {
+          const reason = probeFailed
+            ? `${a.target} did not answer the re-check, so the step was not run`
+            : 'the finding had already cleared when it was approved, so the step was not run';
+          const skipped = await transition(deps.db, a.id, ['approved'], 'skipped', {
+            nowMs: deps.clock.now(),
+            detail: reason,
+            result: reason,
+          });
+          if (skipped) {
+            await refreshCard(skipped);
+            await say(skipped, `${remediation.title} on ${a.target}: ${reason}.`);
+          }
+          return 'done';
+        }
+      }
+      const executing = await transition(deps.db, a.id, ['approved'], 'executing', {
+        nowMs: deps.clock.now(),
+        start: true,
+        detail: remediation.describeCall(a.params),
+      });
+      if (!executing) return 'done';
+      await refreshCard(executing).catch((err: Error) =>
+        log.warn({ err: { message: err.message } }, 'card update failed'),
+      );
+      let final: ApprovalRecord | undefined;
+      try {
+        const clients = deps.clientsFor(a.system, a.target);
+        if (clients === undefined) throw new Error(`target ${a.system}/${a.target} is not configured`);
+        const result = await remediation.execute({
+          target: a.target,
+          clients,
+          params: a.params,
+          clock: deps.clock,
+          signal,
+          logger: log.child({ approvalId: a.id }),
+        });
+        final = await transition(deps.db, a.id, ['executing'], 'succeeded', {
+          nowMs: deps.clock.now(),
+          result: result.summary,
+          detail: result.summary,
+        });
+        log.info({ approvalId, result: result.summary }, 'remediation succeeded');
+      } catch (err) {
+        const message = isTargetError(err) ? err.message : 'unexpected error (details in the bot logs)';
+        log.error(
+          { approvalId, err: { name: (err as Error)?.name, message: (err as Error)?.message } },
+          'remediation failed',
+        );
+        final = await transition(deps.db, a.id, ['executing'], 'failed', {
+          nowMs: deps.clock.now(),
+          result: message,
+          detail: message,
+        });
+      }
+      if (final) {
+        // Past the point of no return every notification is best effort: a chat hiccup must not make a retry of
+        // this job look like a crash mid-step.
+        const f = final;
+        await bestEffort('result notification', async () => {
+          await refreshCard(f);
+          await say(
+            f,
+            f.state === 'succeeded'
+              ? `:white_check_mark: ${remediation.title} on ${a.target}: ${f.result}. Re-checking…`
+              : `:x: ${remediation.title} on ${a.target} failed: ${f.result}. It was not retried.`,
+          );
+          await recheck(f, remediation);
+        });
+      }
+      return 'done';
+    } finally {
+      // Release only our own lock.
+      await deps.redis
+        .eval(
+          `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`,
+          1,
+          lockKey,
+          a.id,
+        )
+        .catch(() => {});
+    }
+  }
+
+  async function bestEffort(what: string, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      log.warn({ what, err: { name: (err as Error)?.name, message: (err as Error)?.message } }, 'notification failed');
+    }
+  }
+
+  async function recheck(a: ApprovalRecord, remediation: Remediation<unknown> | undefined): Promise<void> {
+    if (!remediation?.verify) return;
+    const report = await deps.runRecordedDiagnostic({
+      invocationId: `${a.id}-recheck`,
+      system: a.system,
+      workflow: remediation.verify.workflow,
+      target: a.target,
+      args: {},
+      actor: { platform: a.conversation.platform, userId: userIdOf(a.decidedBy ?? a.requester) },
+      conversation: { ...a.conversation, threadId: a.conversation.threadId ?? a.cardMessageId ?? undefined },
+      requestedAt: new Date(deps.clock.now()).toISOString(),
+    });
+    const still = report.findings.find((f) => f.code === remediation.verify!.findingCode);
+    const cleared = !still || still.severity === 'ok';
+    await say(
+      a,
+      cleared
+        ? `Re-check: "${still?.title ?? remediation.verify.findingCode}" has cleared.`
+        : `Re-check: still ${still.severity} — ${still.title}: ${still.evidence}`,
+    );
+  }
+
+  return {
+    async handle(interaction: Interaction): Promise<void> {
+      switch (interaction.kind) {
+        case 'offer': {
+          const offer = await getOffer(deps.db, interaction.offerId);
+          if (!offer) {
+            await tell(
+              interaction.conversation,
+              interaction.actor,
+              'That button is from a report the bot no longer knows.',
+            );
+            return;
+          }
+          await openRequest({
+            approvalId: `apr_${interaction.deliveryKey}`,
+            offerId: offer.id,
+            invocationId: offer.invocationId,
+            system: offer.system,
+            target: offer.target,
+            remediation: offer.remediation,
+            params: offer.params,
+            actor: interaction.actor,
+            conversation: interaction.conversation,
+            findingCode: offer.findingCode ?? undefined,
+            reason: offer.findingTitle ? `${offer.findingTitle}: ${offer.findingEvidence ?? ''}`.trim() : undefined,
+          });
+          return;
+        }
+        case 'request':
+          await openRequest({
+            approvalId: `apr_${interaction.deliveryKey}`,
+            system: interaction.system,
+            target: interaction.target,
+            remediation: interaction.remediation,
+            params: interaction.params,
+            actor: interaction.actor,
+            conversation: interaction.conversation,
+          });
+          return;
+        case 'decision':
+          await decide(interaction.approvalId, interaction.decision, interaction.actor, interaction.conversation);
+          return;
+        case 'expire':
+          await expire(interaction.approvalId);
+          return;
+      }
+    },
+    execute,
+  };
+}
+
+export type ApprovalEngine = ReturnType<typeof createApprovalEngine>;

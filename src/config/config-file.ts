@@ -1,0 +1,191 @@
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import type { TargetIntegration } from '../core/system.js';
+import { DurationSchema } from './duration.js';
+import { ConfigError } from './env.js';
+
+/** A principal as written in the config: `slack:U…`, `slack-group:S…`, `teams:<aad-object-id>`. */
+export const PrincipalSchema = z
+  .string()
+  .regex(
+    /^(slack|slack-group|teams|terminal):[A-Za-z0-9._-]+$/,
+    'must look like slack:U…, slack-group:S…, teams:<aad-object-id> or terminal:<name>',
+  );
+
+/** A named destination for alert threads (`channels.<name>`). */
+export const ChannelSchema = z
+  .object({
+    /** Slack channel id (`C…`). */
+    slack: z
+      .string()
+      .regex(/^[CGD][A-Z0-9]+$/, 'must be a Slack channel id such as C0INCIDENTS')
+      .optional(),
+    /** Teams channel; filled in by the Teams integration. */
+    teams: z
+      .object({
+        conversationId: z.string().min(1),
+        serviceUrl: z.url(),
+        tenantId: z.string().min(1).optional(),
+      })
+      .optional(),
+  })
+  .refine((c) => c.slack !== undefined || c.teams !== undefined, 'a channel needs a slack or a teams destination');
+
+/** Who may approve what (`approvals`). */
+export const ApprovalsSchema = z.object({
+  /** Principals allowed to approve destructive steps. */
+  approvers: z.array(PrincipalSchema).default([]),
+  /** The requester may not approve their own request. Default true. */
+  requireDistinctApprover: z.boolean().default(true),
+  /** How long a request stays open. Default 15m. */
+  ttl: DurationSchema.default(15 * 60_000),
+  /** Per-remediation level override: `approval` (second person) or `confirm` (requester confirms). */
+  levels: z.record(z.string(), z.enum(['approval', 'confirm'])).default({}),
+});
+
+const AlertRuleSchema = z.object({
+  match: z.record(z.string(), z.string()),
+  system: z.string(),
+  target: z.string().optional(),
+  channel: z.string().optional(),
+  workflow: z.string().optional(),
+});
+
+/** Builds the schema of the whole file from the integrations' own instance schemas. */
+export function createConfigSchema(integrations: readonly TargetIntegration[]) {
+  const targetShape: Record<string, z.ZodType> = {};
+  for (const integration of integrations) {
+    targetShape[integration.id] = z.record(
+      z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'instance names are lowercase letters, digits, - and _'),
+      integration.instanceSchema,
+    );
+  }
+  return z
+    .object({
+      targets: z.strictObject(targetShape).partial().default({}),
+      channels: z.record(z.string(), ChannelSchema).default({}),
+      approvals: ApprovalsSchema.default({
+        approvers: [],
+        requireDistinctApprover: true,
+        ttl: 15 * 60_000,
+        levels: {},
+      }),
+      alerts: z
+        .object({
+          pagerduty: z.array(AlertRuleSchema).default([]),
+          alertmanager: z.array(AlertRuleSchema).default([]),
+          /** Channel for alerts no rule matches. */
+          defaultChannel: z.string().optional(),
+        })
+        .default({ pagerduty: [], alertmanager: [] }),
+    })
+    .superRefine((cfg, ctx) => {
+      for (const [kind, rules] of Object.entries(cfg.alerts)) {
+        if (!Array.isArray(rules)) continue;
+        rules.forEach((rule, i) => {
+          if (rule.channel !== undefined && !(rule.channel in cfg.channels)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['alerts', kind, i, 'channel'],
+              message: `unknown channel "${rule.channel}" (not under channels)`,
+            });
+          }
+        });
+      }
+    });
+}
+
+/** The parsed config file. Targets hold each integration's parsed instance config (secrets wrapped). */
+export interface BotConfig {
+  readonly targets: Readonly<Record<string, Readonly<Record<string, unknown>> | undefined>>;
+  readonly channels: Readonly<Record<string, z.infer<typeof ChannelSchema>>>;
+  readonly approvals: z.infer<typeof ApprovalsSchema>;
+  readonly alerts: {
+    readonly pagerduty: readonly z.infer<typeof AlertRuleSchema>[];
+    readonly alertmanager: readonly z.infer<typeof AlertRuleSchema>[];
+    readonly defaultChannel?: string;
+  };
+}
+
+/**
+ * Replaces `${ENV_NAME}` in every string of a parsed YAML tree. Done on values, after parsing, so a secret can
+ * never change the document's structure.
+ */
+function interpolate(
+  value: unknown,
+  env: Record<string, string | undefined>,
+  path: (string | number)[],
+  problems: { path: (string | number)[]; message: string }[],
+): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
+      const v = env[name];
+      if (v === undefined || v === '') {
+        problems.push({ path, message: `environment variable ${name} is not set` });
+        return '';
+      }
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, [...path, i], problems));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, [...path, k], problems)]));
+  }
+  return value;
+}
+
+/** Parses config text. `file` is only used in messages. Throws {@link ConfigError} listing every problem. */
+export function parseConfig(
+  text: string,
+  file: string,
+  integrations: readonly TargetIntegration[],
+  env: Record<string, string | undefined> = process.env,
+): BotConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      `invalid config file ${file}`,
+      doc.errors.map((e) => {
+        const pos = e.linePos?.[0];
+        return `${pos ? `line ${pos.line}: ` : ''}${e.message.split('\n')[0]}`;
+      }),
+    );
+  }
+  const where = (path: readonly PropertyKey[]): string => {
+    const shown = path.length ? path.map(String).join('.') : '(top level)';
+    const node = doc.getIn(path as unknown[], true) as { range?: [number, number, number] } | undefined;
+    const offset = node && typeof node === 'object' && 'range' in node ? node.range?.[0] : undefined;
+    return offset === undefined ? shown : `${shown} (line ${lineCounter.linePos(offset).line})`;
+  };
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const raw = interpolate(doc.toJS() ?? {}, env, [], problems);
+  const result = createConfigSchema(integrations).safeParse(raw);
+  const messages = problems.map((p) => `${where(p.path)}: ${p.message}`);
+  if (!result.success) {
+    for (const issue of result.error.issues) messages.push(`${where(issue.path)}: ${issue.message}`);
+  }
+  if (messages.length > 0 || !result.success) throw new ConfigError(`invalid config file ${file}`, messages);
+  return result.data as BotConfig;
+}
+
+/** Reads and parses the config file; a missing file is a {@link ConfigError} naming it. */
+export function loadConfig(
+  file: string,
+  integrations: readonly TargetIntegration[],
+  env: Record<string, string | undefined> = process.env,
+): BotConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(`cannot read config file ${file}`, [
+      code === 'ENOENT'
+        ? 'the file does not exist (set RUNBOOK_BOT_CONFIG to its path; see runbook-bot.example.yaml)'
+        : `read failed (${code ?? 'unknown error'})`,
+    ]);
+  }
+  return parseConfig(text, file, integrations, env);
+}

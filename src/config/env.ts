@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { Secret } from '../core/secret.js';
+
+const optionalSecret = z
+  .string()
+  .optional()
+  .transform((v) => (v ? new Secret(v) : undefined));
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', ''])
+  .optional()
+  .transform((v) => v === 'true' || v === '1');
+
+/**
+ * Every environment variable the bot reads (CONTRACT.md § Environment). This is the only module that touches
+ * `process.env`; everything else receives the parsed {@link Env}.
+ */
+export const EnvSchema = z.object({
+  /** Web port. Default 3000. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Redis for BullMQ and short-lived state (dedupe keys, locks, pacing). */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .transform((v) => new Secret(v)),
+  /** Postgres for approvals, audit, incident threads, conversation references. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .transform((v) => new Secret(v)),
+  /** Path to the YAML config. Default `./runbook-bot.yaml`. */
+  RUNBOOK_BOT_CONFIG: z.string().min(1).default('./runbook-bot.yaml'),
+  /** Slack is on when both are set. */
+  SLACK_SIGNING_SECRET: optionalSecret,
+  SLACK_BOT_TOKEN: optionalSecret,
+  /** Slack Web API base URL; tests point it at a local fake. */
+  SLACK_API_URL: z.url().default('https://slack.com/api/'),
+  MICROSOFT_APP_ID: z.string().optional(),
+  MICROSOFT_APP_PASSWORD: optionalSecret,
+  MICROSOFT_APP_TYPE: z.string().optional(),
+  MICROSOFT_APP_TENANT_ID: z.string().optional(),
+  TEAMS_ALLOW_UNAUTHENTICATED: booleanFlag,
+  /** Comma-separated PagerDuty v3 webhook secrets (two during rotation). */
+  PAGERDUTY_WEBHOOK_SECRETS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map((s) => new Secret(s)),
+    ),
+  PAGERDUTY_API_TOKEN: optionalSecret,
+  PAGERDUTY_API_URL: z.url().default('https://api.pagerduty.com'),
+  ALERTMANAGER_BEARER_TOKEN: optionalSecret,
+  /** pino level. Default `info`. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Largest accepted request body, bytes. Default 1 MiB. */
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  /** Prefix of every BullMQ key, so that several deployments (or test runs) can share one Redis. Default `rbb`. */
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
+    .default('rbb'),
+  /** Worker concurrency per queue. Default 8. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** BullMQ job lock, ms: a worker that stops renewing it for this long is considered dead. Default 30 000. */
+  WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** How often workers look for jobs whose worker died, ms. Default 30 000. */
+  WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+/** A configuration problem found at start; the message lists every problem, each naming the variable. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(source: string, problems: readonly string[]) {
+    super(`${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Parses the environment once, listing every problem (never the values: some are secrets). */
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  const result = EnvSchema.safeParse(source);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    'invalid environment',
+    result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+  );
+}
+
+/** Slack is on when both its secrets are set. */
+export function isSlackEnabled(env: Env): boolean {
+  return env.SLACK_SIGNING_SECRET !== undefined && env.SLACK_BOT_TOKEN !== undefined;
+}

@@ -1,0 +1,36 @@
+import type { Conversation } from './invocation.js';
+import type { Report } from './report.js';
+import type { ApprovalCard } from './approval-card.js';
+
+/** A posted message: where it is, so it can be updated or replied to. */
+export interface PostedMessage {
+  readonly channelId: string;
+  /** Slack `ts`, Teams activity id. */
+  readonly messageId: string;
+  readonly threadId?: string;
+}
+
+/**
+ * The platform refused for now and said when to come back (Slack 429 `Retry-After`). The job is delayed by that
+ * much instead of failing.
+ */
+export class RateLimitedError extends Error {
+  constructor(readonly retryAfterMs: number) {
+    super(`rate limited; retry after ${retryAfterMs} ms`);
+    this.name = 'RateLimitedError';
+  }
+}
+
+/** The outbound side of a chat platform: renders with its own renderer and posts. */
+export interface ChatTransport {
+  readonly platform: Conversation['platform'];
+  postReport(conversation: Conversation, report: Report): Promise<PostedMessage>;
+  postText(conversation: Conversation, text: string): Promise<PostedMessage>;
+  postApprovalCard(conversation: Conversation, card: ApprovalCard): Promise<PostedMessage>;
+  /** Replaces a posted card in place for everyone. */
+  updateApprovalCard(message: PostedMessage, card: ApprovalCard): Promise<void>;
+  /** A message only `userId` sees (refusals, "already approved"). */
+  postEphemeral(conversation: Conversation, userId: string, text: string): Promise<void>;
+  /** Members of a platform user group (`slack-group:S…`), for the approver list. */
+  groupMembers?(groupPrincipal: string): Promise<readonly string[]>;
+}

@@ -1,0 +1,23 @@
+import type { Actor, Conversation } from './invocation.js';
+
+/**
+ * A button click from any chat platform, already verified: on an offered fix of a report (`offer`), or on an
+ * approval card (`decision`). Carries only opaque ids; everything else is looked up in Postgres by the worker.
+ */
+export type ChatInteraction =
+  | {
+      readonly kind: 'offer';
+      readonly offerId: string;
+      readonly actor: Actor;
+      readonly conversation: Conversation;
+      /** Unique per click, identical on redelivery ([A-Za-z0-9_-]). */
+      readonly deliveryKey: string;
+    }
+  | {
+      readonly kind: 'decision';
+      readonly approvalId: string;
+      readonly decision: 'approve' | 'deny';
+      readonly actor: Actor;
+      readonly conversation: Conversation;
+      readonly deliveryKey: string;
+    };

@@ -1,0 +1,649 @@
+/**
+ * Throw-away Redis and Postgres servers for tests, `npm run demo` and `npm run bench`.
+ *
+ * Each service is spawned from the binaries on this machine (no Docker) on a free loopback port with a temporary
+ * data directory. Nothing outlives the process that started it:
+ * - `stop()` shuts the service down and removes its temporary directory;
+ * - on `process.on('exit')` every service still running is signalled;
+ * - on SIGINT/SIGTERM, when nobody else handles the signal, the services are stopped and the signal re-raised;
+ * - a tiny watchdog (`sh`) holds a pipe from this process on its stdin: when this process dies in any way (even
+ *   SIGKILL), the pipe closes, and the watchdog kills the service and removes its temporary directory.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  accessSync,
+  chownSync,
+  constants as fsConstants,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import pg from 'pg';
+
+export interface StartedService {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export class MissingBinaryError extends Error {
+  readonly binary: string;
+  readonly installHint: string;
+
+  constructor(binary: string, installHint: string) {
+    super(`${binary} not found on PATH. Install it with: ${installHint}`);
+    this.name = 'MissingBinaryError';
+    this.binary = binary;
+    this.installHint = installHint;
+  }
+}
+
+/** The exact command that installs each binary we spawn (Debian/Ubuntu). */
+export const INSTALL_HINTS: Readonly<Record<string, string>> = {
+  'redis-server': 'sudo apt-get install -y redis-server',
+  postgres: 'sudo apt-get install -y postgresql',
+  initdb: 'sudo apt-get install -y postgresql',
+  'nats-server': 'sudo apt-get install -y nats-server',
+  'prometheus-alertmanager': 'sudo apt-get install -y prometheus-alertmanager',
+};
+
+const POSTGRES_TOOLS = new Set([
+  'postgres',
+  'postmaster',
+  'initdb',
+  'pg_ctl',
+  'pg_isready',
+  'psql',
+  'createdb',
+  'dropdb',
+  'pg_dump',
+  'pg_restore',
+  'pg_config',
+]);
+
+function isExecutableFile(path: string): boolean {
+  try {
+    if (!statSync(path).isFile()) return false;
+    accessSync(path, fsConstants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `/usr/lib/postgresql/<major>/bin`, newest major first. */
+function postgresBinDirs(): string[] {
+  const root = '/usr/lib/postgresql';
+  let versions: string[];
+  try {
+    versions = readdirSync(root);
+  } catch {
+    return [];
+  }
+  return versions
+    .filter((v) => /^\d+(\.\d+)?$/.test(v))
+    .sort((a, b) => Number.parseFloat(b) - Number.parseFloat(a))
+    .map((v) => join(root, v, 'bin'));
+}
+
+/**
+ * Absolute path of an executable: searched on PATH, then in `extraDirs`, then (for Postgres tools) in
+ * `/usr/lib/postgresql/<newest>/bin`, then `/usr/sbin` and `/usr/bin` (often missing from a non-root PATH).
+ */
+export function findBinary(name: string, extraDirs: string[] = []): string | undefined {
+  const pathDirs = (process.env['PATH'] ?? '').split(delimiter).filter((d) => d !== '');
+  const dirs = [
+    ...pathDirs,
+    ...extraDirs,
+    ...(POSTGRES_TOOLS.has(name) ? postgresBinDirs() : []),
+    '/usr/sbin',
+    '/usr/bin',
+  ];
+  for (const dir of dirs) {
+    const candidate = join(dir, name);
+    if (isExecutableFile(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Like {@link findBinary}, but throws {@link MissingBinaryError} with the install command when it is missing. */
+export function requireBinary(name: string, extraDirs: string[] = []): string {
+  const found = findBinary(name, extraDirs);
+  if (found === undefined) {
+    throw new MissingBinaryError(name, INSTALL_HINTS[name] ?? `sudo apt-get install -y ${name}`);
+  }
+  return found;
+}
+
+/** A port that was free on 127.0.0.1 a moment ago (the OS picks it). */
+export function getFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => {
+      const address = server.address();
+      server.close(() => {
+        if (address !== null && typeof address === 'object') resolve(address.port);
+        else reject(new Error('could not determine a free port'));
+      });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Output capture
+
+/** Keeps the last `maxLines` lines written by a child process. */
+class RingBuffer {
+  private readonly lines: string[] = [];
+  private partial = '';
+
+  constructor(private readonly maxLines = 200) {}
+
+  push(chunk: Buffer | string): void {
+    const text = this.partial + chunk.toString();
+    const parts = text.split('\n');
+    this.partial = parts.pop() ?? '';
+    if (this.partial.length > 4096) {
+      parts.push(this.partial);
+      this.partial = '';
+    }
+    for (const line of parts) {
+      this.lines.push(line.length > 1000 ? `${line.slice(0, 1000)}…` : line);
+      if (this.lines.length > this.maxLines) this.lines.shift();
+    }
+  }
+
+  tail(n = 40): string {
+    const all = this.partial === '' ? this.lines : [...this.lines, this.partial];
+    return all.slice(-n).join('\n');
+  }
+
+  includes(text: string): boolean {
+    return this.lines.some((l) => l.includes(text)) || this.partial.includes(text);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Process supervision
+
+interface Supervised {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly output: RingBuffer;
+  /** Signal that shuts the service down quickly and cleanly. */
+  readonly stopSignal: NodeJS.Signals;
+  /** Removed after the service has exited (only directories we created). */
+  readonly tempDir: string | undefined;
+  watchdog: ChildProcess | undefined;
+  /** Resolves when the child has exited (immediately if it already has). */
+  exited: Promise<void>;
+  /** Resolves when the child's output streams are closed too (all output captured). */
+  closed: Promise<void>;
+  /** Set when the process could not be spawned at all (ENOENT, EACCES, bad cwd…). */
+  spawnError: Error | undefined;
+  stopping: Promise<void> | undefined;
+}
+
+const running = new Set<Supervised>();
+let cleanupRegistered = false;
+
+function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** Synchronous last-resort cleanup, for `process.on('exit')`: signal what is still running. */
+function signalAllSync(): void {
+  for (const s of running) {
+    if (!hasExited(s.child)) {
+      try {
+        s.child.kill(s.stopSignal);
+      } catch {
+        // already gone
+      }
+    }
+    // The watchdog sees its stdin close when we are gone, escalates to SIGKILL if needed and removes tempDir.
+    // Without a watchdog, remove what we can now.
+    if (s.watchdog === undefined && s.tempDir !== undefined && hasExited(s.child)) {
+      rmSync(s.tempDir, { recursive: true, force: true });
+    }
+  }
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  // Somebody else (the demo, the web process) handles this signal and decides when to exit; our 'exit' hook
+  // and the watchdogs still clean up behind them.
+  if (process.listenerCount(signal) > 1) return;
+  process.removeListener(signal, onSignal);
+  void Promise.allSettled([...running].map((s) => stopSupervised(s))).finally(() => {
+    process.kill(process.pid, signal);
+  });
+}
+
+function registerCleanup(): void {
+  if (cleanupRegistered) return;
+  cleanupRegistered = true;
+  process.on('exit', signalAllSync);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+// Reads one line from the parent; "stop" means a normal shutdown handled by the parent. Anything else (EOF because
+// the parent died) means: stop the service, SIGKILL it after 5 s, and remove its temporary directory. A zombie
+// (exited, but not reaped by an init that does not reap orphans) counts as gone.
+const WATCHDOG_SCRIPT = `
+trap '' INT TERM HUP
+line=
+read -r line || true
+[ "$line" = stop ] && exit 0
+kill -"$2" "$1" 2>/dev/null
+i=0
+while [ "$i" -lt 50 ] && kill -0 "$1" 2>/dev/null; do
+  case "$(cut -d ' ' -f 3 "/proc/$1/stat" 2>/dev/null)" in Z|X) break ;; esac
+  sleep 0.1
+  i=$((i+1))
+done
+kill -KILL "$1" 2>/dev/null
+[ -n "$3" ] && rm -rf "$3"
+exit 0
+`;
+
+function startWatchdog(pid: number, signal: NodeJS.Signals, tempDir: string | undefined): ChildProcess | undefined {
+  const sh = findBinary('sh');
+  if (sh === undefined) return undefined;
+  const signalName = signal.replace(/^SIG/, '');
+  const watchdog = spawn(sh, ['-c', WATCHDOG_SCRIPT, 'runbook-bot-watchdog', String(pid), signalName, tempDir ?? ''], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    detached: false,
+  });
+  watchdog.on('error', () => undefined);
+  watchdog.stdin?.on('error', () => undefined);
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  return watchdog;
+}
+
+interface SpawnServiceOptions {
+  name: string;
+  command: string;
+  args: string[];
+  stopSignal: NodeJS.Signals;
+  tempDir: string | undefined;
+  cwd?: string;
+  uid?: number;
+  gid?: number;
+}
+
+function spawnService(o: SpawnServiceOptions): Supervised {
+  registerCleanup();
+  const output = new RingBuffer();
+  const child: ChildProcess = spawn(o.command, o.args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: false,
+    ...(o.cwd !== undefined ? { cwd: o.cwd } : {}),
+    ...(o.uid !== undefined ? { uid: o.uid } : {}),
+    ...(o.gid !== undefined ? { gid: o.gid } : {}),
+  });
+  const supervised: Supervised = {
+    name: o.name,
+    child,
+    output,
+    stopSignal: o.stopSignal,
+    tempDir: o.tempDir,
+    watchdog: undefined,
+    exited: Promise.resolve(),
+    closed: Promise.resolve(),
+    spawnError: undefined,
+    stopping: undefined,
+  };
+  child.stdout?.on('data', (d: Buffer) => output.push(d));
+  child.stderr?.on('data', (d: Buffer) => output.push(d));
+  supervised.exited = new Promise<void>((resolve) => {
+    if (hasExited(child)) resolve();
+    child.once('exit', () => resolve());
+    child.once('error', (err) => {
+      output.push(`spawn error: ${err.message}\n`);
+      supervised.spawnError = err;
+      resolve();
+    });
+  });
+  supervised.closed = new Promise<void>((resolve) => {
+    child.once('close', () => resolve());
+    child.once('error', () => resolve());
+  });
+  // Do not keep the event loop alive just for the service: a script that forgets stop() still exits, and the
+  // exit hook and the watchdog clean up.
+  child.unref();
+  (child.stdout as unknown as { unref?: () => void } | null)?.unref?.();
+  (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
+
+  supervised.watchdog = child.pid !== undefined ? startWatchdog(child.pid, o.stopSignal, o.tempDir) : undefined;
+  running.add(supervised);
+  return supervised;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function waitExit(s: Supervised, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const result = await Promise.race([s.exited.then(() => true as const), timedOut]);
+  clearTimeout(timer);
+  return result;
+}
+
+function stopSupervised(s: Supervised): Promise<void> {
+  s.stopping ??= (async () => {
+    // Tell the watchdog this is a normal stop, so it does not act on a pid that may be reused later.
+    if (s.watchdog?.stdin && !s.watchdog.stdin.destroyed) {
+      s.watchdog.stdin.end('stop\n');
+    }
+    if (!hasExited(s.child)) {
+      s.child.kill(s.stopSignal);
+      if (!(await waitExit(s, 10_000))) {
+        s.child.kill('SIGKILL');
+        await waitExit(s, 5_000);
+      }
+    }
+    if (s.tempDir !== undefined) rmSync(s.tempDir, { recursive: true, force: true });
+    running.delete(s);
+  })();
+  return s.stopping;
+}
+
+class ServiceStartError extends Error {
+  constructor(
+    message: string,
+    readonly addressInUse: boolean,
+  ) {
+    super(message);
+    this.name = 'ServiceStartError';
+  }
+}
+
+/** Polls `probe` until it answers true; fails early with the child's output tail if the child exits. */
+async function waitUntilReady(s: Supervised, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = '';
+  for (;;) {
+    if (s.spawnError !== undefined) {
+      throw new ServiceStartError(`${s.name} could not be started: ${s.spawnError.message}`, false);
+    }
+    if (hasExited(s.child)) {
+      await Promise.race([s.closed, delay(1000)]);
+      const code = s.child.exitCode !== null ? `code ${s.child.exitCode}` : `signal ${s.child.signalCode}`;
+      throw new ServiceStartError(
+        `${s.name} exited during start-up (${code}). Last output:\n${s.output.tail()}`,
+        s.output.includes('Address already in use') || s.output.includes('Could not create server TCP'),
+      );
+    }
+    try {
+      if (await probe()) return;
+    } catch (err) {
+      lastError = err instanceof Error ? err.message : String(err);
+    }
+    if (Date.now() > deadline) {
+      throw new ServiceStartError(
+        `${s.name} did not become ready within ${timeoutMs} ms${lastError ? ` (last probe error: ${lastError})` : ''}. ` +
+          `Last output:\n${s.output.tail()}`,
+        false,
+      );
+    }
+    await delay(50);
+  }
+}
+
+/** Starts with a free port, retrying on the rare race where another process grabbed it first. */
+async function withPortRetry<T>(fixedPort: number | undefined, start: (port: number) => Promise<T>): Promise<T> {
+  const attempts = fixedPort === undefined ? 4 : 1;
+  for (let attempt = 1; ; attempt++) {
+    const port = fixedPort ?? (await getFreePort());
+    try {
+      return await start(port);
+    } catch (err) {
+      if (attempt < attempts && err instanceof ServiceStartError && err.addressInUse) continue;
+      throw err;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Redis
+
+function redisPing(port: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    let answer = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error('PING timed out'));
+    }, 1000);
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (d: Buffer) => {
+      answer += d.toString();
+      if (answer.includes('\r\n')) {
+        clearTimeout(timer);
+        socket.destroy();
+        if (answer.startsWith('+PONG')) resolve(true);
+        else reject(new Error(`PING answered ${JSON.stringify(answer.trim())}`));
+      }
+    });
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
+/**
+ * Starts `redis-server` on 127.0.0.1 (free port unless given) with BullMQ-safe settings: no persistence,
+ * `maxmemory-policy noeviction`. `dataDir` is used as-is and kept; otherwise a temporary directory is created and
+ * removed by `stop()`.
+ */
+export async function startRedis(o: { port?: number; dataDir?: string } = {}): Promise<StartedService> {
+  const binary = requireBinary('redis-server');
+  return withPortRetry(o.port, async (port) => {
+    if (o.dataDir !== undefined) mkdirSync(o.dataDir, { recursive: true });
+    const tempDir = o.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'runbook-redis-')) : undefined;
+    const dir = o.dataDir ?? (tempDir as string);
+    const s = spawnService({
+      name: 'redis-server',
+      command: binary,
+      args: [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--daemonize',
+        'no',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--maxmemory-policy',
+        'noeviction',
+        '--logfile',
+        '',
+      ],
+      stopSignal: 'SIGTERM',
+      tempDir,
+      cwd: dir,
+    });
+    try {
+      await waitUntilReady(s, () => redisPing(port), 20_000);
+    } catch (err) {
+      await stopSupervised(s);
+      throw err;
+    }
+    return { url: `redis://127.0.0.1:${port}`, stop: () => stopSupervised(s) };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Postgres
+
+/** initdb and postgres refuse to run as root: when root, run them as the `postgres` system user (else `nobody`). */
+function postgresRunAs(): { uid: number; gid: number } | undefined {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
+  for (const user of ['postgres', 'nobody']) {
+    try {
+      const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim());
+      const gid = Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }).trim());
+      if (Number.isInteger(uid) && Number.isInteger(gid) && uid !== 0) return { uid, gid };
+    } catch {
+      // no such user; try the next one
+    }
+  }
+  throw new Error(
+    'Running as root, but there is no unprivileged user to run Postgres as. Create one with: sudo useradd --system postgres',
+  );
+}
+
+function runToCompletion(
+  command: string,
+  args: string[],
+  options: { cwd: string; uid?: number; gid?: number },
+  what: string,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const output = new RingBuffer();
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: false,
+      cwd: options.cwd,
+      ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid } : {}),
+    });
+    child.stdout.on('data', (d: Buffer) => output.push(d));
+    child.stderr.on('data', (d: Buffer) => output.push(d));
+    child.once('error', (err) => reject(new Error(`${what} could not be started: ${err.message}`)));
+    child.once('close', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`${what} failed (${code ?? signal}). Last output:\n${output.tail()}`));
+    });
+  });
+}
+
+const POSTGRES_SUPERUSER = 'postgres';
+
+async function postgresAnswers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Creates a fresh cluster with `initdb` in a temporary directory (trust auth, fsync off) and starts `postgres` on
+ * 127.0.0.1 only, with its unix socket inside that directory. `url` and `adminUrl` both connect as the superuser
+ * `postgres` to the `postgres` database; use {@link createDatabase} for working databases.
+ */
+export async function startPostgres(o: { port?: number } = {}): Promise<StartedService & { adminUrl: string }> {
+  const initdb = requireBinary('initdb');
+  const postgres = requireBinary('postgres');
+  const runAs = postgresRunAs();
+
+  return withPortRetry(o.port, async (port) => {
+    const tempDir = mkdtempSync(join(tmpdir(), 'runbook-pg-'));
+    const dataDir = join(tempDir, 'data');
+    try {
+      if (runAs !== undefined) chownSync(tempDir, runAs.uid, runAs.gid);
+      await runToCompletion(
+        initdb,
+        [
+          '--pgdata',
+          dataDir,
+          '--username',
+          POSTGRES_SUPERUSER,
+          '--auth',
+          'trust',
+          '--encoding',
+          'UTF8',
+          '--no-locale',
+          '--no-sync',
+          '--no-instructions',
+        ],
+        { cwd: tempDir, ...runAs },
+        'initdb',
+      );
+    } catch (err) {
+      rmSync(tempDir, { recursive: true, force: true });
+      throw err;
+    }
+    const s = spawnService({
+      name: 'postgres',
+      command: postgres,
+      args: [
+        '-D',
+        dataDir,
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        `unix_socket_directories=${tempDir}`,
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+        '-c',
+        'max_connections=200',
+      ],
+      // Fast shutdown: disconnects clients and exits in well under a second.
+      stopSignal: 'SIGINT',
+      tempDir,
+      cwd: tempDir,
+      ...runAs,
+    });
+    const url = `postgres://${POSTGRES_SUPERUSER}@127.0.0.1:${port}/postgres`;
+    try {
+      await waitUntilReady(s, () => postgresAnswers(url), 30_000);
+    } catch (err) {
+      await stopSupervised(s);
+      throw err;
+    }
+    return { url, adminUrl: url, stop: () => stopSupervised(s) };
+  });
+}
+
+const SAFE_DATABASE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * `CREATE DATABASE` on the server behind `adminUrl` and returns a URL for it. Without `name`, a unique one
+ * (`db_<random>`) is generated; a given name must match /^[a-z_][a-z0-9_]{0,62}$/.
+ */
+export async function createDatabase(adminUrl: string, name?: string): Promise<string> {
+  const dbName = name ?? `db_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  if (!SAFE_DATABASE_NAME.test(dbName)) {
+    throw new Error(`unsafe database name ${JSON.stringify(dbName)}: use lower-case letters, digits and '_'`);
+  }
+  const client = new pg.Client({ connectionString: adminUrl });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE "${dbName}"`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${dbName}`;
+  return url.toString();
+}

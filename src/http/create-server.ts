@@ -1,0 +1,97 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Logger } from '../core/logger.js';
+import { BodyTooLargeError, readBody } from './read-body.js';
+
+/** A POST route whose body is read (within the limit) before it runs. It must answer `res` itself. */
+export type BodyRoute = (req: IncomingMessage, res: ServerResponse, body: Buffer) => void | Promise<void>;
+
+export interface ServerOptions {
+  readonly maxBodyBytes: number;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  /** POST routes by exact path. */
+  readonly postRoutes: Readonly<Record<string, BodyRoute>>;
+  /** `/readyz`: names of the dependencies that failed (empty = ready). */
+  readonly checkReady: () => Promise<string[]>;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/**
+ * The one `node:http` server of the web process: health, readiness, metrics and the POST routes of the
+ * integrations. Unknown paths 404; wrong methods 405; bodies over the limit 413. Errors answer 500 without detail.
+ */
+export function createHttpServer(o: ServerOptions): Server {
+  const requests = new Counter({
+    name: 'runbook_bot_http_requests_total',
+    help: 'HTTP requests by route and status.',
+    labelNames: ['route', 'status'],
+    registers: [o.registry],
+  });
+  const duration = new Histogram({
+    name: 'runbook_bot_http_request_duration_seconds',
+    help: 'HTTP request duration by route.',
+    labelNames: ['route'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3],
+    registers: [o.registry],
+  });
+
+  async function route(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    if (path === '/healthz') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method not allowed' });
+      return sendJson(res, 200, { status: 'ok' });
+    }
+    if (path === '/readyz') {
+      const failed = await o.checkReady();
+      return sendJson(
+        res,
+        failed.length ? 503 : 200,
+        failed.length ? { status: 'unavailable', failed } : { status: 'ready' },
+      );
+    }
+    if (path === '/metrics') {
+      const text = await o.registry.metrics();
+      res.writeHead(200, { 'content-type': o.registry.contentType });
+      res.end(text);
+      return;
+    }
+    const handler = o.postRoutes[path];
+    if (!handler) return sendJson(res, 404, { error: 'not found' });
+    if (req.method !== 'POST') return sendJson(res, 405, { error: 'method not allowed' });
+    let body: Buffer;
+    try {
+      body = await readBody(req, o.maxBodyBytes);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) {
+        res.setHeader('connection', 'close');
+        return sendJson(res, 413, { error: `body larger than ${o.maxBodyBytes} bytes` });
+      }
+      return sendJson(res, 400, { error: 'could not read the request body' });
+    }
+    await handler(req, res, body);
+  }
+
+  return createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    const path = (req.url ?? '/').split('?')[0]!;
+    const known = path === '/healthz' || path === '/readyz' || path === '/metrics' || path in o.postRoutes;
+    const label = known ? path : 'other';
+    res.on('finish', () => {
+      requests.inc({ route: label, status: String(res.statusCode) });
+      duration.observe({ route: label }, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    route(req, res, path).catch((err: unknown) => {
+      o.logger.error(
+        { route: label, err: { name: (err as Error)?.name, message: (err as Error)?.message } },
+        'request failed',
+      );
+      sendJson(res, 500, { error: 'internal error' });
+    });
+  });
+}

@@ -1,0 +1,63 @@
+import { Queue, type DefaultJobOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../core/logger.js';
+import {
+  QUEUES,
+  type ChatPostJob,
+  type DiagnosticJob,
+  type InteractionJob,
+  type RemediationJob,
+} from './job-schemas.js';
+
+/** Retention: completed jobs stay a day so that their jobId keeps deduplicating redeliveries (Slack retries). */
+const RETENTION: Pick<DefaultJobOptions, 'removeOnComplete' | 'removeOnFail'> = {
+  removeOnComplete: { age: 24 * 3600, count: 50_000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 50_000 },
+};
+
+export interface BotQueues {
+  readonly diagnostics: Queue<DiagnosticJob>;
+  readonly chatPosts: Queue<ChatPostJob>;
+  readonly interactions: Queue<InteractionJob>;
+  readonly remediations: Queue<RemediationJob>;
+  close(): Promise<void>;
+}
+
+/** The producer side of every queue, on one shared connection, with an `error` listener each. */
+export function createQueues(connection: Redis, prefix: string, logger: Logger): BotQueues {
+  const diagnostics = new Queue<DiagnosticJob>(QUEUES.diagnostics, {
+    connection,
+    prefix,
+    defaultJobOptions: { ...RETENTION, attempts: 3, backoff: { type: 'exponential', delay: 1000, jitter: 0.3 } },
+  });
+  const chatPosts = new Queue<ChatPostJob>(QUEUES.chatPosts, {
+    connection,
+    prefix,
+    defaultJobOptions: { ...RETENTION, attempts: 8, backoff: { type: 'exponential', delay: 1000, jitter: 0.3 } },
+  });
+  const interactions = new Queue<InteractionJob>(QUEUES.interactions, {
+    connection,
+    prefix,
+    defaultJobOptions: { ...RETENTION, attempts: 5, backoff: { type: 'exponential', delay: 1000, jitter: 0.3 } },
+  });
+  // Retrying the job is safe: a failed step is recorded as `failed` and never re-run, and a retry after a crash
+  // mid-step finds the record `executing` and reports outcome-unknown instead of running it again. Retries only
+  // cover what happens before the point of no return (Postgres briefly down, the target lock held).
+  const remediations = new Queue<RemediationJob>(QUEUES.remediations, {
+    connection,
+    prefix,
+    defaultJobOptions: { ...RETENTION, attempts: 3, backoff: { type: 'fixed', delay: 2000 } },
+  });
+  for (const q of [diagnostics, chatPosts, interactions, remediations]) {
+    q.on('error', (err) => logger.error({ queue: q.name, err: { message: err.message } }, 'queue error'));
+  }
+  return {
+    diagnostics,
+    chatPosts,
+    interactions,
+    remediations,
+    async close() {
+      await Promise.all([diagnostics.close(), chatPosts.close(), interactions.close(), remediations.close()]);
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import type { ChatInteraction } from '../core/interaction.js';
+import type { BotQueues } from './create-queues.js';
+
+/**
+ * Queues a verified button click. The jobId is derived from the click's delivery key, so a redelivered click maps
+ * onto the job already queued; resolves once the job is durably in Redis.
+ */
+export async function enqueueInteraction(queues: BotQueues, i: ChatInteraction): Promise<void> {
+  if (i.kind === 'offer') {
+    await queues.interactions.add(
+      'offer',
+      { kind: 'offer', offerId: i.offerId, actor: i.actor, conversation: i.conversation, deliveryKey: i.deliveryKey },
+      { jobId: `offer-${i.deliveryKey}` },
+    );
+    return;
+  }
+  await queues.interactions.add(
+    'decision',
+    { kind: 'decision', approvalId: i.approvalId, decision: i.decision, actor: i.actor, conversation: i.conversation },
+    { jobId: `decision-${i.deliveryKey}` },
+  );
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+/** Queue names. The folder/queue name is the id used in job names, log fields and metric labels. */
+export const QUEUES = {
+  /** Runs a workflow and stores its report. */
+  diagnostics: 'diagnostics',
+  /** Posts or updates chat messages (separate, so a Slack 429 retries the post, not the diagnosis). */
+  chatPosts: 'chat-posts',
+  /** Button clicks and approval requests/decisions/expiry. */
+  interactions: 'interactions',
+  /** Approved steps; jobId = approval id. */
+  remediations: 'remediations',
+} as const;
+
+const ConversationSchema = z.object({
+  platform: z.enum(['slack', 'teams', 'terminal']),
+  channelId: z.string().min(1).max(200),
+  threadId: z.string().max(200).optional(),
+  teamId: z.string().max(200).optional(),
+});
+
+const ActorSchema = z.object({
+  platform: z.enum(['slack', 'teams', 'terminal']),
+  userId: z.string().min(1).max(200),
+  name: z.string().max(200).optional(),
+});
+
+/** Job data of `interactions`: ids and parsed references only. */
+export const InteractionJobSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('offer'),
+    offerId: z.string().min(1).max(100),
+    actor: ActorSchema,
+    conversation: ConversationSchema,
+    deliveryKey: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/),
+  }),
+  z.object({
+    kind: z.literal('request'),
+    system: z.string().min(1).max(50),
+    target: z.string().min(1).max(80),
+    remediation: z.string().min(1).max(80),
+    params: z.record(z.string(), z.string().max(300)),
+    actor: ActorSchema,
+    conversation: ConversationSchema,
+    deliveryKey: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/),
+  }),
+  z.object({
+    kind: z.literal('decision'),
+    approvalId: z.string().min(1).max(150),
+    decision: z.enum(['approve', 'deny']),
+    actor: ActorSchema,
+    conversation: ConversationSchema,
+  }),
+  z.object({ kind: z.literal('expire'), approvalId: z.string().min(1).max(150) }),
+]);
+export type InteractionJob = z.infer<typeof InteractionJobSchema>;
+
+/** Job data of `remediations`. */
+export const RemediationJobSchema = z.object({ approvalId: z.string().min(1).max(150) });
+export type RemediationJob = z.infer<typeof RemediationJobSchema>;
+
+/** Job data of `diagnostics`: an Invocation — ids and parsed references only, never tokens or raw text. */
+export const DiagnosticJobSchema = z.object({
+  invocationId: z.string().min(1).max(100),
+  system: z.string().min(1).max(50),
+  workflow: z.string().min(1).max(80),
+  target: z.string().max(80),
+  args: z.record(z.string(), z.string().max(300)),
+  actor: ActorSchema,
+  conversation: ConversationSchema,
+  requestedAt: z.string(),
+});
+export type DiagnosticJob = z.infer<typeof DiagnosticJobSchema>;
+
+/** Job data of `chat-posts`: which stored report to post where. */
+export const ChatPostJobSchema = z.object({
+  /** Idempotency key of the message (`report:<invocationId>`). */
+  postId: z.string().min(1).max(200),
+  kind: z.literal('report'),
+  invocationId: z.string().min(1).max(100),
+  conversation: ConversationSchema,
+});
+export type ChatPostJob = z.infer<typeof ChatPostJobSchema>;

@@ -1,0 +1,105 @@
+import type { Server } from 'node:http';
+import { Registry, collectDefaultMetrics, Gauge } from 'prom-client';
+import { commands } from '../../commands/index.js';
+import { createSlackIngress } from '../../integrations/slack/slack-ingress.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { BotConfig } from '../config/config-file.js';
+import { isSlackEnabled, type Env } from '../config/env.js';
+import { createHttpServer, type BodyRoute } from '../http/create-server.js';
+import { createQueues } from '../jobs/create-queues.js';
+import { dispatchCommand } from '../jobs/dispatch-command.js';
+import { enqueueInteraction } from '../jobs/enqueue-interaction.js';
+import { createRedisConnection } from '../jobs/redis-connection.js';
+import { createPool } from '../store/create-pool.js';
+import { targetsOf, titleOf } from './systems.js';
+
+export interface WebOptions {
+  readonly env: Env;
+  readonly config: BotConfig;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+}
+
+/** The web process: verifies, acknowledges, enqueues. Never runs a probe inline. */
+export function createWeb(o: WebOptions): { server: Server; close(): Promise<void> } {
+  const clock = o.clock ?? systemClock;
+  const log = o.logger;
+  const redis = createRedisConnection(o.env.REDIS_URL, 'producer', (err) =>
+    log.warn({ err: { message: err.message } }, 'redis connection error'),
+  );
+  const db = createPool(o.env.DATABASE_URL, {
+    onError: (err) => log.warn({ err: { message: err.message } }, 'postgres connection error'),
+  });
+  const queues = createQueues(redis, o.env.QUEUE_PREFIX, log);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'runbook_bot_web_' });
+  new Gauge({
+    name: 'runbook_bot_queue_jobs',
+    help: 'Jobs per queue and state, read from Redis at scrape time.',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      for (const q of [queues.diagnostics, queues.chatPosts]) {
+        const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed').catch(() => ({}));
+        for (const [state, n] of Object.entries(counts)) this.set({ queue: q.name, state }, n as number);
+      }
+    },
+  });
+
+  const postRoutes: Record<string, BodyRoute> = {};
+  if (isSlackEnabled(o.env)) {
+    const slack = createSlackIngress({
+      signingSecret: o.env.SLACK_SIGNING_SECRET!,
+      botToken: o.env.SLACK_BOT_TOKEN!,
+      apiUrl: o.env.SLACK_API_URL,
+      clock,
+      logger: log,
+      onCommand: (req) =>
+        dispatchCommand(req, {
+          commands,
+          targetsOf: (system) => targetsOf(o.config, system),
+          titleOf,
+          queues,
+          db,
+          clock,
+          logger: log,
+        }),
+      onInteraction: (i) => enqueueInteraction(queues, i),
+    });
+    postRoutes['/slack/events'] = (req, res, body) => {
+      slack.handle(req, res, body);
+    };
+  } else {
+    log.warn({}, 'Slack is off: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN to turn it on');
+  }
+
+  const server = createHttpServer({
+    maxBodyBytes: o.env.MAX_BODY_BYTES,
+    logger: log,
+    registry,
+    postRoutes,
+    async checkReady() {
+      const failed: string[] = [];
+      const withTimeout = <T>(p: Promise<T>) =>
+        Promise.race([p, new Promise((_r, rej) => setTimeout(() => rej(new Error('timeout')), 1000).unref())]);
+      await Promise.all([
+        withTimeout(redis.ping()).catch(() => failed.push('redis')),
+        withTimeout(db.query('select 1')).catch(() => failed.push('postgres')),
+      ]);
+      return failed;
+    },
+  });
+
+  return {
+    server,
+    async close() {
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeIdleConnections();
+      await closed;
+      await queues.close();
+      redis.disconnect();
+      await db.end();
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import { Redis } from 'ioredis';
+import { createApprovalEngine } from '../approvals/engine.js';
+import type { ChatTransport } from '../core/chat-transport.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import { createSlackTransport } from '../../integrations/slack/slack-transport.js';
+import type { BotConfig } from '../config/config-file.js';
+import { isSlackEnabled, type Env } from '../config/env.js';
+import { createQueues } from '../jobs/create-queues.js';
+import { createRedisConnection } from '../jobs/redis-connection.js';
+import { startWorkers } from '../jobs/start-workers.js';
+import { createAuditWorkflow } from '../runner/audit-workflow.js';
+import { createApprovalsWorkflow } from '../runner/approvals-workflow.js';
+import { runDiagnostic, runWorkflowQuietly, type RunDiagnosticDeps } from '../runner/run-diagnostic.js';
+import { createPool } from '../store/create-pool.js';
+import { createClientsCache, systems } from './systems.js';
+
+export interface WorkerOptions {
+  readonly env: Env;
+  readonly config: BotConfig;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** Extra transports (the demo's terminal chat). */
+  readonly transports?: Partial<Record<ChatTransport['platform'], ChatTransport>>;
+  /** Hard limit for one workflow run, ms. Default 60 000. */
+  readonly workflowTimeoutMs?: number;
+}
+
+/** The worker process: BullMQ workers for diagnostics, chat posts, approvals and remediations. */
+export function createWorker(o: WorkerOptions): { close(): Promise<void> } {
+  const clock = o.clock ?? systemClock;
+  const log = o.logger;
+  const onRedisError = (err: Error) => log.warn({ err: { message: err.message } }, 'redis connection error');
+  const connection = createRedisConnection(o.env.REDIS_URL, 'worker', onRedisError);
+  // Locks are taken on a separate, fail-fast connection (the worker one waits forever by design).
+  const locks: Redis = createRedisConnection(o.env.REDIS_URL, 'producer', onRedisError);
+  const db = createPool(o.env.DATABASE_URL, {
+    onError: (err) => log.warn({ err: { message: err.message } }, 'postgres connection error'),
+  });
+  const queues = createQueues(connection, o.env.QUEUE_PREFIX, log);
+  const transports: Partial<Record<ChatTransport['platform'], ChatTransport>> = { ...o.transports };
+  if (isSlackEnabled(o.env)) {
+    transports.slack = createSlackTransport({ botToken: o.env.SLACK_BOT_TOKEN!, apiUrl: o.env.SLACK_API_URL });
+  }
+  const clientsFor = createClientsCache(o.config, clock);
+  const timeoutMs = o.workflowTimeoutMs ?? 60_000;
+  const diagnosticDeps: RunDiagnosticDeps = {
+    db,
+    systems,
+    clientsFor,
+    engineWorkflows: {
+      'runbook.audit': createAuditWorkflow(db),
+      'runbook.approvals': createApprovalsWorkflow(db, clock),
+    },
+    clock,
+    logger: log,
+    timeoutMs,
+  };
+  const approvals = createApprovalEngine({
+    db,
+    redis: locks,
+    keyPrefix: o.env.QUEUE_PREFIX,
+    systems,
+    clientsFor,
+    transports,
+    policy: {
+      approvers: o.config.approvals.approvers,
+      requireDistinctApprover: o.config.approvals.requireDistinctApprover,
+    },
+    levels: o.config.approvals.levels,
+    ttlMs: o.config.approvals.ttl,
+    clock,
+    logger: log,
+    enqueueExecution: async (approvalId) => {
+      await queues.remediations.add('execute', { approvalId }, { jobId: approvalId });
+    },
+    enqueueExpiry: async (approvalId, delayMs) => {
+      await queues.interactions.add(
+        'expire',
+        { kind: 'expire', approvalId },
+        { jobId: `expire-${approvalId}-${Math.floor(Date.now() / 1000)}`, delay: delayMs },
+      );
+    },
+    runRecordedDiagnostic: async (invocation) => {
+      const report = await runDiagnostic(invocation, diagnosticDeps);
+      await queues.chatPosts.add(
+        'report',
+        {
+          postId: `report:${invocation.invocationId}`,
+          kind: 'report',
+          invocationId: invocation.invocationId,
+          conversation: invocation.conversation,
+        },
+        { jobId: `report-${invocation.invocationId}` },
+      );
+      return report;
+    },
+    runQuietDiagnostic: (system, target, workflow, signal) =>
+      runWorkflowQuietly(diagnosticDeps, system, target, workflow, signal),
+  });
+  const workers = startWorkers({
+    connection,
+    prefix: o.env.QUEUE_PREFIX,
+    queues,
+    transports,
+    concurrency: o.env.WORKER_CONCURRENCY,
+    lockDurationMs: o.env.WORKER_LOCK_MS,
+    stalledIntervalMs: o.env.WORKER_STALLED_INTERVAL_MS,
+    db,
+    logger: log,
+    approvals,
+    runDiagnostic: (invocation) => runDiagnostic(invocation, diagnosticDeps),
+    timeoutMs,
+  });
+  return {
+    async close() {
+      await workers.close();
+      await queues.close();
+      connection.disconnect();
+      locks.disconnect();
+      await db.end();
+    },
+  };
+}

@@ -1,0 +1,239 @@
+/**
+ * `npm run demo`: the whole bot on this machine, with nothing to configure. Starts Redis and a throw-away Postgres
+ * from the binaries on PATH, a simulated Corvo, and web + worker in this process, then opens a terminal chat.
+ * Everything it started is stopped on exit.
+ */
+import { createInterface } from 'node:readline';
+import { parseConfig } from '../config/config-file.js';
+import { parseEnv } from '../config/env.js';
+import { integrations } from '../../integrations/index.js';
+import { startCorvoSimulator, type CorvoScenario } from '../../integrations/corvo/simulator.js';
+import { commands } from '../../commands/index.js';
+import { systemClock } from '../core/clock.js';
+import { createDatabase, MissingBinaryError, startPostgres, startRedis } from '../dev/local-services.js';
+import { createTerminalTransport } from '../dev/terminal-transport.js';
+import { createQueues } from '../jobs/create-queues.js';
+import { dispatchCommand } from '../jobs/dispatch-command.js';
+import { enqueueInteraction } from '../jobs/enqueue-interaction.js';
+import { createRedisConnection } from '../jobs/redis-connection.js';
+import { createPool } from '../store/create-pool.js';
+import { migrate } from '../store/migrate.js';
+import { latestApprovalId, latestOfferId } from '../approvals/approval-store.js';
+import { createRootLogger } from './logger.js';
+import { createWorker } from './create-worker.js';
+import { targetsOf, titleOf } from './systems.js';
+
+const SCENARIOS: readonly CorvoScenario[] = [
+  'healthy',
+  'sqlite-diverged',
+  'apply-overloaded',
+  'no-leader',
+  'scheduler-stalled',
+  'unreachable',
+  'multi-raft',
+  'jobs-stuck-active',
+  'queue-paused',
+];
+
+const ME = 'alice';
+
+const HELP = `Terminal chat. You are "${ME}"; "bob" and "carol" are on the approver list, "dave" is not.
+Type a command as you would in Slack:
+  /corvo health                  run the Corvo health check
+  /corvo help                    list the Corvo runbook commands (diagnostics and fixes)
+  /corvo rebuild-sqlite          ask for the rebuild directly (an approval card appears)
+  click <offer-id|latest>        press a fix button shown under a report (as ${ME})
+  approve <id|latest> as <user>  press Approve on a card as that user (deny <id> as <user> to deny)
+  /runbook approvals             pending requests
+  /runbook audit                 recent commands and approval events
+  scenario <name>                switch the simulated Corvo: ${SCENARIOS.join(', ')}
+  help                           this text
+  quit                           stop everything`;
+
+/** Waits until no job is waiting, running or delayed for a short while (or the deadline passes). */
+async function settle(queues: ReturnType<typeof createQueues>, deadlineMs: number): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  let quietSince = 0;
+  while (Date.now() < until) {
+    let busy = 0;
+    for (const q of [queues.diagnostics, queues.chatPosts, queues.interactions, queues.remediations]) {
+      const c = await q.getJobCounts('waiting', 'active', 'prioritized');
+      busy += Object.values(c).reduce((a, b) => a + b, 0);
+      // Delayed jobs count only when due soon (expiry checks sit delayed for the whole TTL).
+      const delayed = await q.getDelayed(0, 20);
+      busy += delayed.filter((j) => j.timestamp + (j.delay ?? 0) < Date.now() + 5000).length;
+    }
+    if (busy === 0) {
+      if (!quietSince) quietSince = Date.now();
+      if (Date.now() - quietSince > 300) return;
+    } else quietSince = 0;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function main(): Promise<void> {
+  const interactive = process.stdin.isTTY === true;
+  const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  const initial = (process.argv.find((a) => a.startsWith('--scenario='))?.split('=')[1] ?? 'healthy') as CorvoScenario;
+  if (!SCENARIOS.includes(initial)) throw new Error(`unknown scenario ${initial}; one of ${SCENARIOS.join(', ')}`);
+
+  out('Starting Redis, Postgres and a simulated Corvo…');
+  const started: { stop(): Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const s of started.reverse()) await s.stop().catch(() => {});
+  };
+  try {
+    const redis = await startRedis();
+    started.push(redis);
+    const pg = await startPostgres();
+    started.push(pg);
+    const databaseUrl = await createDatabase(pg.adminUrl, 'runbook_bot_demo');
+    const corvo = await startCorvoSimulator({ scenario: initial, apiKey: 'demo-key' });
+    started.push({ stop: () => corvo.close() });
+
+    const env = parseEnv({
+      REDIS_URL: redis.url,
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      QUEUE_PREFIX: 'demo',
+      CORVO_API_KEY: 'demo-key',
+    });
+    const config = parseConfig(
+      `targets:\n  corvo:\n    demo: { url: "${corvo.url}", apiKey: "\${CORVO_API_KEY}" }\n` +
+        `approvals:\n  approvers: ["terminal:bob", "terminal:carol"]\n  ttl: 15m\n`,
+      '(demo config)',
+      integrations,
+      { CORVO_API_KEY: 'demo-key' },
+    );
+    const logger = createRootLogger(env.LOG_LEVEL, 'demo');
+    const db = createPool(env.DATABASE_URL);
+    await migrate(db, logger);
+
+    const transport = createTerminalTransport(out);
+    const worker = createWorker({ env, config, logger, transports: { terminal: transport } });
+    const redisConn = createRedisConnection(env.REDIS_URL, 'producer', () => {});
+    const queues = createQueues(redisConn, env.QUEUE_PREFIX, logger);
+    started.push({
+      stop: async () => {
+        await worker.close();
+        await queues.close();
+        redisConn.disconnect();
+        await db.end();
+      },
+    });
+
+    out(`Simulated Corvo "demo" at ${corvo.url} — scenario: ${initial}\n\n${HELP}\n`);
+    const rl = createInterface({
+      input: process.stdin,
+      output: process.stdout,
+      prompt: 'you> ',
+      terminal: interactive,
+    });
+    // Ctrl-C or SIGTERM ends the chat; the finally block below stops everything that was started.
+    rl.on('SIGINT', () => rl.close());
+    process.once('SIGTERM', () => rl.close());
+    let n = 0;
+    const terminal = { platform: 'terminal' as const, channelId: 'terminal' };
+    const handle = async (line: string): Promise<boolean> => {
+      const text = line.trim();
+      if (!text) return true;
+      if (text === 'quit' || text === 'exit') return false;
+      if (text === 'help') {
+        out(HELP);
+        return true;
+      }
+      const scenario = /^scenario\s+(\S+)$/.exec(text);
+      if (scenario) {
+        const name = scenario[1] as CorvoScenario;
+        if (!SCENARIOS.includes(name)) out(`Unknown scenario. One of: ${SCENARIOS.join(', ')}`);
+        else {
+          corvo.setScenario(name);
+          out(`Simulated Corvo is now: ${name}`);
+        }
+        return true;
+      }
+      const click = /^click\s+(\S+)$/.exec(text);
+      const decide = /^(approve|deny)\s+(\S+)\s+as\s+(\S+)$/.exec(text);
+      if (click || decide) {
+        const key = `${process.pid}-${Date.now()}-${++n}`;
+        // `latest` stands for the newest offer or pending request, so a scripted session needs no ids.
+        if (click?.[1] === 'latest') click[1] = (await latestOfferId(db)) ?? 'none';
+        if (decide?.[2] === 'latest') decide[2] = (await latestApprovalId(db)) ?? 'none';
+        await enqueueInteraction(
+          queues,
+          click
+            ? {
+                kind: 'offer',
+                offerId: click[1]!,
+                actor: { platform: 'terminal', userId: ME },
+                conversation: terminal,
+                deliveryKey: key,
+              }
+            : {
+                kind: 'decision',
+                approvalId: decide![2]!,
+                decision: decide![1] as 'approve' | 'deny',
+                actor: { platform: 'terminal', userId: decide![3]! },
+                conversation: terminal,
+                deliveryKey: key,
+              },
+        );
+        return true;
+      }
+      const cmd = /^\/([a-z0-9-]+)\s*(.*)$/i.exec(text);
+      if (!cmd) {
+        out('Commands start with a slash, e.g. /corvo health. Type help for more.');
+        return true;
+      }
+      const reply = await dispatchCommand(
+        {
+          command: cmd[1]!.toLowerCase(),
+          text: cmd[2] ?? '',
+          actor: { platform: 'terminal', userId: ME },
+          conversation: terminal,
+          deliveryKey: `${process.pid}-${Date.now()}-${++n}`,
+        },
+        { commands, targetsOf: (s) => targetsOf(config, s), titleOf, queues, db, clock: systemClock, logger },
+      );
+      out(`bot (only you)> ${reply.text}`);
+      return true;
+    };
+
+    if (interactive) rl.prompt();
+    for await (const line of rl) {
+      let keepGoing = true;
+      try {
+        keepGoing = await handle(line);
+      } catch (err) {
+        out(`error: ${(err as Error).message}`);
+      }
+      if (!keepGoing) break;
+      if (interactive) {
+        await settle(queues, 2000);
+        rl.prompt();
+      } else {
+        // Piped input: let each command's work finish before the next line, as a person reading would.
+        await settle(queues, 30_000);
+      }
+    }
+    rl.close();
+  } catch (err) {
+    if (err instanceof MissingBinaryError) {
+      console.error(err.message);
+      await stopAll();
+      process.exit(1);
+    }
+    throw err;
+  } finally {
+    out('Stopping…');
+    await stopAll();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    console.error(`demo failed: ${err.message}`);
+    process.exit(1);
+  },
+);

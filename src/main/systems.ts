@@ -1,0 +1,52 @@
+import { integrations } from '../../integrations/index.js';
+import { runbooks } from '../../workflows/index.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { SystemModule } from '../core/system.js';
+import type { BotConfig } from '../config/config-file.js';
+
+/** Integrations joined with their workflows. */
+export const systems: readonly SystemModule[] = integrations.map((i) => ({
+  ...(i as unknown as SystemModule),
+  workflows: (runbooks[i.id]?.workflows ?? []) as SystemModule['workflows'],
+  remediations: (runbooks[i.id]?.remediations ?? []) as SystemModule['remediations'],
+}));
+
+/**
+ * Clients per configured instance, built once per process and reused (keep-alive connections). Config is fixed
+ * for the life of a process, so this cache holds no state that other processes would need to see.
+ */
+export function createClientsCache(config: BotConfig, clock: Clock = systemClock) {
+  const cache = new Map<string, unknown>();
+  return (system: string, target: string): unknown => {
+    const key = `${system}\0${target}`;
+    if (cache.has(key)) return cache.get(key);
+    const module = systems.find((s) => s.id === system);
+    const instance = config.targets[system]?.[target];
+    if (!module || instance === undefined) return undefined;
+    const clients = module.createClients(instance as never, { clock });
+    cache.set(key, clients);
+    return clients;
+  };
+}
+
+/** Configured instance names of a system. */
+export function targetsOf(config: BotConfig, system: string): string[] {
+  return Object.keys(config.targets[system] ?? {});
+}
+
+/** "Corvo health" for the ack line. */
+const ENGINE_TITLES: Readonly<Record<string, string>> = {
+  'runbook.audit': 'the audit trail',
+  'runbook.approvals': 'the pending approvals',
+};
+
+export function titleOf(system: string, workflow: string): string {
+  const engine = ENGINE_TITLES[`${system}.${workflow}`];
+  if (engine) return engine;
+  const module = systems.find((s) => s.id === system);
+  return (
+    module?.workflows.find((w) => w.id === workflow)?.title ??
+    module?.remediations.find((r) => r.id === workflow)?.title ??
+    `${system} ${workflow}`
+  );
+}

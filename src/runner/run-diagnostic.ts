@@ -1,0 +1,193 @@
+import type pg from 'pg';
+import type { Clock } from '../core/clock.js';
+import type { Invocation } from '../core/invocation.js';
+import type { Logger } from '../core/logger.js';
+import { createReport, type Finding, type Report } from '../core/report.js';
+import type { SystemModule } from '../core/system.js';
+import { inconclusiveFinding, isTargetError } from '../core/target-error.js';
+import type { WorkflowResult } from '../core/workflow.js';
+import { finishInvocation, markInvocationRunning, recordInvocation } from '../store/invocations.js';
+import { saveReport } from '../store/reports.js';
+import { newOpaqueId, saveOffer } from '../approvals/approval-store.js';
+
+/** An engine-level workflow that needs no target (e.g. `/runbook audit`). */
+export interface EngineWorkflow {
+  readonly id: string;
+  readonly title: string;
+  run(invocation: Invocation, signal: AbortSignal): Promise<WorkflowResult>;
+}
+
+export interface RunDiagnosticDeps {
+  readonly db: pg.Pool;
+  readonly systems: readonly SystemModule[];
+  /** Clients of a configured instance (cached by the caller), or undefined when the instance is not configured. */
+  readonly clientsFor: (system: string, target: string) => unknown;
+  /** Workflows of the bot itself, by `system.workflow` (`runbook.audit`). */
+  readonly engineWorkflows: Readonly<Record<string, EngineWorkflow>>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Hard limit for one workflow run, ms. */
+  readonly timeoutMs: number;
+}
+
+function summarize(findings: readonly Finding[]): string {
+  const counts = new Map<string, number>();
+  for (const f of findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
+  const parts = (['critical', 'warning', 'inconclusive', 'ok'] as const)
+    .filter((s) => counts.get(s))
+    .map((s) => `${counts.get(s)} ${s}`);
+  return parts.length ? parts.join(', ') : 'no findings';
+}
+
+/**
+ * Runs one invocation's workflow and stores its report; returns it. Never throws for a target problem (that is an
+ * inconclusive finding); throws only when the report cannot be stored (the job is then retried).
+ */
+export async function runDiagnostic(invocation: Invocation, deps: RunDiagnosticDeps): Promise<Report> {
+  const log = deps.logger.child({
+    invocationId: invocation.invocationId,
+    workflow: `${invocation.system}.${invocation.workflow}`,
+    target: invocation.target,
+  });
+  await recordInvocation(deps.db, invocation, 'queued');
+  await markInvocationRunning(deps.db, invocation.invocationId);
+
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error('workflow timed out')), deps.timeoutMs);
+  let title = `${invocation.system} ${invocation.workflow}`;
+  let result: WorkflowResult;
+  try {
+    const engine = deps.engineWorkflows[`${invocation.system}.${invocation.workflow}`];
+    const system = deps.systems.find((s) => s.id === invocation.system);
+    const workflow = system?.workflows.find((w) => w.id === invocation.workflow);
+    if (engine) {
+      title = engine.title;
+      result = await engine.run(invocation, controller.signal);
+    } else if (!system || !workflow) {
+      result = {
+        findings: [
+          {
+            code: 'runbook-bot.unknown-workflow',
+            severity: 'inconclusive',
+            title: 'Unknown workflow',
+            evidence: `This bot version has no workflow "${invocation.workflow}" for ${invocation.system}.`,
+          },
+        ],
+      };
+    } else {
+      title = workflow.title;
+      const clients = deps.clientsFor(system.id, invocation.target);
+      if (clients === undefined) {
+        result = {
+          findings: [
+            {
+              code: `${system.id}.config.unknown-target`,
+              severity: 'inconclusive',
+              title: `${system.displayName} instance "${invocation.target}" is not configured`,
+              evidence: `targets.${system.id}.${invocation.target} is missing from the bot config.`,
+            },
+          ],
+        };
+      } else {
+        result = await workflow.run({
+          target: invocation.target,
+          clients,
+          args: invocation.args,
+          clock: deps.clock,
+          signal: controller.signal,
+          logger: log,
+        });
+      }
+    }
+  } catch (err) {
+    // A workflow should turn target failures into findings itself; anything reaching here is reported without
+    // its internals, and logged with its message only.
+    log.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message } }, 'workflow failed');
+    result = {
+      findings: [
+        isTargetError(err)
+          ? inconclusiveFinding(`${invocation.system}.probe.failed`, 'Diagnostic could not complete', err)
+          : {
+              code: 'runbook-bot.workflow-error',
+              severity: 'inconclusive',
+              title: 'Diagnostic could not complete',
+              evidence: controller.signal.aborted
+                ? `The workflow did not finish within ${Math.round(deps.timeoutMs / 1000)} s.`
+                : `The workflow stopped on an unexpected error (details in the bot logs under ${invocation.invocationId}).`,
+            },
+      ],
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+
+  // Each offered fix the system knows how to run becomes a stored offer; its button carries only the offer id.
+  const system = deps.systems.find((s) => s.id === invocation.system);
+  const findings: Finding[] = [];
+  for (const finding of result.findings) {
+    if (!finding.actions?.length || !system) {
+      findings.push(finding);
+      continue;
+    }
+    const actions = [];
+    for (const action of finding.actions) {
+      if (!system.remediations.some((r) => r.id === action.remediation)) {
+        actions.push(action);
+        continue;
+      }
+      const offerId = newOpaqueId('ofr');
+      await saveOffer(deps.db, {
+        id: offerId,
+        invocationId: invocation.invocationId,
+        system: invocation.system,
+        target: invocation.target,
+        remediation: action.remediation,
+        params: { ...action.params },
+        findingCode: finding.code,
+        findingTitle: finding.title,
+        findingEvidence: finding.evidence,
+      });
+      actions.push({ ...action, offerId });
+    }
+    findings.push({ ...finding, actions });
+  }
+
+  const report = createReport({
+    title,
+    system: invocation.system,
+    target: invocation.target,
+    workflow: invocation.workflow,
+    summary: result.summary ?? summarize(result.findings),
+    findings,
+    invocationId: invocation.invocationId,
+    generatedAt: new Date(deps.clock.now()).toISOString(),
+    notes: result.notes,
+  });
+  await saveReport(deps.db, report);
+  await finishInvocation(deps.db, invocation.invocationId, {
+    status: 'succeeded',
+    verdict: report.verdict,
+    summary: report.summary,
+  });
+  log.info({ verdict: report.verdict, findings: report.findings.length }, 'diagnostic finished');
+  return report;
+}
+
+/**
+ * Runs a workflow without recording it (click-time re-validation of an approved step). Target failures come back
+ * as inconclusive findings, as in any run.
+ */
+export async function runWorkflowQuietly(
+  deps: Pick<RunDiagnosticDeps, 'systems' | 'clientsFor' | 'clock' | 'logger'>,
+  system: string,
+  target: string,
+  workflowId: string,
+  signal: AbortSignal,
+): Promise<Finding[]> {
+  const module = deps.systems.find((s) => s.id === system);
+  const workflow = module?.workflows.find((w) => w.id === workflowId);
+  const clients = deps.clientsFor(system, target);
+  if (!module || !workflow || clients === undefined) return [];
+  const result = await workflow.run({ target, clients, args: {}, clock: deps.clock, signal, logger: deps.logger });
+  return [...result.findings];
+}

@@ -1,0 +1,177 @@
+/**
+ * `npm run bench`: ack latency of signed `/corvo health` slash commands against the real web process (which
+ * verifies, parses and enqueues into Redis) and against a bare Bolt app that acks without enqueueing. Concurrency
+ * 50 for 10 s each, on loopback. Prints p50/p99 latency, requests/s and the ratios.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { Pool } from 'undici';
+import { createDatabase, getFreePort, startPostgres, startRedis } from '../../src/dev/local-services.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const SECRET = 'bench-signing-secret';
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
+const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
+
+interface Result {
+  readonly name: string;
+  readonly requests: number;
+  readonly errors: number;
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+function percentile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+}
+
+function spawnAndWait(file: string, env: Record<string, string>, readyText: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes(readyText)) resolve(child);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`${file} exited ${code}: ${out.slice(-2000)}`)));
+  });
+}
+
+let seq = 0;
+function signedCommand(): { body: string; headers: Record<string, string> } {
+  const ts = String(Math.floor(Date.now() / 1000));
+  const body = new URLSearchParams({
+    token: 'x',
+    team_id: 'T0BENCH',
+    team_domain: 'bench',
+    channel_id: 'C0BENCH',
+    channel_name: 'bench',
+    user_id: 'U0BENCH',
+    user_name: 'bench',
+    command: '/corvo',
+    text: 'health',
+    api_app_id: 'A0BENCH',
+    response_url: 'https://hooks.slack.com/commands/T0BENCH/1/x',
+    trigger_id: `bench.${process.pid}.${++seq}.${Date.now()}`,
+  }).toString();
+  const sig = createHmac('sha256', SECRET).update(`v0:${ts}:${body}`).digest('hex');
+  return {
+    body,
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-signature': `v0=${sig}`,
+      'x-slack-request-timestamp': ts,
+    },
+  };
+}
+
+async function load(name: string, url: string): Promise<Result> {
+  const pool = new Pool(url, { connections: CONCURRENCY, pipelining: 1 });
+  const latencies: number[] = [];
+  let errors = 0;
+  // Warm-up: JIT, connection setup, Redis scripts loaded.
+  const warmEnd = Date.now() + 1000;
+  const deadline = warmEnd + DURATION_MS;
+  const loop = async () => {
+    while (Date.now() < deadline) {
+      const { body, headers } = signedCommand();
+      const t0 = process.hrtime.bigint();
+      try {
+        const res = await pool.request({ path: '/slack/events', method: 'POST', headers, body });
+        await res.body.text();
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        if (res.statusCode !== 200) errors++;
+        else if (Date.now() >= warmEnd) latencies.push(ms);
+      } catch {
+        errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, loop));
+  await pool.close();
+  latencies.sort((a, b) => a - b);
+  return {
+    name,
+    requests: latencies.length,
+    errors,
+    rps: latencies.length / (DURATION_MS / 1000),
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+  };
+}
+
+async function main(): Promise<void> {
+  const redis = await startRedis();
+  const pg = await startPostgres();
+  const children: ChildProcess[] = [];
+  try {
+    const databaseUrl = await createDatabase(pg.adminUrl, 'bench');
+    const dir = mkdtempSync(join(tmpdir(), 'rbb-bench-'));
+    const configFile = join(dir, 'runbook-bot.yaml');
+    writeFileSync(configFile, 'targets:\n  corvo:\n    prod: { url: "http://127.0.0.1:9" }\n');
+    const [webPort, barePort] = [await getFreePort(), await getFreePort()];
+    const common = { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-bench', LOG_LEVEL: 'warn' };
+    children.push(
+      await spawnAndWait(
+        join(ROOT, 'src/main/web.ts'),
+        {
+          ...common,
+          PORT: String(webPort),
+          REDIS_URL: redis.url,
+          DATABASE_URL: databaseUrl,
+          RUNBOOK_BOT_CONFIG: configFile,
+          QUEUE_PREFIX: 'bench',
+          LOG_LEVEL: 'info',
+        },
+        'web listening',
+      ),
+    );
+    children.push(
+      await spawnAndWait(
+        join(ROOT, 'test/bench/bare-bolt.ts'),
+        { ...common, PORT: String(barePort) },
+        'bare bolt listening',
+      ),
+    );
+    const bare = await load('bare Bolt app (ack only)', `http://127.0.0.1:${barePort}`);
+    const ours = await load('runbook-bot web (verify + enqueue)', `http://127.0.0.1:${webPort}`);
+    console.log(
+      `\nSlack slash-command ack, concurrency ${CONCURRENCY}, ${DURATION_MS / 1000} s each, loopback, ${process.platform}`,
+    );
+    for (const r of [ours, bare]) {
+      console.log(
+        `  ${r.name.padEnd(38)} ${r.rps.toFixed(0).padStart(6)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99
+          .toFixed(2)
+          .padStart(6)} ms   errors ${r.errors}`,
+      );
+    }
+    console.log(
+      `  ratio (ours / bare): p99 ${(ours.p99 / bare.p99).toFixed(2)}, p50 ${(ours.p50 / bare.p50).toFixed(2)}, throughput ${(bare.rps / ours.rps).toFixed(2)}x slower`,
+    );
+    console.log(`  aim: p99 <= 50 ms and ratio <= 1.3`);
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await pg.stop();
+    await redis.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    console.error(`bench failed: ${err.message}`);
+    process.exit(1);
+  },
+);
