@@ -1,0 +1,323 @@
+/**
+ * The approval engine on real Postgres and Redis, the Corvo simulator recording every mutating call, and the real
+ * Slack transport talking to the loopback fake Slack Web API. The clock is injected; execution jobs are run by
+ * calling `execute` directly, as the remediation worker would.
+ */
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { integrations } from '../../integrations/index.js';
+import { startCorvoSimulator, type CorvoSimulator } from '../../integrations/corvo/simulator.js';
+import { createSlackTransport } from '../../integrations/slack/slack-transport.js';
+import { parseConfig } from '../config/config-file.js';
+import { Secret } from '../core/secret.js';
+import { silentLogger } from '../core/logger.js';
+import type { Actor, Conversation, Invocation } from '../core/invocation.js';
+import { createClientsCache, systems } from '../main/systems.js';
+import { runDiagnostic, runWorkflowQuietly, type RunDiagnosticDeps } from '../runner/run-diagnostic.js';
+import { migrate } from '../store/migrate.js';
+import { startFakeSlack, type FakeSlack } from '../../test/support/fake-slack.js';
+import { createTestDatabase, uniqueName } from '../../test/support/namespace.js';
+import { getApproval, listEvents, transition } from './approval-store.js';
+import { createApprovalEngine, type ApprovalEngine } from './engine.js';
+
+const T0 = Date.parse('2026-11-23T14:00:00Z');
+let now = T0;
+const clock = { now: () => now };
+
+let db: pg.Pool;
+let redis: Redis;
+let corvo: CorvoSimulator;
+let slack: FakeSlack;
+let engine: ApprovalEngine;
+let deps: RunDiagnosticDeps;
+let executions: string[];
+let expiries: { id: string; delayMs: number }[];
+let seq = 0;
+
+const channel = 'C0OPS';
+const conversation: Conversation = { platform: 'slack', channelId: channel };
+const alice: Actor = { platform: 'slack', userId: 'U0ALICE' };
+const bob: Actor = { platform: 'slack', userId: 'U0BOB' };
+const carol: Actor = { platform: 'slack', userId: 'U0CAROL' };
+const dave: Actor = { platform: 'slack', userId: 'U0DAVE' };
+const erin: Actor = { platform: 'slack', userId: 'U0ERIN' }; // approver through a Slack user group
+
+const rebuildCalls = () => corvo.calls.filter((c) => c.path === '/api/v1/admin/rebuild-sqlite');
+const ephemeralsTo = (user: string) => slack.ephemerals(channel).filter((e) => e.user === user);
+
+beforeAll(async () => {
+  const url = await createTestDatabase();
+  db = new pg.Pool({ connectionString: url, max: 5 });
+  await migrate(db, silentLogger);
+  redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 });
+  corvo = await startCorvoSimulator({ scenario: 'sqlite-diverged', clock });
+  slack = await startFakeSlack({ token: 'xoxb-test' });
+  slack.setUsergroup('S0ONCALL', ['U0ERIN']);
+  const config = parseConfig(
+    `targets:\n  corvo:\n    prod: { url: "${corvo.url}" }\n` +
+      `approvals:\n  approvers: ["slack:U0BOB", "slack:U0CAROL", "slack:U0ALICE", "slack-group:S0ONCALL"]\n  ttl: 15m\n`,
+    'test.yaml',
+    integrations,
+    {},
+  );
+  const clientsFor = createClientsCache(config, clock);
+  deps = {
+    db,
+    systems,
+    clientsFor,
+    engineWorkflows: {},
+    clock,
+    logger: silentLogger,
+    timeoutMs: 20_000,
+  };
+  engine = createApprovalEngine({
+    db,
+    redis,
+    keyPrefix: uniqueName('apr'),
+    systems,
+    clientsFor,
+    transports: { slack: createSlackTransport({ botToken: new Secret('xoxb-test'), apiUrl: slack.url }) },
+    policy: { approvers: config.approvals.approvers, requireDistinctApprover: true },
+    levels: {},
+    ttlMs: config.approvals.ttl,
+    clock,
+    logger: silentLogger,
+    enqueueExecution: async (id) => {
+      executions.push(id);
+    },
+    enqueueExpiry: async (id, delayMs) => {
+      expiries.push({ id, delayMs });
+    },
+    runRecordedDiagnostic: (inv) => runDiagnostic(inv, deps),
+    runQuietDiagnostic: (system, target, workflow, signal) =>
+      runWorkflowQuietly(deps, system, target, workflow, signal),
+  });
+});
+
+afterAll(async () => {
+  await db?.end();
+  redis?.disconnect();
+  await corvo?.close();
+  await slack?.close();
+});
+
+beforeEach(() => {
+  now = T0;
+  executions = [];
+  expiries = [];
+  corvo.setScenario('sqlite-diverged');
+});
+
+/** Runs `/corvo health` and clicks the Rebuild SQLite button as alice; returns the approval id. */
+async function requestRebuild(): Promise<string> {
+  const invocation: Invocation = {
+    invocationId: `inv_test_${++seq}_${Date.now()}`,
+    system: 'corvo',
+    workflow: 'health',
+    target: 'prod',
+    args: {},
+    actor: alice,
+    conversation,
+    requestedAt: new Date(now).toISOString(),
+  };
+  const report = await runDiagnostic(invocation, deps);
+  const action = report.findings.flatMap((f) => f.actions ?? []).find((a) => a.remediation === 'rebuild-sqlite');
+  expect(action?.offerId).toMatch(/^ofr_/);
+  const deliveryKey = `click${seq}x${Date.now()}`;
+  await engine.handle({ kind: 'offer', offerId: action!.offerId!, actor: alice, conversation, deliveryKey });
+  return `apr_${deliveryKey}`;
+}
+
+const decide = (id: string, actor: Actor, decision: 'approve' | 'deny' = 'approve') =>
+  engine.handle({ kind: 'decision', approvalId: id, decision, actor, conversation });
+
+async function runExecutions(): Promise<void> {
+  for (const id of executions.splice(0)) await engine.execute(id, new AbortController().signal);
+}
+
+describe('approval engine', () => {
+  it('posts an approval card that says what runs, why, what it changes and who asked', async () => {
+    const id = await requestRebuild();
+    const a = await getApproval(db, id);
+    expect(a).toMatchObject({
+      state: 'pending',
+      remediation: 'rebuild-sqlite',
+      target: 'prod',
+      requester: 'slack:U0ALICE',
+    });
+    expect(a!.expiresAt.getTime()).toBe(T0 + 15 * 60_000);
+    expect(expiries).toEqual([{ id, delayMs: 15 * 60_000 }]);
+    const card = slack.messages(channel).find((m) => m.ts === a!.cardMessageId)!;
+    const blocks = JSON.stringify(card.blocks);
+    expect(blocks).toContain('POST /api/v1/admin/rebuild-sqlite');
+    expect(blocks).toContain('SQLite diverged from Pebble');
+    expect(blocks).toContain("LEADER's mirror");
+    expect(blocks).toContain('<@U0ALICE>');
+    expect(blocks).toContain(`"value":"${id}"`);
+  });
+
+  it('refuses self-approval and non-approvers, changing nothing', async () => {
+    const id = await requestRebuild();
+    await decide(id, alice);
+    await decide(id, dave);
+    expect(ephemeralsTo('U0ALICE').at(-1)?.text).toMatch(/can't approve your own request/);
+    expect(ephemeralsTo('U0DAVE').at(-1)?.text).toMatch(/not on this bot's approver list/);
+    expect((await getApproval(db, id))!.state).toBe('pending');
+    expect(executions).toEqual([]);
+  });
+
+  it('runs an approved step once, updates the card, posts the result and re-checks; a double click does nothing', async () => {
+    const before = rebuildCalls().length;
+    const id = await requestRebuild();
+    await decide(id, bob);
+    await decide(id, bob); // double click
+    expect(ephemeralsTo('U0BOB').at(-1)?.text).toMatch(/already approved by U0BOB/);
+    expect(executions).toEqual([id]);
+    await runExecutions();
+    await engine.execute(id, new AbortController().signal); // a redelivered job
+    expect(rebuildCalls().length - before).toBe(1);
+    const a = (await getApproval(db, id))!;
+    expect(a).toMatchObject({ state: 'succeeded', decidedBy: 'slack:U0BOB', result: 'rebuilt in 1,234 ms' });
+    const card = slack.messages(channel).find((m) => m.ts === a.cardMessageId)!;
+    expect(JSON.stringify(card.blocks)).toContain('Approved by <@U0BOB> at 14:00 UTC — done: rebuilt in 1,234 ms');
+    expect(JSON.stringify(card.blocks)).not.toContain('approval:approve'); // no buttons left
+    const thread = slack.messages(channel).filter((m) => m.thread_ts === a.cardMessageId);
+    expect(thread.map((m) => m.text).join('\n')).toMatch(/rebuilt in 1,234 ms/);
+    expect(thread.map((m) => m.text).join('\n')).toMatch(/Re-check: .*cleared/);
+    // The whole chain is in the audit trail.
+    expect((await listEvents(db, id)).map((e) => `${e.fromState ?? '-'}>${e.toState}`)).toEqual([
+      '->pending',
+      'pending>approved',
+      'approved>executing',
+      'executing>succeeded',
+    ]);
+    const recheck = await db.query(`select status, verdict from invocations where id = $1`, [`${id}-recheck`]);
+    expect(recheck.rows[0]).toEqual({ status: 'succeeded', verdict: 'ok' });
+  });
+
+  it('lets exactly one of two concurrent approvers win, and calls Corvo once', async () => {
+    const before = rebuildCalls().length;
+    const id = await requestRebuild();
+    await Promise.all([decide(id, bob), decide(id, carol), decide(id, bob)]);
+    expect(executions).toEqual([id]);
+    await Promise.all([
+      engine.execute(id, new AbortController().signal),
+      engine.execute(id, new AbortController().signal),
+    ]);
+    executions = [];
+    expect(rebuildCalls().length - before).toBe(1);
+    const approvals = (await listEvents(db, id)).filter((e) => e.toState === 'approved');
+    expect(approvals).toHaveLength(1);
+  });
+
+  it('accepts an approver from a Slack user group', async () => {
+    const id = await requestRebuild();
+    await decide(id, erin);
+    expect((await getApproval(db, id))!.state).toBe('approved');
+    await decide(id, erin, 'deny');
+    expect((await getApproval(db, id))!.state).toBe('approved');
+    executions = [];
+  });
+
+  it('denies: nothing runs and the card says who denied', async () => {
+    const before = rebuildCalls().length;
+    const id = await requestRebuild();
+    await decide(id, carol, 'deny');
+    await engine.execute(id, new AbortController().signal);
+    expect(rebuildCalls().length).toBe(before);
+    const a = (await getApproval(db, id))!;
+    expect(a.state).toBe('denied');
+    const card = slack.messages(channel).find((m) => m.ts === a.cardMessageId)!;
+    expect(JSON.stringify(card.blocks)).toContain('Denied by <@U0CAROL>');
+  });
+
+  it('expires on the server: an expired request cannot be approved and its card says so', async () => {
+    const id = await requestRebuild();
+    now = T0 + 10 * 60_000;
+    await engine.handle({ kind: 'expire', approvalId: id }); // early check: stays pending, re-scheduled
+    expect((await getApproval(db, id))!.state).toBe('pending');
+    expect(expiries.at(-1)).toEqual({ id, delayMs: 5 * 60_000 });
+    now = T0 + 15 * 60_000 + 1;
+    await decide(id, bob);
+    expect(ephemeralsTo('U0BOB').at(-1)?.text).toMatch(/expired/);
+    const a = (await getApproval(db, id))!;
+    expect(a.state).toBe('expired');
+    expect(executions).toEqual([]);
+    const card = slack.messages(channel).find((m) => m.ts === a.cardMessageId)!;
+    expect(JSON.stringify(card.blocks)).toContain('Expired');
+  });
+
+  it('the expiry job closes a request nobody answered', async () => {
+    const id = await requestRebuild();
+    now = T0 + 16 * 60_000;
+    await engine.handle({ kind: 'expire', approvalId: id });
+    expect((await getApproval(db, id))!.state).toBe('expired');
+  });
+
+  it('does not run when the finding has cleared by the time it is approved', async () => {
+    const before = rebuildCalls().length;
+    const id = await requestRebuild();
+    corvo.setScenario('healthy');
+    await decide(id, bob);
+    await runExecutions();
+    expect(rebuildCalls().length).toBe(before);
+    const a = (await getApproval(db, id))!;
+    expect(a.state).toBe('skipped');
+    expect(a.result).toMatch(/already cleared/);
+  });
+
+  it('reports a failed step and does not retry it blindly', async () => {
+    const before = rebuildCalls().length;
+    const id = await requestRebuild();
+    corvo.failNext('/api/v1/admin/rebuild-sqlite', 500, { error: 'rebuild failed: disk full', code: 'INTERNAL_ERROR' });
+    await decide(id, bob);
+    await runExecutions();
+    await engine.execute(id, new AbortController().signal);
+    expect(rebuildCalls().length - before).toBe(1);
+    const a = (await getApproval(db, id))!;
+    expect(a.state).toBe('failed');
+    expect(a.result).toMatch(/500|INTERNAL_ERROR/);
+    const thread = slack.messages(channel).filter((m) => m.thread_ts === a.cardMessageId);
+    expect(thread.map((m) => m.text).join('\n')).toMatch(/failed: .*It was not retried/);
+  });
+
+  it('after a crash mid-step, says the outcome is unknown and re-checks instead of running it again', async () => {
+    const before = rebuildCalls().length;
+    const id = await requestRebuild();
+    await decide(id, bob);
+    executions = [];
+    // A worker took the step past the point of no return and died.
+    await transition(db, id, ['approved'], 'executing', { nowMs: now, start: true });
+    await engine.execute(id, new AbortController().signal);
+    expect(rebuildCalls().length).toBe(before);
+    const a = (await getApproval(db, id))!;
+    expect(a.state).toBe('outcome-unknown');
+    const thread = slack.messages(channel).filter((m) => m.thread_ts === a.cardMessageId);
+    expect(thread.map((m) => m.text).join('\n')).toMatch(/unknown.*NOT be run again/s);
+    expect(thread.map((m) => m.text).join('\n')).toMatch(/Re-check: still critical/);
+  });
+
+  it('asks the requester to confirm a reversible step, and lets only them (or an approver) confirm', async () => {
+    corvo.setScenario('queue-paused');
+    const key = `direct${Date.now()}`;
+    await engine.handle({
+      kind: 'request',
+      system: 'corvo',
+      target: 'prod',
+      remediation: 'resume',
+      params: { queue: 'emails' },
+      actor: dave,
+      conversation,
+      deliveryKey: key,
+    });
+    const id = `apr_${key}`;
+    expect((await getApproval(db, id))!.level).toBe('confirm');
+    await decide(id, { platform: 'slack', userId: 'U0MALLORY' });
+    expect((await getApproval(db, id))!.state).toBe('pending');
+    await decide(id, dave);
+    await runExecutions();
+    expect(corvo.calls.filter((c) => c.path === '/api/v1/queues/emails/resume')).toHaveLength(1);
+    expect((await getApproval(db, id))!.state).toBe('succeeded');
+  });
+});

@@ -1,0 +1,170 @@
+/**
+ * The whole bot as separate processes for end-to-end suites: a real `web` and two real `worker` processes on the
+ * run's Redis and a fresh Postgres database, the Corvo simulator and the fake Slack Web API at the edges.
+ */
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { expect, inject } from 'vitest';
+import { startCorvoSimulator, type CorvoScenario, type CorvoSimulator } from '../../integrations/corvo/simulator.js';
+import { getFreePort } from '../../src/dev/local-services.js';
+import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
+import { createTestDatabase, uniqueName } from '../support/namespace.js';
+import { blockActionsBody, signSlackRequest } from '../support/slack-signing.js';
+import { runRelease, spawnBot, writeConfigFile, type BotProcess } from './bot-processes.js';
+
+export const SIGNING_SECRET = 'e2e-signing-secret-0123456789abcdef';
+export const BOT_TOKEN = 'xoxb-e2e-bot-token-do-not-leak';
+export const CORVO_KEY = 'corvo-e2e-api-key-do-not-leak';
+
+export interface BotStack {
+  readonly corvo: CorvoSimulator;
+  readonly slack: FakeSlack;
+  readonly web: BotProcess;
+  workers: BotProcess[];
+  readonly baseUrl: string;
+  readonly databaseUrl: string;
+  readonly db: pg.Pool;
+  readonly redis: Redis;
+  readonly prefix: string;
+  readonly env: Record<string, string>;
+  /** POSTs a body to /slack/events, signed unless told otherwise. */
+  postSlack(
+    body: string,
+    o?: { timestampSec?: number; secret?: string; contentType?: string; unsigned?: boolean },
+  ): Promise<Response>;
+  /** Clicks a button as `userId`: a signed `block_actions` payload. */
+  click(o: {
+    userId: string;
+    channelId: string;
+    actionId: string;
+    value: string;
+    messageTs: string;
+    threadTs?: string;
+  }): Promise<Response>;
+  /** Jobs of every state in the diagnostics queue. */
+  queuedJobs(): Promise<number>;
+  spawnWorker(extraEnv?: Record<string, string>): Promise<BotProcess>;
+  stop(): Promise<void>;
+}
+
+export async function startBotStack(o: {
+  scenario?: CorvoScenario;
+  approvers?: string[];
+  corvoTimeoutMs?: number;
+  workerEnv?: Record<string, string>;
+}): Promise<BotStack> {
+  const corvo = await startCorvoSimulator({ scenario: o.scenario ?? 'healthy', apiKey: CORVO_KEY });
+  const slack = await startFakeSlack({ token: BOT_TOKEN });
+  const databaseUrl = await createTestDatabase();
+  const prefix = uniqueName('e2e');
+  const port = await getFreePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const configFile = writeConfigFile(
+    `targets:\n  corvo:\n    prod: { url: "${corvo.url}", apiKey: "\${CORVO_API_KEY}", timeoutMs: ${o.corvoTimeoutMs ?? 2000} }\n` +
+      `approvals:\n  approvers: ${JSON.stringify(o.approvers ?? [])}\n  ttl: 15m\n`,
+  );
+  const env: Record<string, string> = {
+    PORT: String(port),
+    REDIS_URL: inject('redisUrl'),
+    DATABASE_URL: databaseUrl,
+    RUNBOOK_BOT_CONFIG: configFile,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_API_URL: slack.url,
+    CORVO_API_KEY: CORVO_KEY,
+    QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'info',
+  };
+  const release = await runRelease(env);
+  expect(release.code, release.output).toBe(0);
+  expect((await runRelease(env)).code, 'release is safe to run twice').toBe(0);
+  const web = spawnBot('web', env);
+  const spawnWorker = async (extra: Record<string, string> = {}) => {
+    const w = spawnBot('worker', { ...env, ...o.workerEnv, ...extra });
+    await w.waitForOutput('worker started');
+    return w;
+  };
+  const workers = await Promise.all([spawnWorker(), spawnWorker()]);
+  await web.waitForOutput('web listening');
+  const db = new pg.Pool({ connectionString: databaseUrl, max: 3 });
+  const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
+
+  const postSlack: BotStack['postSlack'] = (body, p = {}) => {
+    const ts = p.timestampSec ?? Math.floor(Date.now() / 1000);
+    const headers = p.unsigned ? {} : signSlackRequest(p.secret ?? SIGNING_SECRET, body, ts);
+    return fetch(`${baseUrl}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': p.contentType ?? 'application/x-www-form-urlencoded', ...headers },
+      body,
+    });
+  };
+  let clicks = 0;
+  const stack: BotStack = {
+    corvo,
+    slack,
+    web,
+    workers,
+    baseUrl,
+    databaseUrl,
+    db,
+    redis,
+    prefix,
+    env,
+    postSlack,
+    click: (c) =>
+      postSlack(
+        blockActionsBody({
+          type: 'block_actions',
+          team: { id: 'T0FAKE', domain: 'fake' },
+          user: { id: c.userId, username: c.userId.toLowerCase(), team_id: 'T0FAKE' },
+          api_app_id: 'A0RUNBOOKBOT',
+          token: 'legacy',
+          trigger_id: `${Date.now()}.${++clicks}.${Math.random().toString(16).slice(2)}`,
+          response_url: 'https://hooks.slack.com/actions/T0FAKE/1/x',
+          container: {
+            type: 'message',
+            message_ts: c.messageTs,
+            channel_id: c.channelId,
+            is_ephemeral: false,
+            thread_ts: c.threadTs,
+          },
+          channel: { id: c.channelId, name: 'ops' },
+          message: { ts: c.messageTs, type: 'message', text: '', ...(c.threadTs ? { thread_ts: c.threadTs } : {}) },
+          state: { values: {} },
+          actions: [
+            {
+              type: 'button',
+              action_id: c.actionId,
+              block_id: 'b',
+              value: c.value,
+              action_ts: String(Date.now() / 1000),
+              text: { type: 'plain_text', text: 'x' },
+            },
+          ],
+        }),
+      ),
+    async queuedJobs() {
+      const q = new Queue('diagnostics', { connection: redis, prefix });
+      const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
+      await q.close();
+      return Object.values(counts).reduce((a, b) => a + b, 0);
+    },
+    spawnWorker,
+    async stop() {
+      const procs = [web, ...stack.workers];
+      const codes = await Promise.all(procs.map((p) => p.stop()));
+      const everything = procs.map((p) => p.output()).join('\n');
+      await db.end();
+      redis.disconnect();
+      await slack.close();
+      await corvo.close();
+      // Graceful shutdown on SIGTERM exits 0; nothing secret and no stack trace was ever logged.
+      expect(codes.filter((c) => c !== 0 && c !== null)).toEqual([]);
+      for (const secret of [SIGNING_SECRET, BOT_TOKEN, CORVO_KEY, databaseUrl])
+        expect(everything).not.toContain(secret);
+      expect(everything).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    },
+  };
+  return stack;
+}
