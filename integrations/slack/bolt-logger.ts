@@ -11,12 +11,15 @@ function describe(args: unknown[]): string {
     .slice(0, 300);
 }
 
-/** Routes Bolt's own log lines into our logger, stripped of stacks and payloads. */
+/**
+ * Routes Bolt's own warnings and errors into our logger, stripped of stacks and payloads. Bolt's debug and info
+ * lines are dropped before any formatting: Bolt emits several per request, and formatting them cost throughput.
+ */
 export function createBoltLogger(logger: Logger): BoltLogger {
   let level = LogLevel.WARN;
   return {
-    debug: (...args) => logger.debug({ source: 'bolt' }, describe(args)),
-    info: (...args) => logger.info({ source: 'bolt' }, describe(args)),
+    debug: () => {},
+    info: () => {},
     warn: (...args) => logger.warn({ source: 'bolt' }, describe(args)),
     error: (...args) => logger.error({ source: 'bolt' }, describe(args)),
     setLevel: (l) => {

@@ -99,7 +99,8 @@ export async function dispatchCommand(req: CommandRequest, deps: DispatchDeps): 
   // Queue first: a job in Redis is the durable record that the work will happen. The worker records the
   // invocation in Postgres (idempotently) when it starts.
   await deps.queues.diagnostics.add(`${invocation.system}.${invocation.workflow}`, invocation, { jobId: invocationId });
-  log.info({ system: invocation.system, workflow: invocation.workflow, target: invocation.target }, 'command queued');
+  // debug, not info: one line per command on the ack path costs throughput; the audit trail is in Postgres.
+  log.debug({ system: invocation.system, workflow: invocation.workflow, target: invocation.target }, 'command queued');
   const on = invocation.target ? ` on ${invocation.target}` : '';
   return {
     text: `Running ${deps.titleOf(invocation.system, invocation.workflow)}${on}… (${invocationId})`,
