@@ -238,7 +238,9 @@ export function renderReport(report: Report, options: RenderReportOptions): Slac
   const groups: BlockGroup<GroupMeta>[] = [];
   const none: GroupMeta = { findings: {}, notes: 0 };
 
-  const headerText = `${verdictEmoji} ${toOneLine(report.title)} — ${toOneLine(report.target)}`;
+  const headerText = report.target
+    ? `${verdictEmoji} ${toOneLine(report.title)} — ${toOneLine(report.target)}`
+    : `${verdictEmoji} ${toOneLine(report.title)}`;
   const summaryLine = `*${verdict}* · ${countsText(findings, true)}`;
   groups.push({
     priority: 0,
@@ -318,7 +320,7 @@ export function renderReport(report: Report, options: RenderReportOptions): Slac
   });
 
   const fallback = escapeMrkdwn(
-    `${toOneLine(report.title)} on ${toOneLine(report.target)}: ${verdict} — ${countsText(findings, false)}`,
+    `${toOneLine(report.title)}${report.target ? ` on ${toOneLine(report.target)}` : ''}: ${verdict} — ${countsText(findings, false)}`,
   );
   return { text: truncateText(fallback, BLOCK_KIT_LIMITS.fallbackText, { mrkdwn: true }), blocks };
 }

@@ -99,7 +99,7 @@ export function renderText(report: Report, options: RenderTextOptions = {}): str
     .sort((a, b) => (RANK[a.finding.severity] ?? 2) - (RANK[b.finding.severity] ?? 2) || a.index - b.index)
     .map((x) => x.finding);
 
-  const title = `${oneLine(report.title)} — ${oneLine(report.target)}`;
+  const title = report.target ? `${oneLine(report.title)} — ${oneLine(report.target)}` : oneLine(report.title);
   const lines: string[] = [bold(title), '='.repeat(Math.min(title.length, 72))];
   const verdict = VERDICT[report.verdict] ?? VERDICT.inconclusive;
   lines.push(`Verdict: ${paint(report.verdict, verdict)} · ${countsText(findings)}`);
