@@ -15,4 +15,8 @@ export default tseslint.config(
     files: ['test/**', 'src/main/demo.ts', '**/*.test.ts', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },
+  {
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { globals: { URL: 'readonly', console: 'readonly', process: 'readonly' } },
+  },
 );
