@@ -83,8 +83,8 @@ beforeAll(async () => {
     ttlMs: config.approvals.ttl,
     clock,
     logger: silentLogger,
-    enqueueExecution: async (id) => {
-      executions.push(id);
+    enqueueExecution: async (id, o) => {
+      executions.push(o?.force ? `${id} (forced)` : id);
     },
     enqueueExpiry: async (id, delayMs) => {
       expiries.push({ id, delayMs });
@@ -319,5 +319,24 @@ describe('approval engine', () => {
     await runExecutions();
     expect(corvo.calls.filter((c) => c.path === '/api/v1/queues/emails/resume')).toHaveLength(1);
     expect((await getApproval(db, id))!.state).toBe('succeeded');
+  });
+
+  it('the sweep re-queues an approved step whose job was lost, and closes overdue requests', async () => {
+    const lost = await requestRebuild();
+    await decide(lost, bob);
+    executions = []; // the execution job vanished (Redis restarted without persistence)
+    const forgotten = await requestRebuild();
+    now = T0 + 30_000;
+    await engine.handle({ kind: 'sweep' });
+    expect(executions).toEqual([]); // too early to call it lost
+    now = T0 + 16 * 60_000;
+    await engine.handle({ kind: 'sweep' });
+    expect(executions).toContain(`${lost} (forced)`);
+    expect((await getApproval(db, forgotten))!.state).toBe('expired');
+    const before = rebuildCalls().length;
+    await engine.execute(lost, new AbortController().signal);
+    await engine.execute(lost, new AbortController().signal);
+    expect(rebuildCalls().length - before).toBe(1);
+    executions = [];
   });
 });

@@ -13,6 +13,8 @@ import {
   createApproval,
   getApproval,
   getOffer,
+  listExpiredPending,
+  listStaleApproved,
   setCardMessage,
   transition,
   type ApprovalRecord,
@@ -35,8 +37,8 @@ export interface ApprovalEngineDeps {
   readonly ttlMs: number;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** Queues the execution job (jobId = approval id). */
-  readonly enqueueExecution: (approvalId: string) => Promise<void>;
+  /** Queues the execution job (jobId = approval id; `force` adds a fresh job id when the first one may be lost). */
+  readonly enqueueExecution: (approvalId: string, o?: { force?: boolean }) => Promise<void>;
   /** Queues the server-side expiry check at `expiresAt`. */
   readonly enqueueExpiry: (approvalId: string, delayMs: number) => Promise<void>;
   /**
@@ -79,7 +81,12 @@ export type Interaction =
       readonly actor: Actor;
       readonly conversation: Conversation;
     }
-  | { readonly kind: 'expire'; readonly approvalId: string };
+  | { readonly kind: 'expire'; readonly approvalId: string }
+  /** Periodic safety net (a job scheduler): closes overdue requests and re-queues approved steps whose job was lost. */
+  | { readonly kind: 'sweep' };
+
+/** An approved step not started after this long has probably lost its job (e.g. Redis restarted without AOF). */
+const STALE_APPROVED_MS = 60_000;
 
 const LOCK_TTL_MS = 10 * 60_000;
 
@@ -472,6 +479,16 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
         case 'expire':
           await expire(interaction.approvalId);
           return;
+        case 'sweep': {
+          const now = deps.clock.now();
+          for (const a of await listExpiredPending(deps.db, now)) await expire(a.id);
+          // Re-queueing is safe: the state machine lets an approved step start at most once.
+          for (const a of await listStaleApproved(deps.db, STALE_APPROVED_MS, now)) {
+            log.warn({ approvalId: a.id }, 'approved step not started; re-queueing it');
+            await deps.enqueueExecution(a.id, { force: true });
+          }
+          return;
+        }
       }
     },
     execute,

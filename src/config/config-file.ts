@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { TargetIntegration } from '../core/system.js';
+import { parseMatchValue } from '../alerts/route-alert.js';
 import { DurationSchema } from './duration.js';
 import { ConfigError } from './env.js';
 
@@ -44,12 +45,38 @@ export const ApprovalsSchema = z.object({
   levels: z.record(z.string(), z.enum(['approval', 'confirm'])).default({}),
 });
 
+/** A `match` value: equal, or a regular expression written `/…/flags`. */
+const MatchValueSchema = z.string().superRefine((value, ctx) => {
+  try {
+    parseMatchValue(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(err as Error).message}` });
+  }
+});
+
 const AlertRuleSchema = z.object({
-  match: z.record(z.string(), z.string()),
+  /** Keys: `title`, `service`, `priority`, `urgency` (PagerDuty), any label (Alertmanager). Values may be `/regex/`. */
+  match: z.record(z.string(), MatchValueSchema),
   system: z.string(),
   target: z.string().optional(),
   channel: z.string().optional(),
   workflow: z.string().optional(),
+});
+
+/** Storm control (`alerts.storm`): past `threshold` new threads per channel in `window`, one summary instead. */
+export const StormSchema = z.object({
+  /** New incident threads per channel per window before the summary takes over. Default 10. */
+  threshold: z.number().int().min(1).max(1000).default(10),
+  /** Length of a storm window. Default 1m. */
+  window: DurationSchema.default(60_000),
+});
+
+/** Pacing of every message the bot posts (`pacing`), per channel, shared by all processes through Redis. */
+export const PacingSchema = z.object({
+  /** Sustained messages per second per channel. Default 1 (Slack's chat.postMessage limit). */
+  messagesPerSecond: z.number().positive().max(100).default(1),
+  /** Messages that may go at once after a quiet spell. Default 3. */
+  burst: z.number().int().min(1).max(100).default(3),
 });
 
 /** Builds the schema of the whole file from the integrations' own instance schemas. */
@@ -77,8 +104,10 @@ export function createConfigSchema(integrations: readonly TargetIntegration[]) {
           alertmanager: z.array(AlertRuleSchema).default([]),
           /** Channel for alerts no rule matches. */
           defaultChannel: z.string().optional(),
+          storm: StormSchema.default({ threshold: 10, window: 60_000 }),
         })
-        .default({ pagerduty: [], alertmanager: [] }),
+        .default({ pagerduty: [], alertmanager: [], storm: { threshold: 10, window: 60_000 } }),
+      pacing: PacingSchema.default({ messagesPerSecond: 1, burst: 3 }),
     })
     .superRefine((cfg, ctx) => {
       for (const [kind, rules] of Object.entries(cfg.alerts)) {
@@ -91,6 +120,29 @@ export function createConfigSchema(integrations: readonly TargetIntegration[]) {
               message: `unknown channel "${rule.channel}" (not under channels)`,
             });
           }
+          if (!(rule.system in targetShape)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['alerts', kind, i, 'system'],
+              message: `unknown system "${rule.system}" (one of: ${Object.keys(targetShape).join(', ')})`,
+            });
+          } else if (
+            rule.target !== undefined &&
+            !(rule.target in ((cfg.targets as Record<string, object | undefined>)[rule.system] ?? {}))
+          ) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['alerts', kind, i, 'target'],
+              message: `no instance "${rule.target}" under targets.${rule.system}`,
+            });
+          }
+        });
+      }
+      if (cfg.alerts.defaultChannel !== undefined && !(cfg.alerts.defaultChannel in cfg.channels)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['alerts', 'defaultChannel'],
+          message: `unknown channel "${cfg.alerts.defaultChannel}" (not under channels)`,
         });
       }
     });
@@ -105,7 +157,11 @@ export interface BotConfig {
     readonly pagerduty: readonly z.infer<typeof AlertRuleSchema>[];
     readonly alertmanager: readonly z.infer<typeof AlertRuleSchema>[];
     readonly defaultChannel?: string;
+    /** Absent in hand-built configs: defaults apply. */
+    readonly storm?: z.infer<typeof StormSchema>;
   };
+  /** Absent in hand-built configs: {@link PacingSchema} defaults apply. */
+  readonly pacing?: z.infer<typeof PacingSchema>;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Conversation } from './invocation.js';
 import type { Report } from './report.js';
 import type { ApprovalCard } from './approval-card.js';
+import type { IncidentMessage } from './incident.js';
 
 /** A posted message: where it is, so it can be updated or replied to. */
 export interface PostedMessage {
@@ -21,6 +22,17 @@ export class RateLimitedError extends Error {
   }
 }
 
+/**
+ * The message to update is gone (deleted by someone; Slack `message_not_found`). The caller posts a new one and
+ * remembers it instead.
+ */
+export class MessageNotFoundError extends Error {
+  constructor() {
+    super('the message to update no longer exists');
+    this.name = 'MessageNotFoundError';
+  }
+}
+
 /** The outbound side of a chat platform: renders with its own renderer and posts. */
 export interface ChatTransport {
   readonly platform: Conversation['platform'];
@@ -31,6 +43,16 @@ export interface ChatTransport {
   updateApprovalCard(message: PostedMessage, card: ApprovalCard): Promise<void>;
   /** A message only `userId` sees (refusals, "already approved"). */
   postEphemeral(conversation: Conversation, userId: string, text: string): Promise<void>;
+  /**
+   * Posts an incident root, a thread note or a storm summary, rendered by the platform's own renderer. Optional: a
+   * transport without it gets the plain-text rendering through {@link ChatTransport.postText}.
+   */
+  postIncidentMessage?(conversation: Conversation, message: IncidentMessage): Promise<PostedMessage>;
+  /**
+   * Replaces a posted incident message in place for everyone (the root as the incident moves, the storm summary as
+   * it grows). Throws {@link MessageNotFoundError} when the message was deleted.
+   */
+  updateIncidentMessage?(posted: PostedMessage, message: IncidentMessage): Promise<void>;
   /** Members of a platform user group (`slack-group:S…`), for the approver list. */
   groupMembers?(groupPrincipal: string): Promise<readonly string[]>;
 }

@@ -1,6 +1,7 @@
 import { renderApprovalCardText } from '../core/approval-card.js';
 import type { ChatTransport, PostedMessage } from '../core/chat-transport.js';
 import type { Conversation } from '../core/invocation.js';
+import { renderIncidentMessageText } from '../core/incident.js';
 import type { Report } from '../core/report.js';
 import { renderText } from '../core/render-text.js';
 
@@ -38,6 +39,15 @@ export function createTerminalTransport(
     },
     async updateApprovalCard(_message, card) {
       write(`\n(card updated) ${renderApprovalCardText(card)}\n`);
+    },
+    async postIncidentMessage(conversation, message) {
+      const where = conversation.threadId ? ` (thread ${conversation.threadId})` : '';
+      write(`\nbot${where}> ${renderIncidentMessageText(message)}\n`);
+      onPosted?.(undefined);
+      return posted(conversation);
+    },
+    async updateIncidentMessage(message, content) {
+      write(`\n(message ${message.messageId} updated) ${renderIncidentMessageText(content)}\n`);
     },
     async postEphemeral(_conversation, userId, text) {
       write(`\nbot (only ${userId})> ${text}\n`);

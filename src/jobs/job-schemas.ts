@@ -52,6 +52,7 @@ export const InteractionJobSchema = z.discriminatedUnion('kind', [
     conversation: ConversationSchema,
   }),
   z.object({ kind: z.literal('expire'), approvalId: z.string().min(1).max(150) }),
+  z.object({ kind: z.literal('sweep') }),
 ]);
 export type InteractionJob = z.infer<typeof InteractionJobSchema>;
 

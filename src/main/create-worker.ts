@@ -71,8 +71,9 @@ export function createWorker(o: WorkerOptions): { close(): Promise<void> } {
     ttlMs: o.config.approvals.ttl,
     clock,
     logger: log,
-    enqueueExecution: async (approvalId) => {
-      await queues.remediations.add('execute', { approvalId }, { jobId: approvalId });
+    enqueueExecution: async (approvalId, opts) => {
+      const jobId = opts?.force ? `${approvalId}-${Math.floor(Date.now() / 60_000)}` : approvalId;
+      await queues.remediations.add('execute', { approvalId }, { jobId });
     },
     enqueueExpiry: async (approvalId, delayMs) => {
       await queues.interactions.add(
@@ -112,6 +113,10 @@ export function createWorker(o: WorkerOptions): { close(): Promise<void> } {
     runDiagnostic: (invocation) => runDiagnostic(invocation, diagnosticDeps),
     timeoutMs,
   });
+  // One scheduler for the whole deployment (upsert is idempotent across worker processes).
+  queues.interactions
+    .upsertJobScheduler('approvals-sweep', { every: 30_000 }, { name: 'sweep', data: { kind: 'sweep' } })
+    .catch((err: Error) => log.warn({ err: { message: err.message } }, 'could not schedule the approvals sweep'));
   return {
     async close() {
       await workers.close();

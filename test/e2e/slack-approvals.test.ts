@@ -165,7 +165,14 @@ describe('approvals in Slack, end to end', () => {
     await stack.postSlack(slashCommandBody({ command: '/runbook', text: 'audit 50', channel_id: 'C0AUDIT' }));
     await stack.slack.waitFor(() => stack.slack.messages('C0AUDIT').length === 1, 20_000);
     const audit = JSON.stringify(stack.slack.messages('C0AUDIT')[0]!.blocks);
-    for (const line of ['/corvo health --target prod', '— → pending by slack:U0ALICE', 'pending → approved by slack:U0', 'approved → executing', 'executing → succeeded (rebuilt in 1,234 ms)', `[${approvalId}-recheck]`]) {
+    for (const line of [
+      '/corvo health --target prod',
+      '— → pending by slack:U0ALICE',
+      'pending → approved by slack:U0',
+      'approved → executing',
+      'executing → succeeded (rebuilt in 1,234 ms)',
+      `[${approvalId}-recheck]`,
+    ]) {
       expect(audit).toContain(line);
     }
   });
