@@ -203,10 +203,7 @@ export function parseConfig(
   if (doc.errors.length > 0) {
     throw new ConfigError(
       `invalid config file ${file}`,
-      doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
-        return `${pos ? `line ${pos.line}: ` : ''}${e.message.split('\n')[0]}`;
-      }),
+      doc.errors.map((e) => `line ${lineCounter.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`),
     );
   }
   const where = (path: readonly PropertyKey[]): string => {

@@ -78,7 +78,9 @@ export function formatDuration(ms: number): string {
 }
 
 /** The status line under the badge: "Triggered", "Acknowledged by Dana Oncall", "Resolved after 31m 23s". */
-export function describeIncidentStatus(card: Pick<IncidentCard, 'status' | 'acknowledgedBy' | 'resolvedBy' | 'durationMs'>): string {
+export function describeIncidentStatus(
+  card: Pick<IncidentCard, 'status' | 'acknowledgedBy' | 'resolvedBy' | 'durationMs'>,
+): string {
   switch (card.status) {
     case 'triggered':
       return 'Triggered';

@@ -1,0 +1,105 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { integrations } from '../../integrations/index.js';
+import { loadConfig, parseConfig } from './config-file.js';
+import { ConfigError, parseEnv } from './env.js';
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.problems];
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config file', () => {
+  it('resolves ${ENV} secrets and keeps them out of every printout', () => {
+    const cfg = parseConfig(
+      'targets:\n  corvo:\n    prod: { url: "http://10.0.0.11:8080", apiKey: "${CORVO_API_KEY}" }\n',
+      'bot.yaml',
+      integrations,
+      { CORVO_API_KEY: 'super-secret-key' },
+    );
+    const prod = cfg.targets.corvo!.prod as { apiKey: { reveal(): string }; timeoutMs: number };
+    expect(prod.apiKey.reveal()).toBe('super-secret-key');
+    expect(prod.timeoutMs).toBe(5000);
+    expect(JSON.stringify(cfg)).not.toContain('super-secret-key');
+    expect(inspect(cfg, { depth: 10 })).not.toContain('super-secret-key');
+    expect(cfg.approvals).toMatchObject({ requireDistinctApprover: true, ttl: 15 * 60_000, approvers: [] });
+  });
+
+  it('names the file, the path inside it, the line and what is wrong — every problem at once', () => {
+    const problems = problemsOf(() =>
+      parseConfig(
+        [
+          'targets:',
+          '  corvo:',
+          '    prod: { url: "not a url", apiKey: "${MISSING_KEY}" }',
+          'approvals:',
+          '  approvers: ["bob"]',
+          '  ttl: soon',
+        ].join('\n'),
+        'bot.yaml',
+        integrations,
+        {},
+      ),
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^targets\.corvo\.prod\.apiKey \(line 3\): environment variable MISSING_KEY is not set/),
+        expect.stringMatching(/^targets\.corvo\.prod\.url \(line 3\): /),
+        expect.stringMatching(/^approvals\.approvers\.0 \(line 5\): must look like slack:U/),
+        expect.stringMatching(/^approvals\.ttl \(line 6\): not a duration/),
+      ]),
+    );
+  });
+
+  it('refuses unknown systems and bad YAML', () => {
+    expect(problemsOf(() => parseConfig('targets:\n  nosuch: {}\n', 'bot.yaml', integrations, {})).join()).toMatch(
+      /targets.*nosuch/,
+    );
+    expect(problemsOf(() => parseConfig('targets: [unclosed\n', 'bot.yaml', integrations, {}))[0]).toMatch(
+      /^line \d+:/,
+    );
+  });
+
+  it('says which file is missing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rbb-cfg-'));
+    expect(problemsOf(() => loadConfig(join(dir, 'absent.yaml'), integrations, {}))[0]).toMatch(/does not exist/);
+    writeFileSync(join(dir, 'ok.yaml'), 'targets: {}\n');
+    expect(loadConfig(join(dir, 'ok.yaml'), integrations, {}).targets).toEqual({});
+  });
+});
+
+describe('environment', () => {
+  it('lists every problem without printing values', () => {
+    const problems = problemsOf(() =>
+      parseEnv({ REDIS_URL: 'http://wrong', DATABASE_URL: undefined, PORT: 'eighty', MAX_BODY_BYTES: '-1' }),
+    );
+    expect(problems.map((p) => p.split(':')[0])).toEqual(
+      expect.arrayContaining(['REDIS_URL', 'DATABASE_URL', 'PORT', 'MAX_BODY_BYTES']),
+    );
+    expect(problems.join('\n')).not.toContain('http://wrong');
+  });
+
+  it('applies the documented defaults and wraps secrets', () => {
+    const env = parseEnv({
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      DATABASE_URL: 'postgres://u:pw@127.0.0.1/db',
+      PAGERDUTY_WEBHOOK_SECRETS: 'a, b',
+    });
+    expect(env).toMatchObject({
+      PORT: 3000,
+      MAX_BODY_BYTES: 1_048_576,
+      LOG_LEVEL: 'info',
+      SLACK_API_URL: 'https://slack.com/api/',
+    });
+    expect(String(env.DATABASE_URL)).toBe('[redacted]');
+    expect(env.PAGERDUTY_WEBHOOK_SECRETS.map((s) => s.reveal())).toEqual(['a', 'b']);
+  });
+});
