@@ -1,6 +1,15 @@
 import type { CommandSpec } from '../src/core/command.js';
 import { corvoCommand } from './corvo.js';
+import { kyrodbCommand } from './kyrodb.js';
 import { runbookCommand } from './runbook.js';
+import { streamhouseCommand } from './streamhouse.js';
+import { tryitnowCommand } from './tryitnow.js';
 
 /** Every slash command, one line per system. */
-export const commands: readonly CommandSpec[] = [corvoCommand, runbookCommand];
+export const commands: readonly CommandSpec[] = [
+  corvoCommand,
+  kyrodbCommand,
+  streamhouseCommand,
+  tryitnowCommand,
+  runbookCommand,
+];

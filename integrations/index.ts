@@ -1,7 +1,13 @@
-import type { TargetIntegration } from '../src/core/system.js';
+import { eraseIntegration, type TargetIntegration } from '../src/core/system.js';
 import { corvoIntegration } from './corvo/index.js';
+import { kyrodbIntegration } from './kyrodb/index.js';
+import { streamhouseIntegration } from './streamhouse/index.js';
+import { tryitnowIntegration } from './tryitnow/index.js';
 
 /** Every target system's integration, one line per system. */
-export const integrations: readonly TargetIntegration<never, never>[] = [
-  corvoIntegration as unknown as TargetIntegration<never, never>,
+export const integrations: readonly TargetIntegration[] = [
+  eraseIntegration(corvoIntegration),
+  eraseIntegration(kyrodbIntegration),
+  eraseIntegration(streamhouseIntegration),
+  eraseIntegration(tryitnowIntegration),
 ];

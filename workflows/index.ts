@@ -2,13 +2,17 @@ import type { Remediation } from '../src/core/remediation.js';
 import type { Workflow } from '../src/core/workflow.js';
 import { corvoWorkflows } from './corvo/index.js';
 import { corvoRemediations } from './corvo/remediations.js';
+import { kyrodbWorkflows } from './kyrodb/index.js';
+import { streamhouseWorkflows } from './streamhouse/index.js';
+import { tryitnowWorkflows } from './tryitnow/index.js';
+import { tryitnowRemediations } from './tryitnow/remediations.js';
+
+type Runbook = { readonly workflows: readonly Workflow<never>[]; readonly remediations: readonly Remediation<never>[] };
 
 /** Every system's runbook: its workflows and its fixes, one line per system. */
-export const runbooks: Readonly<
-  Record<
-    string,
-    { readonly workflows: readonly Workflow<never>[]; readonly remediations: readonly Remediation<never>[] }
-  >
-> = {
+export const runbooks: Readonly<Record<string, Runbook>> = {
   corvo: { workflows: corvoWorkflows, remediations: corvoRemediations },
+  kyrodb: { workflows: kyrodbWorkflows, remediations: [] },
+  streamhouse: { workflows: streamhouseWorkflows, remediations: [] },
+  tryitnow: { workflows: tryitnowWorkflows, remediations: tryitnowRemediations },
 };

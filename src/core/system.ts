@@ -29,3 +29,8 @@ export interface SystemModule<Config = unknown, Clients = unknown> extends Targe
   readonly workflows: readonly Workflow<Clients>[];
   readonly remediations: readonly Remediation<Clients>[];
 }
+
+/** Erases an integration's type parameters for a registry list (each entry stays type-checked where it is built). */
+export function eraseIntegration<Config, Clients>(integration: TargetIntegration<Config, Clients>): TargetIntegration {
+  return integration as unknown as TargetIntegration;
+}

@@ -120,6 +120,7 @@ export function createWorker(o: WorkerOptions): { close(): Promise<void> } {
   return {
     async close() {
       await workers.close();
+      await clientsFor.closeAll();
       await queues.close();
       connection.disconnect();
       locks.disconnect();

@@ -7,11 +7,11 @@ import { createInterface } from 'node:readline';
 import { parseConfig } from '../config/config-file.js';
 import { parseEnv } from '../config/env.js';
 import { integrations } from '../../integrations/index.js';
-import { startCorvoSimulator, type CorvoScenario } from '../../integrations/corvo/simulator.js';
 import { commands } from '../../commands/index.js';
 import { systemClock } from '../core/clock.js';
 import { createDatabase, MissingBinaryError, startPostgres, startRedis } from '../dev/local-services.js';
 import { createTerminalTransport } from '../dev/terminal-transport.js';
+import { demoTargets, type DemoTarget } from '../dev/demo-targets.js';
 import { createQueues } from '../jobs/create-queues.js';
 import { dispatchCommand } from '../jobs/dispatch-command.js';
 import { enqueueInteraction } from '../jobs/enqueue-interaction.js';
@@ -22,18 +22,6 @@ import { latestApprovalId, latestOfferId } from '../approvals/approval-store.js'
 import { createRootLogger } from './logger.js';
 import { createWorker } from './create-worker.js';
 import { targetsOf, titleOf } from './systems.js';
-
-const SCENARIOS: readonly CorvoScenario[] = [
-  'healthy',
-  'sqlite-diverged',
-  'apply-overloaded',
-  'no-leader',
-  'scheduler-stalled',
-  'unreachable',
-  'multi-raft',
-  'jobs-stuck-active',
-  'queue-paused',
-];
 
 const ME = 'alice';
 
@@ -46,7 +34,10 @@ Type a command as you would in Slack:
   approve <id|latest> as <user>  press Approve on a card as that user (deny <id> as <user> to deny)
   /runbook approvals             pending requests
   /runbook audit                 recent commands and approval events
-  scenario <name>                switch the simulated Corvo: ${SCENARIOS.join(', ')}
+  /kyrodb health                 the KyroDB runbook (also: /kyrodb latency, /kyrodb decide)
+  /streamhouse health            the Streamhouse runbook (also: /streamhouse leases, /streamhouse schemas)
+  /tryitnow health               the Try It Now runbook (also: pool, queue, state, purge-stream)
+  scenario [system] <name>       switch a simulated target (system defaults to corvo); "scenarios" lists them
   help                           this text
   quit                           stop everything`;
 
@@ -74,10 +65,9 @@ async function settle(queues: ReturnType<typeof createQueues>, deadlineMs: numbe
 async function main(): Promise<void> {
   const interactive = process.stdin.isTTY === true;
   const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-  const initial = (process.argv.find((a) => a.startsWith('--scenario='))?.split('=')[1] ?? 'healthy') as CorvoScenario;
-  if (!SCENARIOS.includes(initial)) throw new Error(`unknown scenario ${initial}; one of ${SCENARIOS.join(', ')}`);
+  const initial = process.argv.find((a) => a.startsWith('--scenario='))?.split('=')[1] ?? 'healthy';
 
-  out('Starting Redis, Postgres and a simulated Corvo…');
+  out('Starting Redis, Postgres, NATS and the simulated targets…');
   const started: { stop(): Promise<void> }[] = [];
   const stopAll = async () => {
     for (const s of started.reverse()) await s.stop().catch(() => {});
@@ -88,22 +78,30 @@ async function main(): Promise<void> {
     const pg = await startPostgres();
     started.push(pg);
     const databaseUrl = await createDatabase(pg.adminUrl, 'runbook_bot_demo');
-    const corvo = await startCorvoSimulator({ scenario: initial, apiKey: 'demo-key' });
-    started.push({ stop: () => corvo.close() });
+    const targets: DemoTarget[] = [];
+    for (const factory of demoTargets) {
+      const target = await factory.start({
+        initialScenario: factory.system === 'corvo' ? initial : undefined,
+        postgresAdminUrl: pg.adminUrl,
+        redisUrl: redis.url,
+      });
+      started.push({ stop: () => target.close() });
+      targets.push(target);
+    }
+    const secrets = Object.assign({}, ...targets.map((t) => t.env)) as Record<string, string>;
 
     const env = parseEnv({
       REDIS_URL: redis.url,
       DATABASE_URL: databaseUrl,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       QUEUE_PREFIX: 'demo',
-      CORVO_API_KEY: 'demo-key',
     });
     const config = parseConfig(
-      `targets:\n  corvo:\n    demo: { url: "${corvo.url}", apiKey: "\${CORVO_API_KEY}" }\n` +
+      `targets:\n${targets.map((t) => `  ${t.system}:\n    demo: ${t.configYaml}\n`).join('')}` +
         `approvals:\n  approvers: ["terminal:bob", "terminal:carol"]\n  ttl: 15m\n`,
       '(demo config)',
       integrations,
-      { CORVO_API_KEY: 'demo-key' },
+      secrets,
     );
     const logger = createRootLogger(env.LOG_LEVEL, 'demo');
     const db = createPool(env.DATABASE_URL);
@@ -122,7 +120,8 @@ async function main(): Promise<void> {
       },
     });
 
-    out(`Simulated Corvo "demo" at ${corvo.url} — scenario: ${initial}\n\n${HELP}\n`);
+    const describeTargets = () => targets.map((t) => `${t.system}: ${t.scenario()}`).join(', ');
+    out(`Simulated targets (instance "demo"): ${describeTargets()}\n\n${HELP}\n`);
     const rl = createInterface({
       input: process.stdin,
       output: process.stdout,
@@ -142,13 +141,19 @@ async function main(): Promise<void> {
         out(HELP);
         return true;
       }
-      const scenario = /^scenario\s+(\S+)$/.exec(text);
+      if (text === 'scenarios') {
+        for (const t of targets) out(`  ${t.system}: ${t.scenarios.join(', ')} (now ${t.scenario()})`);
+        return true;
+      }
+      const scenario = /^scenario\s+(?:(\S+)\s+)?(\S+)$/.exec(text);
       if (scenario) {
-        const name = scenario[1] as CorvoScenario;
-        if (!SCENARIOS.includes(name)) out(`Unknown scenario. One of: ${SCENARIOS.join(', ')}`);
-        else {
-          corvo.setScenario(name);
-          out(`Simulated Corvo is now: ${name}`);
+        const target = targets.find((t) => t.system === (scenario[1] ?? 'corvo'));
+        if (!target) out(`No simulated ${scenario[1]}. Simulated: ${targets.map((t) => t.system).join(', ')}`);
+        else if (!target.scenarios.includes(scenario[2]!)) {
+          out(`Unknown ${target.system} scenario. One of: ${target.scenarios.join(', ')}`);
+        } else {
+          await target.setScenario(scenario[2]!);
+          out(`Simulated ${target.system} is now: ${scenario[2]}`);
         }
         return true;
       }

@@ -17,7 +17,7 @@ export const systems: readonly SystemModule[] = integrations.map((i) => ({
  */
 export function createClientsCache(config: BotConfig, clock: Clock = systemClock) {
   const cache = new Map<string, unknown>();
-  return (system: string, target: string): unknown => {
+  const clientsFor = (system: string, target: string): unknown => {
     const key = `${system}\0${target}`;
     if (cache.has(key)) return cache.get(key);
     const module = systems.find((s) => s.id === system);
@@ -27,6 +27,17 @@ export function createClientsCache(config: BotConfig, clock: Clock = systemClock
     cache.set(key, clients);
     return clients;
   };
+  /** Closes every client built (connection pools, keep-alive agents): each client object's own `close()`. */
+  const closeAll = async (): Promise<void> => {
+    const closers = [...cache.values()].flatMap((clients) =>
+      Object.values(clients as Record<string, { close?: () => Promise<void> | void }>)
+        .filter((c) => typeof c?.close === 'function')
+        .map((c) => Promise.resolve(c.close!()).catch(() => {})),
+    );
+    cache.clear();
+    await Promise.all(closers);
+  };
+  return Object.assign(clientsFor, { closeAll });
 }
 
 /** Configured instance names of a system. */

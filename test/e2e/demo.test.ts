@@ -41,7 +41,7 @@ describe('npm run demo', () => {
       ['--scenario=no-leader'],
     );
     expect(code, out).toBe(0);
-    expect(out).toContain('scenario: no-leader');
+    expect(out).toContain('corvo: no-leader');
     expect(out).toMatch(/\[CRIT\].*leader/i);
     expect(out).toMatch(/Corvo demo is unreachable/);
     expect(out).toContain('SQLite diverged from Pebble');

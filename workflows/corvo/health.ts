@@ -1,26 +1,9 @@
 import type { CorvoClients } from '../../integrations/corvo/index.js';
-import { SEVERITY_ORDER, type Finding, type Severity } from '../../src/core/report.js';
 import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
 import { isUnreachable, observeCorvo, probeFailureFindings, type CorvoObservations } from './observe.js';
 import { corvoRules, evaluateRules } from './rules.js';
 import { readLeadership, readRaftGroups } from './signals.js';
-
-/** Worst first; within a severity, the rules' order. */
-function sortFindings(findings: readonly Finding[]): Finding[] {
-  return findings
-    .map((f, i) => ({ f, i }))
-    .sort((a, b) => SEVERITY_ORDER.indexOf(b.f.severity) - SEVERITY_ORDER.indexOf(a.f.severity) || a.i - b.i)
-    .map(({ f }) => f);
-}
-
-function countsText(findings: readonly Finding[]): string {
-  const order: Severity[] = ['critical', 'warning', 'inconclusive'];
-  const parts = order
-    .map((s) => ({ s, count: findings.filter((f) => f.severity === s).length }))
-    .filter((p) => p.count > 0)
-    .map((p) => `${p.count} ${p.s}`);
-  return parts.length > 0 ? parts.join(', ') : `all ${findings.length} checks ok`;
-}
+import { countsText, sortFindings } from './summarize.js';
 
 /** "Leader node-1, 3 nodes", "Multi-raft, 4 groups, leaders node-1, node-2, 3 nodes", "No known leader". */
 export function describeCluster(obs: CorvoObservations): string {

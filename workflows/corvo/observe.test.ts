@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TargetError } from '../../src/core/target-error.js';
 import { createFakeCorvoClient, failed, healthyObservations } from './fixtures/observations.js';
-import { isUnreachable, observeCorvo, probeFailureFindings } from './observe.js';
+import { ProbeSkipped, isUnreachable, observeCorvo, probeFailureFindings, type ExtraProbe } from './observe.js';
 
 const refused = (endpoint: string) =>
   new TargetError('unreachable', `${endpoint} failed: connection refused (10.0.0.11:8080)`);
@@ -28,6 +28,52 @@ describe('observeCorvo', () => {
     const obs = await observeCorvo(client, new AbortController().signal);
     expect(obs.queues).toEqual({ ok: false, error: err });
     expect(obs.healthz.ok).toBe(true);
+  });
+});
+
+describe('observeCorvo with a subset of probes', () => {
+  it('calls only the probes asked for; the others are skipped, not failed', async () => {
+    const { client, calls } = createFakeCorvoClient({ queues: refused('GET /api/v1/queues') });
+    const obs = await observeCorvo(client, new AbortController().signal, ['healthz', 'metrics']);
+    expect(calls.map((c) => c.method).sort()).toEqual(['healthz', 'metricsText']);
+    expect(obs.queues.ok === false && obs.queues.error instanceof ProbeSkipped).toBe(true);
+    expect(probeFailureFindings(obs, 'prod')).toEqual([]);
+    expect(isUnreachable(obs)).toBe(false);
+  });
+
+  it('counts only the probes that ran, and a workflow\'s own probes, for "unreachable"', async () => {
+    const { client } = createFakeCorvoClient({ healthz: refused('GET /healthz') });
+    const obs = await observeCorvo(client, new AbortController().signal, ['healthz']);
+    const runtime: ExtraProbe = {
+      name: 'runtime',
+      endpoint: 'GET /api/v1/debug/runtime',
+      what: 'runtime',
+      result: failed(refused('GET /api/v1/debug/runtime')),
+    };
+    expect(isUnreachable(obs)).toBe(true);
+    expect(isUnreachable(obs, [runtime])).toBe(true);
+    expect(probeFailureFindings(obs, 'prod', [runtime])).toMatchObject([
+      {
+        code: 'corvo.probe.unreachable',
+        evidence: 'GET /healthz failed: connection refused (10.0.0.11:8080) (all 2 probes failed)',
+      },
+    ]);
+    const answered: ExtraProbe = { ...runtime, result: { ok: true, value: {} } };
+    expect(isUnreachable(obs, [answered])).toBe(false);
+    expect(probeFailureFindings(obs, 'prod', [answered]).map((f) => f.code)).toEqual(['corvo.probe.healthz']);
+  });
+
+  it('names a lone failing extra probe by its own code', () => {
+    const jobs: ExtraProbe = {
+      name: 'activeJobs',
+      endpoint: 'POST /api/v1/jobs/search',
+      what: 'active jobs',
+      result: failed(badKey('POST /api/v1/jobs/search')),
+    };
+    const findings = probeFailureFindings(healthyObservations(), 'prod', [jobs]);
+    expect(findings.map((f) => [f.code, f.title])).toEqual([
+      ['corvo.probe.active-jobs', "Corvo prod rejected the bot's API key (active jobs)"],
+    ]);
   });
 });
 

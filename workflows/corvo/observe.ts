@@ -1,4 +1,13 @@
-import type { ClusterStatus, CorvoClient, Healthz, QueueInfo, WorkerInfo } from '../../integrations/corvo/index.js';
+import type {
+  ClusterStatus,
+  CorvoClient,
+  Healthz,
+  Job,
+  JobSummary,
+  QueueInfo,
+  Runtime,
+  WorkerInfo,
+} from '../../integrations/corvo/index.js';
 import { parseExposition, type Exposition } from '../../integrations/prometheus/parse-exposition.js';
 import type { Finding } from '../../src/core/report.js';
 import { inconclusiveFinding, isTargetError } from '../../src/core/target-error.js';
@@ -31,6 +40,7 @@ export const CORVO_PROBES: readonly { readonly name: ProbeName; readonly endpoin
   { name: 'workers', endpoint: 'GET /api/v1/workers', what: 'workers' },
 ];
 
+/** Runs one call as a probe: its answer, or `{ ok: false, error }`. Never throws. */
 async function settle<T>(call: () => Promise<T>): Promise<ProbeResult<T>> {
   try {
     return { ok: true, value: await call() };
@@ -60,16 +70,92 @@ export function probeWorkers(client: CorvoClient, signal: AbortSignal): Promise<
   return settle(() => client.workers({ signal }));
 }
 
-/** Runs every probe in parallel against one Corvo node. Never throws: a failed probe is `{ ok: false, error }`. */
-export async function observeCorvo(client: CorvoClient, signal: AbortSignal): Promise<CorvoObservations> {
+/** `GET /api/v1/debug/runtime`: goroutines, heap, GC pauses, CPU time. */
+export function probeRuntime(client: CorvoClient, signal: AbortSignal): Promise<ProbeResult<Runtime>> {
+  return settle(() => client.runtime({ signal }));
+}
+
+/** One active job: its search row, and the full job (the only place that carries `lease_expires_at`). */
+export interface ActiveJob {
+  readonly summary: JobSummary;
+  /** `GET /api/v1/jobs/{id}`; may fail on its own (the job finished between the search and the read: 404). */
+  readonly detail: ProbeResult<Job>;
+}
+
+/** The longest-running active jobs, and how many are active in all. */
+export interface ActiveJobs {
+  /** `total` of the search: every active job, not only the ones read. */
+  readonly total: number;
+  readonly jobs: readonly ActiveJob[];
+}
+
+/** How many active jobs the bot reads one by one (one `GET /jobs/{id}` each). */
+export const ACTIVE_JOBS_LIMIT = 20;
+
+/**
+ * Active jobs, oldest start first, each re-read with `GET /api/v1/jobs/{id}`: the search rows have no
+ * `lease_expires_at` (reference/targets.md §1.3), so the runbook's jq on them prints null. Fails only when the
+ * search fails; a failed per-job read is kept in that job's `detail`.
+ */
+export function probeActiveJobs(
+  client: CorvoClient,
+  signal: AbortSignal,
+  limit: number = ACTIVE_JOBS_LIMIT,
+): Promise<ProbeResult<ActiveJobs>> {
+  return settle(async () => {
+    const found = await client.searchJobs({ state: ['active'], limit, sort: 'started_at', order: 'asc' }, { signal });
+    const rows = found.jobs.slice(0, limit);
+    const details = await Promise.all(rows.map((row) => settle(() => client.getJob(row.id, { signal }))));
+    return {
+      total: Math.max(found.total, rows.length),
+      jobs: rows.map((summary, i) => ({ summary, detail: details[i]! })),
+    };
+  });
+}
+
+/** Why a probe has no answer when the workflow did not ask for it: not a failure, just nothing to read. */
+export class ProbeSkipped {
+  readonly reason = 'not probed by this workflow';
+}
+
+const SKIPPED: ProbeResult<never> = { ok: false, error: new ProbeSkipped() };
+
+function isSkipped(result: ProbeResult<unknown>): boolean {
+  return !result.ok && result.error instanceof ProbeSkipped;
+}
+
+/** Every core probe. */
+export const ALL_PROBES: readonly ProbeName[] = CORVO_PROBES.map((p) => p.name);
+
+/**
+ * Runs the core probes in parallel against one Corvo node (all of them unless `only` names some; the others are
+ * {@link ProbeSkipped}, which no rule reads and no finding reports). Never throws: a failed probe is
+ * `{ ok: false, error }`.
+ */
+export async function observeCorvo(
+  client: CorvoClient,
+  signal: AbortSignal,
+  only: readonly ProbeName[] = ALL_PROBES,
+): Promise<CorvoObservations> {
+  const run = <T>(name: ProbeName, probe: () => Promise<ProbeResult<T>>): Promise<ProbeResult<T>> =>
+    only.includes(name) ? probe() : Promise.resolve(SKIPPED);
   const [healthz, clusterStatus, metrics, queues, workers] = await Promise.all([
-    probeHealthz(client, signal),
-    probeClusterStatus(client, signal),
-    probeMetrics(client, signal),
-    probeQueues(client, signal),
-    probeWorkers(client, signal),
+    run('healthz', () => probeHealthz(client, signal)),
+    run('clusterStatus', () => probeClusterStatus(client, signal)),
+    run('metrics', () => probeMetrics(client, signal)),
+    run('queues', () => probeQueues(client, signal)),
+    run('workers', () => probeWorkers(client, signal)),
   ]);
   return { healthz, clusterStatus, metrics, queues, workers };
+}
+
+/** A workflow's own probe (runtime, active jobs), reported like the core ones when it fails. */
+export interface ExtraProbe {
+  /** camelCase; the finding code of its lone failure is `corvo.probe.<kebab-name>`. */
+  readonly name: string;
+  readonly endpoint: string;
+  readonly what: string;
+  readonly result: ProbeResult<unknown>;
 }
 
 /**
@@ -80,20 +166,41 @@ export function isUnhealthyAnswer(error: unknown): boolean {
   return isTargetError(error) && error.code === 'UNHEALTHY';
 }
 
-function failedProbes(obs: CorvoObservations): { name: ProbeName; endpoint: string; what: string; error: unknown }[] {
-  const failed = [];
-  for (const probe of CORVO_PROBES) {
-    const result = obs[probe.name];
+interface FailedProbe {
+  readonly name: string;
+  readonly endpoint: string;
+  readonly what: string;
+  readonly error: unknown;
+}
+
+/** The probes that ran (core ones not skipped, then the extras), with their results. */
+function probesRun(obs: CorvoObservations, extras: readonly ExtraProbe[]): ExtraProbe[] {
+  return [
+    ...CORVO_PROBES.map((p) => ({ ...p, result: obs[p.name] as ProbeResult<unknown> })).filter(
+      (p) => !isSkipped(p.result),
+    ),
+    ...extras,
+  ];
+}
+
+function failedProbes(obs: CorvoObservations, extras: readonly ExtraProbe[]): FailedProbe[] {
+  const failed: FailedProbe[] = [];
+  for (const probe of probesRun(obs, extras)) {
+    const result = probe.result;
     if (result.ok) continue;
     if (probe.name === 'healthz' && isUnhealthyAnswer(result.error)) continue;
-    failed.push({ ...probe, error: result.error });
+    failed.push({ name: probe.name, endpoint: probe.endpoint, what: probe.what, error: result.error });
   }
   return failed;
 }
 
-/** True when no probe got an answer: the report then says so in one line instead of one per probe. */
-export function isUnreachable(obs: CorvoObservations): boolean {
-  return failedProbes(obs).length === CORVO_PROBES.length;
+/**
+ * True when no probe that ran got an answer (the extras included): the report then says so in one line instead
+ * of one per probe.
+ */
+export function isUnreachable(obs: CorvoObservations, extras: readonly ExtraProbe[] = []): boolean {
+  const ran = probesRun(obs, extras).length;
+  return ran > 0 && failedProbes(obs, extras).length === ran;
 }
 
 function errorKind(error: unknown): string {
@@ -122,12 +229,16 @@ function titleFor(kind: string, target: string, what: string): string {
  * rejected" line rather than four), and when every probe failed there is exactly one finding, e.g.
  * "Corvo prod is unreachable" with the `/healthz` error as evidence.
  */
-export function probeFailureFindings(obs: CorvoObservations, target: string): Finding[] {
-  const failed = failedProbes(obs);
+export function probeFailureFindings(
+  obs: CorvoObservations,
+  target: string,
+  extras: readonly ExtraProbe[] = [],
+): Finding[] {
+  const failed = failedProbes(obs, extras);
   if (failed.length === 0) return [];
   const first = failed[0]!;
 
-  if (failed.length === CORVO_PROBES.length) {
+  if (isUnreachable(obs, extras)) {
     const kinds = new Set(failed.map((f) => errorKind(f.error)));
     const kind = kinds.size === 1 ? errorKind(first.error) : 'mixed';
     const title =

@@ -4,7 +4,8 @@ import type { Remediation } from '../../src/core/remediation.js';
 import { TargetError } from '../../src/core/target-error.js';
 import type { CorvoClients } from '../../integrations/corvo/index.js';
 
-const QUEUE: ArgSpec = {
+/** A queue name, as fixes and `/corvo jobs-stuck-pending <queue>` take it. */
+export const QUEUE: ArgSpec = {
   name: 'queue',
   description: 'queue name',
   required: true,

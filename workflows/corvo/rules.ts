@@ -37,8 +37,11 @@ export interface FindingDraft {
   readonly actions?: readonly ProposedAction[];
 }
 
-/** One check of the Corvo runbook, as data. */
-export interface CorvoRule {
+/**
+ * One check of the Corvo runbook, as data. `O` is what it reads: the core observations, or a workflow's richer ones
+ * (active jobs, runtime, the queue asked about).
+ */
+export interface CorvoRule<O extends CorvoObservations = CorvoObservations> {
   /** Stable dotted code (`corvo.sqlite.mirror-dropped`). */
   readonly code: string;
   /** Title when the signal is bad. */
@@ -54,7 +57,7 @@ export interface CorvoRule {
   /** Fixes offered when the signal is bad. */
   readonly actions?: readonly ProposedAction[];
   /** Reads the observations; null when the data it needs is missing (the failed probe is reported on its own). */
-  evaluate(obs: CorvoObservations, nowMs: number): FindingDraft | null;
+  evaluate(obs: O, nowMs: number): FindingDraft | null;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -92,42 +95,42 @@ const DEFAULT_MIRROR_CAPACITY = 131_072;
 // ---------------------------------------------------------------------------------------------------------------
 // Runbook sections.
 
-const HEALTH_CHECK = 'Health Check';
-const KEY_ENDPOINTS = 'Key Diagnostic Endpoints';
-const APPLY = 'Critical Metrics to Monitor › Apply Pipeline Pressure';
-const STREAM = 'Critical Metrics to Monitor › Stream Health';
-const RAFT = 'Critical Metrics to Monitor › Raft Health';
-const SQLITE = 'Critical Metrics to Monitor › SQLite Mirror';
-const SCHEDULER = 'Critical Metrics to Monitor › Scheduler';
-const STUCK_PENDING = 'Common Issues › Jobs Stuck Pending (Workers Not Fetching)';
+export const HEALTH_CHECK = 'Health Check';
+export const KEY_ENDPOINTS = 'Key Diagnostic Endpoints';
+export const APPLY = 'Critical Metrics to Monitor › Apply Pipeline Pressure';
+export const STREAM = 'Critical Metrics to Monitor › Stream Health';
+export const RAFT = 'Critical Metrics to Monitor › Raft Health';
+export const SQLITE = 'Critical Metrics to Monitor › SQLite Mirror';
+export const SCHEDULER = 'Critical Metrics to Monitor › Scheduler';
+export const STUCK_PENDING = 'Common Issues › Jobs Stuck Pending (Workers Not Fetching)';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Corrections shared by several rules (reference/targets.md §1.8).
 
-const LIFECYCLE_OVERLOAD_CORRECTION =
+export const LIFECYCLE_OVERLOAD_CORRECTION =
   'The runbook watches `corvo_lifecycle_overload_total` for stream overload: that counter only increments when ' +
   'StreamConfig.AcquireTimeout > 0, which no CLI flag sets, so it stays 0. Workers get RESOURCE_EXHAUSTED from the ' +
   'open-stream cap (`corvo_lifecycle_streams_open` vs `corvo_lifecycle_streams_max`) or from store overloads.';
 
-const SNAPSHOT_CORRECTION =
+export const SNAPSHOT_CORRECTION =
   'The runbook says `corvo_raft_snapshot_latest_index` sits at 0 when snapshots fail: Corvo omits the metric ' +
   'entirely while no snapshot exists, so a grep for it prints nothing. The cluster status `snapshot.count` and ' +
   '`snapshot.error` are the reliable source.';
 
-const REBUILD_SQLITE_CORRECTION =
+export const REBUILD_SQLITE_CORRECTION =
   'The runbook calls `POST /api/v1/admin/rebuild-sqlite` "safe to run anytime" and the "Nuclear" fix: it rebuilds ' +
   "ONLY the leader's SQLite mirror (the request is proxied to the leader); a follower's mirror needs a restart or " +
   're-join of that node. It does not touch Pebble, so it is no fix for jobs stuck active. The log line to grep is ' +
   '"sqlite mirror queue full; dropping mirror updates" (plural, attribute `total_drops`), logged on the 1st drop ' +
   'and then every 10,000th.';
 
-const STUCK_ACTIVE_CORRECTION =
+export const STUCK_ACTIVE_CORRECTION =
   'The runbook\'s "Jobs Stuck Active" fix `corvo retry <job-id>` does not work on active jobs: the server answers ' +
   '400 RETRY_ERROR (retry is allowed only from dead, cancelled, completed or scheduled). Use ' +
   '`POST /api/v1/jobs/{id}/cancel` ("cancelling") or let the reclaim scheduler handle expired leases. Also, ' +
   "`/jobs/search` rows have no `lease_expires_at` (the runbook's jq prints null): read it from `GET /api/v1/jobs/{id}`.";
 
-const MULTI_RAFT_CORRECTION =
+export const MULTI_RAFT_CORRECTION =
   "With `--raft-shards > 1` the runbook's metric greps mislead: `corvo_raft_apply_pending` and " +
   '`corvo_raft_apply_max_pending` print `<nil>`, `corvo_raft_state` prints 0 (follower) on every node, and the ' +
   'mirror, index, snapshot and queue/apply-time lines are missing. Read those from `/api/v1/cluster/status` per group.';
@@ -135,7 +138,7 @@ const MULTI_RAFT_CORRECTION =
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers.
 
-interface Part {
+export interface Part {
   readonly severity: Severity;
   readonly text: string;
 }
@@ -144,7 +147,7 @@ interface Part {
  * Evaluates a signal per raft group and merges the parts into one draft: worst severity, and the evidence of the
  * groups that are not ok (or of every group when all are ok). Undefined when no group has the signal.
  */
-function perGroup(
+export function perGroup(
   groups: readonly RaftGroup[] | undefined,
   partFor: (status: RaftGroup['status']) => Part | undefined,
 ): Part | undefined {
@@ -166,13 +169,13 @@ function perGroup(
 
 const n = formatNumber;
 
-function leaderHint(lead: Leadership): string {
+export function leaderHint(lead: Leadership): string {
   const id = lead.leaderIds[0];
   if (!id) return 'the leader';
   return lead.leaderAddr ? `the leader ${id} (raft ${lead.leaderAddr})` : `the leader ${id}`;
 }
 
-function p99Part(
+export function p99Part(
   buckets: readonly { le: number; count: number }[] | undefined,
   limit: number,
   label: string,
@@ -222,7 +225,7 @@ function ratioSeverity(value: number, max: number | undefined, warnRatio: number
   return value >= max * warnRatio ? 'warning' : 'ok';
 }
 
-function ageText(seconds: number): string {
+export function ageText(seconds: number): string {
   return seconds < 1 ? 'just now' : `${formatSeconds(Math.round(seconds))} ago`;
 }
 
@@ -674,7 +677,7 @@ const mirrorLag: CorvoRule = {
 const SCHEDULER_OPS = ['promote', 'reclaim', 'expire', 'purge'] as const;
 
 /** The scheduler runs only on the leader: on a follower every scheduler metric reads 0. */
-function schedulerOnFollower(obs: CorvoObservations): FindingDraft | undefined {
+export function schedulerOnFollower(obs: CorvoObservations): FindingDraft | undefined {
   const lead = readLeadership(obs);
   if (lead.isLeader !== false) return undefined;
   const state = lead.raftState && lead.raftState !== 'Follower' ? ` (${lead.raftState})` : '';
@@ -764,7 +767,7 @@ const schedulerStalled: CorvoRule = {
 };
 
 /** Slack truncates button text near 30 characters: keep the verb and the start of the queue name. */
-function resumeLabel(queue: string): string {
+export function resumeLabel(queue: string): string {
   const label = `Resume ${queue}`;
   return label.length <= 30 ? label : `${label.slice(0, 29)}…`;
 }
@@ -943,7 +946,7 @@ export function findRule(code: string): CorvoRule | undefined {
 }
 
 /** Runs one rule and turns its draft into a finding; null when the rule had nothing to read. */
-export function evaluateRule(rule: CorvoRule, obs: CorvoObservations, nowMs: number): Finding | null {
+export function evaluateRule<O extends CorvoObservations>(rule: CorvoRule<O>, obs: O, nowMs: number): Finding | null {
   const draft = rule.evaluate(obs, nowMs);
   if (!draft) return null;
   const bad = draft.severity === 'warning' || draft.severity === 'critical';
@@ -962,6 +965,10 @@ export function evaluateRule(rule: CorvoRule, obs: CorvoObservations, nowMs: num
 }
 
 /** Runs the rules in order; rules without data are skipped. */
-export function evaluateRules(rules: readonly CorvoRule[], obs: CorvoObservations, nowMs: number): Finding[] {
+export function evaluateRules<O extends CorvoObservations>(
+  rules: readonly CorvoRule<O>[],
+  obs: O,
+  nowMs: number,
+): Finding[] {
   return rules.map((r) => evaluateRule(r, obs, nowMs)).filter((f): f is Finding => f !== null);
 }

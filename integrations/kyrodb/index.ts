@@ -1,0 +1,23 @@
+import type { TargetIntegration } from '../../src/core/system.js';
+import { createKyroClient, type KyroClient } from './client.js';
+import { KyroInstanceSchema, type KyroInstanceConfig } from './config.js';
+
+export { createKyroClient } from './client.js';
+export type { CallOptions, KyroClient, KyroClientDeps } from './client.js';
+export { KyroInstanceSchema } from './config.js';
+export type { KyroInstanceConfig } from './config.js';
+export { HEALTH_HTTP_STATUS } from './schemas.js';
+export type { Health, HealthStatus, Ready, Slo, TenantUsage, Usage } from './schemas.js';
+
+/** The typed clients of one KyroDB instance, handed to KyroDB workflows through their context. */
+export interface KyroClients {
+  readonly kyrodb: KyroClient;
+}
+
+/** KyroDB (`KyroDB/KyroDB`): config block `targets.kyrodb.<name>`, one HTTP client per instance. */
+export const kyrodbIntegration: TargetIntegration<KyroInstanceConfig, KyroClients> = {
+  id: 'kyrodb',
+  displayName: 'KyroDB',
+  instanceSchema: KyroInstanceSchema,
+  createClients: (config, deps) => ({ kyrodb: createKyroClient(config, deps) }),
+};

@@ -1,0 +1,45 @@
+import type { TargetIntegration } from '../../src/core/system.js';
+import { createStreamhouseClient, type StreamhouseClient } from './client.js';
+import { StreamhouseInstanceSchema, type StreamhouseInstanceConfig } from './config.js';
+import { createStreamhouseMetadataStore, type StreamhouseMetadataStore } from './metadata-store.js';
+
+export { createStreamhouseClient } from './client.js';
+export type { CallOptions, StreamhouseClient, StreamhouseClientDeps } from './client.js';
+export { StreamhouseInstanceSchema } from './config.js';
+export type { StreamhouseInstanceConfig } from './config.js';
+export { createStreamhouseMetadataStore } from './metadata-store.js';
+export type {
+  AgentRow,
+  LeaderChangeRow,
+  LeaseList,
+  LeaseRow,
+  ResetLeaseResult,
+  StreamhouseMetadataStore,
+} from './metadata-store.js';
+export type { Agent, Health, PromVector, Readiness, SchemaVersion } from './schemas.js';
+
+/** The typed clients of one Streamhouse instance, handed to Streamhouse workflows through their context. */
+export interface StreamhouseClients {
+  /** HTTP APIs: health, agents, metrics, schema registry, and Prometheus when configured. */
+  readonly streamhouse: StreamhouseClient;
+  /** Read-only access to the Postgres metadata store (plus the guarded lease reset). */
+  readonly metadata: StreamhouseMetadataStore;
+}
+
+/**
+ * Streamhouse (`gbram1/streamhouse`): config block `targets.streamhouse.<name>`, one HTTP client and one metadata
+ * store per instance. Building them opens no connection.
+ */
+export const streamhouseIntegration: TargetIntegration<StreamhouseInstanceConfig, StreamhouseClients> = {
+  id: 'streamhouse',
+  displayName: 'Streamhouse',
+  instanceSchema: StreamhouseInstanceSchema,
+  createClients: (config, deps) => ({
+    streamhouse: createStreamhouseClient(config, deps),
+    metadata: createStreamhouseMetadataStore({
+      databaseUrl: config.databaseUrl,
+      timeoutMs: config.timeoutMs ?? deps.timeoutMs ?? 5000,
+      clock: deps.clock,
+    }),
+  }),
+};

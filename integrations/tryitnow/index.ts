@@ -1,0 +1,68 @@
+import type { TargetIntegration } from '../../src/core/system.js';
+import { createTryItNowApiClient, type TryItNowApiClient } from './api-client.js';
+import { createCaddyAdminClient, type CaddyAdminClient } from './caddy-client.js';
+import { TryItNowInstanceSchema, type TryItNowInstanceConfig } from './config.js';
+import { createTryItNowNatsClient, type TryItNowNatsClient } from './nats-client.js';
+import { createTryItNowValkeyClient, type TryItNowValkeyClient } from './valkey-client.js';
+
+export { createTryItNowApiClient } from './api-client.js';
+export type { TryItNowApiClient, TryItNowApiClientDeps, TryItNowApiConfig } from './api-client.js';
+export { createCaddyAdminClient, DEMO_ROUTE_ID } from './caddy-client.js';
+export type { CaddyAdminClient, CaddyClientDeps, DemoRoutes, TryItNowCaddyConfig } from './caddy-client.js';
+export { TryItNowInstanceSchema } from './config.js';
+export type { ServiceAddress, TryItNowInstanceConfig, TryItNowInstanceInput } from './config.js';
+export type { CallOptions } from './http.js';
+export { createTryItNowNatsClient } from './nats-client.js';
+export type {
+  ConsumerSummary,
+  PurgeResult,
+  StreamSummary,
+  TryItNowNatsClient,
+  TryItNowNatsClientDeps,
+  TryItNowNatsConfig,
+} from './nats-client.js';
+export { createTryItNowValkeyClient } from './valkey-client.js';
+export type { Bounded, KeyInfo, TryItNowValkeyClient, TryItNowValkeyConfig } from './valkey-client.js';
+export { DEMO_ROUTE_PREFIX } from './schemas.js';
+export type { ApiHealth, CaddyRoute, NatsHealthz, PoolStats } from './schemas.js';
+
+/** The typed clients of one Try It Now instance, handed to its workflows and remediations through their context. */
+export interface TryItNowClients {
+  /** The Try It Now HTTP API (`url`, `apiKey`). */
+  readonly api: TryItNowApiClient;
+  /** JetStream (`natsUrl`) and NATS monitoring (`natsMonitorUrl`); knows the stream name. */
+  readonly nats: TryItNowNatsClient;
+  /** Valkey (`valkeyUrl`), read-only. */
+  readonly valkey: TryItNowValkeyClient;
+  /** Caddy's admin API (`caddyAdminUrl`). */
+  readonly caddy: CaddyAdminClient;
+}
+
+/** Builds every client of one instance. Nothing connects until the first call. */
+export function createTryItNowClients(
+  config: TryItNowInstanceConfig,
+  deps: Parameters<TargetIntegration<TryItNowInstanceConfig, TryItNowClients>['createClients']>[1],
+): TryItNowClients {
+  return {
+    api: createTryItNowApiClient(config, deps),
+    nats: createTryItNowNatsClient(config, deps),
+    valkey: createTryItNowValkeyClient(config, deps),
+    caddy: createCaddyAdminClient(config, deps),
+  };
+}
+
+/** Closes every client of an instance (tests, shutdown). */
+export async function closeTryItNowClients(clients: TryItNowClients): Promise<void> {
+  await Promise.allSettled([clients.api.close(), clients.nats.close(), clients.valkey.close(), clients.caddy.close()]);
+}
+
+/**
+ * Try It Now (`instant-demo/try-it-now`): config block `targets.tryitnow.<name>` with the API, NATS (client and
+ * monitoring), Valkey and Caddy admin addresses; one client per component.
+ */
+export const tryitnowIntegration: TargetIntegration<TryItNowInstanceConfig, TryItNowClients> = {
+  id: 'tryitnow',
+  displayName: 'Try It Now',
+  instanceSchema: TryItNowInstanceSchema,
+  createClients: createTryItNowClients,
+};

@@ -1,0 +1,147 @@
+/**
+ * The simulator's scenarios: pool stats and everything `/metrics` prints, per runbook symptom. Values are made up;
+ * names, labels, buckets and shapes follow `reference/targets.md` §5.2–5.5.
+ */
+import { BOUNDS, type HistogramSeries, type MetricsState } from './simulator-exposition.js';
+import type { PoolStats } from './schemas.js';
+
+export const TRYITNOW_SCENARIOS = ['healthy', 'pool-low', 'provision-failures', 'unreachable'] as const;
+/**
+ * - `healthy`: pool at 90 % of target, 0.9 % provision failures, CRIU restores well under 2 s.
+ * - `pool-low`: 1 ready of 10 (critical) and the pool at capacity (1 + 17 assigned + 2 warming = 20); failures low.
+ * - `provision-failures`: 4 of 10 ready (warning), 43 % of provisions failing (critical), CRIU restores beyond the
+ *   histogram's 2 s top bucket.
+ * - `unreachable`: every connection is dropped.
+ */
+export type TryItNowScenario = (typeof TRYITNOW_SCENARIOS)[number];
+
+export interface SimState {
+  readonly scenario: TryItNowScenario;
+  readonly stats: PoolStats;
+  readonly metrics: MetricsState;
+}
+
+/**
+ * A histogram from per-bucket observation counts (`perBucket[i]` observations in (bound[i-1], bound[i]],
+ * `overflow` above the last bound) and a mean, so `_sum` is plausible.
+ */
+function histogramOf(
+  bounds: readonly number[],
+  perBucket: readonly number[],
+  overflow: number,
+  meanSeconds: number,
+  labels?: Record<string, string>,
+): HistogramSeries {
+  let running = 0;
+  const cumulative = bounds.map((_, i) => (running += perBucket[i] ?? 0));
+  const count = running + overflow;
+  return { ...(labels ? { labels } : {}), cumulative, count, sum: Math.round(count * meanSeconds * 1000) / 1000 };
+}
+
+const httpSeries = (path: string, status: string, count: number): HistogramSeries =>
+  histogramOf(BOUNDS.http, [Math.round(count * 0.95), count - Math.round(count * 0.95)], 0, 0.004, {
+    method: 'GET',
+    path,
+    status,
+  });
+
+function base(stats: PoolStats): Omit<MetricsState, 'provisions' | 'provisionDuration' | 'criuRestoreDuration'> {
+  return {
+    pool: stats,
+    acquisitions: [
+      { labels: { result: 'pool_exhausted' }, value: 3 },
+      { labels: { result: 'rate_limited' }, value: 11 },
+      { labels: { result: 'success' }, value: 212 },
+    ],
+    releases: [{ labels: { reason: 'manual' }, value: 37 }],
+    rateLimitHits: 11,
+    healthChecks: [{ labels: { result: 'healthy' }, value: 640 }],
+    routeOperations: [
+      { labels: { operation: 'add', result: 'success' }, value: 212 },
+      { labels: { operation: 'remove', result: 'success' }, value: 198 },
+    ],
+    acquisitionDuration: histogramOf(BOUNDS.http, [150, 40, 15, 5, 2], 0, 0.012),
+    healthCheckDuration: histogramOf(BOUNDS.fast, [0, 200, 300, 100, 30, 10], 0, 0.006),
+    routeAddDuration: histogramOf(BOUNDS.fast, [0, 60, 100, 40, 12], 0, 0.008),
+    routeRemoveDuration: histogramOf(BOUNDS.fast, [0, 60, 100, 30, 8], 0, 0.007),
+    waitForReadyDuration: histogramOf(BOUNDS.waitForReady, [20, 150, 40, 2], 0, 4.1),
+    httpRequestDuration: [
+      httpSeries('/api/v1/demo/acquire', '200', 212),
+      httpSeries('/api/v1/pool/stats', '200', 100),
+      httpSeries('/health', '200', 860),
+    ],
+  };
+}
+
+export function createScenarioState(scenario: TryItNowScenario): SimState {
+  switch (scenario) {
+    case 'pool-low': {
+      const stats = { ready: 1, assigned: 17, warming: 2, target: 10, capacity: 20 };
+      return {
+        scenario,
+        stats,
+        metrics: {
+          ...base(stats),
+          acquisitions: [
+            { labels: { result: 'pool_exhausted' }, value: 41 },
+            { labels: { result: 'rate_limited' }, value: 11 },
+            { labels: { result: 'success' }, value: 380 },
+          ],
+          provisions: [
+            { labels: { method: 'cold_start', result: 'success' }, value: 6 },
+            { labels: { method: 'criu_restore', result: 'success' }, value: 390 },
+          ],
+          provisionDuration: [
+            histogramOf(BOUNDS.provision, [0, 4, 2], 0, 6.2, { method: 'cold_start' }),
+            histogramOf(BOUNDS.provision, [280, 100, 10], 0, 1.3, { method: 'criu_restore' }),
+          ],
+          criuRestoreDuration: histogramOf(BOUNDS.fast, [0, 0, 0, 0, 0, 20, 250, 100, 18, 2], 0, 0.26),
+        },
+      };
+    }
+    case 'provision-failures': {
+      const stats = { ready: 4, assigned: 3, warming: 3, target: 10, capacity: 20 };
+      return {
+        scenario,
+        stats,
+        metrics: {
+          ...base(stats),
+          provisions: [
+            { labels: { method: 'cold_start', result: 'failure' }, value: 35 },
+            { labels: { method: 'cold_start', result: 'success' }, value: 40 },
+            { labels: { method: 'criu_restore', result: 'failure' }, value: 40 },
+            { labels: { method: 'criu_restore', result: 'success' }, value: 60 },
+          ],
+          provisionDuration: [
+            histogramOf(BOUNDS.provision, [0, 2, 10, 40, 20, 3], 0, 27, { method: 'cold_start' }),
+            histogramOf(BOUNDS.provision, [5, 30, 40, 25], 0, 8.5, { method: 'criu_restore' }),
+          ],
+          // 30 of 100 restores took longer than the 2 s top bucket: their real duration is invisible.
+          criuRestoreDuration: histogramOf(BOUNDS.fast, [0, 0, 0, 0, 0, 0, 10, 20, 20, 20], 30, 2.4),
+        },
+      };
+    }
+    case 'healthy':
+    case 'unreachable':
+    default: {
+      const stats = { ready: 9, assigned: 5, warming: 1, target: 10, capacity: 20 };
+      return {
+        scenario,
+        stats,
+        metrics: {
+          ...base(stats),
+          provisions: [
+            { labels: { method: 'cold_start', result: 'failure' }, value: 2 },
+            { labels: { method: 'cold_start', result: 'success' }, value: 9 },
+            { labels: { method: 'criu_restore', result: 'success' }, value: 208 },
+          ],
+          provisionDuration: [
+            histogramOf(BOUNDS.provision, [0, 6, 3], 0, 5.8, { method: 'cold_start' }),
+            histogramOf(BOUNDS.provision, [150, 55, 3], 0, 1.16, { method: 'criu_restore' }),
+          ],
+          criuRestoreDuration: histogramOf(BOUNDS.fast, [0, 0, 0, 0, 0, 12, 128, 59, 8, 1], 0, 0.237),
+        },
+      };
+    }
+  }
+}

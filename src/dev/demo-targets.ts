@@ -1,0 +1,137 @@
+/**
+ * The simulated targets `npm run demo` starts, one entry per system: how to start it, its scenarios, and the
+ * config block that points the bot at it. Adding a system to the demo adds one entry here.
+ */
+import { CORVO_SCENARIOS, startCorvoSimulator } from '../../integrations/corvo/simulator.js';
+import { KYRO_SCENARIOS, startKyroSimulator } from '../../integrations/kyrodb/simulator.js';
+import { STREAMHOUSE_SCENARIOS, startStreamhouseSimulator } from '../../integrations/streamhouse/simulator.js';
+import { seedStreamhouseMetadata } from '../../integrations/streamhouse/metadata-seed.js';
+import { SAMPLE_ORG_ID } from '../../integrations/streamhouse/sample-cluster.js';
+import pg from 'pg';
+import { createDatabase } from './local-services.js';
+import {
+  TRYITNOW_SCENARIOS,
+  startCaddyAdminSimulator,
+  startTryItNowSimulator,
+} from '../../integrations/tryitnow/simulator.js';
+import { startNatsServer } from '../../integrations/tryitnow/start-nats-server.js';
+import { createProvisioningStream } from '../../integrations/tryitnow/create-provisioning-stream.js';
+import { healthyLayout, seedValkey } from '../../integrations/tryitnow/seed-valkey.js';
+
+export interface DemoTarget {
+  readonly system: string;
+  readonly scenarios: readonly string[];
+  /** The `targets.<system>.demo` block, as YAML flow mapping. */
+  readonly configYaml: string;
+  /** Secrets the config refers to as ${NAME}. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly scenario: () => string;
+  setScenario(name: string): void | Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DemoTargetFactory {
+  readonly system: string;
+  start(o: { initialScenario?: string; postgresAdminUrl: string; redisUrl: string }): Promise<DemoTarget>;
+}
+
+export const demoTargets: readonly DemoTargetFactory[] = [
+  {
+    system: 'corvo',
+    async start({ initialScenario }) {
+      const sim = await startCorvoSimulator({
+        scenario: (initialScenario ?? 'healthy') as never,
+        apiKey: 'demo-corvo-key',
+      });
+      return {
+        system: 'corvo',
+        scenarios: CORVO_SCENARIOS,
+        configYaml: `{ url: "${sim.url}", apiKey: "\${CORVO_API_KEY}" }`,
+        env: { CORVO_API_KEY: 'demo-corvo-key' },
+        scenario: () => sim.scenario,
+        setScenario: (s) => sim.setScenario(s as never),
+        close: () => sim.close(),
+      };
+    },
+  },
+  {
+    system: 'kyrodb',
+    async start({ initialScenario }) {
+      const sim = await startKyroSimulator({ scenario: (initialScenario ?? 'healthy') as never });
+      return {
+        system: 'kyrodb',
+        scenarios: KYRO_SCENARIOS,
+        configYaml: `{ url: "${sim.url}" }`,
+        env: {},
+        scenario: () => sim.scenario,
+        setScenario: (s) => sim.setScenario(s as never),
+        close: () => sim.close(),
+      };
+    },
+  },
+  {
+    system: 'streamhouse',
+    async start({ initialScenario, postgresAdminUrl }) {
+      const sim = await startStreamhouseSimulator({ scenario: (initialScenario ?? 'healthy') as never });
+      const databaseUrl = await createDatabase(postgresAdminUrl, 'streamhouse_demo');
+      const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+      db.on('error', () => {}); // an idle connection dropped at shutdown is not an error worth a crash
+      // The metadata rows follow the HTTP scenario where one exists (a dead agent); otherwise a healthy cluster.
+      const reseed = async (scenario: string) => {
+        await db.query('drop schema public cascade; create schema public');
+        await seedStreamhouseMetadata(db, scenario === 'agent-dead' ? 'agent-dead' : 'healthy', { nowMs: Date.now() });
+      };
+      let current = initialScenario ?? 'healthy';
+      await reseed(current);
+      return {
+        system: 'streamhouse',
+        scenarios: STREAMHOUSE_SCENARIOS,
+        configYaml:
+          `{ url: "${sim.url}", databaseUrl: "\${STREAMHOUSE_DATABASE_URL}", organizationId: "${SAMPLE_ORG_ID}", ` +
+          `prometheusUrl: "${sim.prometheusUrl}" }`,
+        env: { STREAMHOUSE_DATABASE_URL: databaseUrl },
+        scenario: () => current,
+        setScenario: async (s) => {
+          current = s;
+          sim.setScenario(s as never);
+          await reseed(s);
+        },
+        close: async () => {
+          await db.end();
+          await sim.close();
+        },
+      };
+    },
+  },
+  {
+    system: 'tryitnow',
+    async start({ initialScenario, redisUrl }) {
+      const nats = await startNatsServer();
+      // Nothing in production publishes to PROVISIONING; the demo puts a few tasks there so a purge has an effect.
+      await createProvisioningStream(nats.url, 'PROVISIONING', { provisionMessages: 4, cleanupMessages: 2 });
+      const layout = healthyLayout();
+      const valkeyUrl = `${redisUrl}/2`;
+      await seedValkey(valkeyUrl, layout);
+      const api = await startTryItNowSimulator({
+        scenario: (initialScenario ?? 'healthy') as never,
+        apiKey: 'demo-tin-key',
+      });
+      const caddy = await startCaddyAdminSimulator({ routes: [...(layout.states?.assigned ?? []), 'gone1'] });
+      return {
+        system: 'tryitnow',
+        scenarios: TRYITNOW_SCENARIOS,
+        configYaml:
+          `{ url: "${api.url}", apiKey: "\${TRYITNOW_API_KEY}", natsUrl: "${nats.url}", ` +
+          `natsMonitorUrl: "${nats.monitorUrl}", valkeyUrl: "${valkeyUrl}", caddyAdminUrl: "${caddy.url}" }`,
+        env: { TRYITNOW_API_KEY: 'demo-tin-key' },
+        scenario: () => api.scenario,
+        setScenario: (s) => api.setScenario(s as never),
+        close: async () => {
+          await api.close();
+          await caddy.close();
+          await nats.stop();
+        },
+      };
+    },
+  },
+];

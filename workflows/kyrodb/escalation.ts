@@ -1,0 +1,88 @@
+/**
+ * The runbook's "Escalation" table (P0-P3), as data. Findings quote the matching row in their next step, so the
+ * operator sees how fast the runbook expects a response. The table's conditions are durations ("SLO breach > 5 min",
+ * "circuit breaker open > 1 hr") that one scrape cannot measure, so the text says "if …".
+ */
+
+export type EscalationLevel = 'P0' | 'P1' | 'P2' | 'P3';
+
+/** One row of the runbook's escalation table. */
+export interface Escalation {
+  readonly level: EscalationLevel;
+  /** The table's "Condition" column, verbatim. */
+  readonly condition: string;
+  /** The condition phrased to follow "if" in a sentence. */
+  readonly when: string;
+  /** The table's "Response Time" column. */
+  readonly responseTime: 'Immediate' | '15 minutes' | '1 hour' | 'Next day';
+  /** The table's "Action" column. */
+  readonly action: string;
+}
+
+export const ESCALATIONS = {
+  walDataLossRisk: {
+    level: 'P0',
+    condition: 'Data loss risk (circuit breaker open >1hr)',
+    when: 'the WAL circuit breaker stays open more than 1 h (data loss risk)',
+    responseTime: 'Immediate',
+    action: 'Page on-call engineer',
+  },
+  serverDown: {
+    level: 'P0',
+    condition: 'Server down >5 min',
+    when: 'the server is down more than 5 min',
+    responseTime: 'Immediate',
+    action: 'Restart, if fails → restore backup',
+  },
+  sloBreach: {
+    level: 'P1',
+    condition: 'SLO breach >5 min',
+    when: 'the SLO breach lasts more than 5 min',
+    responseTime: '15 minutes',
+    action: 'Investigate cause, may need restart',
+  },
+  oomCrash: {
+    level: 'P1',
+    condition: 'OOM crash',
+    when: 'this was an OOM crash',
+    responseTime: '15 minutes',
+    action: 'Reduce memory usage, restart',
+  },
+  trainingCrashLoop: {
+    level: 'P2',
+    condition: 'Training crash loop',
+    when: 'the training task is crash-looping',
+    responseTime: '1 hour',
+    action: 'Reduce training window or disable',
+  },
+  backupFailed: {
+    level: 'P2',
+    condition: 'Backup failed',
+    when: 'a backup failed',
+    responseTime: '1 hour',
+    action: 'Free disk space, verify next backup',
+  },
+  cacheHitRateLow: {
+    level: 'P3',
+    condition: 'Cache hit rate <40%',
+    when: 'the cache hit rate stays below 40 %',
+    responseTime: 'Next day',
+    action: 'Tune cache parameters',
+  },
+} as const satisfies Record<string, Escalation>;
+
+function respond(e: Escalation): string {
+  switch (e.responseTime) {
+    case 'Immediate':
+      return 'respond immediately';
+    case 'Next day':
+      return 'respond next day';
+    default:
+      return `respond within ${e.responseTime}`;
+  }
+}
+
+/** "Runbook severity P1 if the SLO breach lasts more than 5 min — respond within 15 minutes: Investigate cause, …" */
+export function escalationText(e: Escalation): string {
+  return `Runbook severity ${e.level} if ${e.when} — ${respond(e)}: ${e.action}.`;
+}

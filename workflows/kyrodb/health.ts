@@ -1,0 +1,36 @@
+import type { KyroClients } from '../../integrations/kyrodb/index.js';
+import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
+import { portCorrection } from './corrections.js';
+import { isUnreachable, observeKyro, probeFailureFindings, type KyroObservations } from './observe.js';
+import { evaluateRules, kyroHealthRules } from './rules.js';
+import { countsText, sortFindings } from './summarize.js';
+
+/** `healthy`, `degraded (reason)`, `status unknown`. */
+export function describeStatus(obs: KyroObservations): string {
+  if (!obs.health.ok) return 'status unknown';
+  const h = obs.health.value;
+  return 'reason' in h ? `${h.status} (${h.reason})` : h.status;
+}
+
+/** `/kyrodb health`: every probe in parallel, then every rule of the runbook's health, WAL and training sections. */
+export async function runHealth(ctx: WorkflowContext<KyroClients>): Promise<WorkflowResult> {
+  const obs = await observeKyro(ctx.clients.kyrodb, ctx.signal);
+  const failures = probeFailureFindings(obs, ctx.target);
+  if (isUnreachable(obs)) {
+    return { findings: failures, summary: failures[0]?.title ?? `KyroDB ${ctx.target} could not be checked` };
+  }
+  const findings = sortFindings([...failures, ...evaluateRules(kyroHealthRules, obs, ctx.clock.now())]);
+  ctx.logger.debug({ findings: findings.length }, 'kyrodb health evaluated');
+  return {
+    findings,
+    summary: `KyroDB ${ctx.target}: ${describeStatus(obs)}; ${countsText(findings)}`,
+    notes: [portCorrection(obs.origin)],
+  };
+}
+
+export const healthWorkflow: Workflow<KyroClients> = {
+  id: 'health',
+  title: 'KyroDB health',
+  description: 'Checks /health, /ready, SLO breaches, the WAL circuit breaker, training crashes, errors and resources.',
+  run: runHealth,
+};

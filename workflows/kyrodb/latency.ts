@@ -1,0 +1,38 @@
+import type { KyroClients } from '../../integrations/kyrodb/index.js';
+import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
+import { METRIC_NAME_MAP } from './corrections.js';
+import { kyroLatencyRules } from './latency-rules.js';
+import { isUnreachable, observeKyro, probeFailureFindings } from './observe.js';
+import { evaluateRules } from './rules.js';
+import { countsText, sortFindings } from './summarize.js';
+
+/** `/kyrodb latency`: the runbook's "P99 Latency High" — which layer is slow, and its corrected fix. */
+export async function runLatency(ctx: WorkflowContext<KyroClients>): Promise<WorkflowResult> {
+  const obs = await observeKyro(ctx.clients.kyrodb, ctx.signal);
+  const failures = probeFailureFindings(obs, ctx.target);
+  if (isUnreachable(obs)) {
+    return { findings: failures, summary: failures[0]?.title ?? `KyroDB ${ctx.target} could not be checked` };
+  }
+  const evaluated = evaluateRules(kyroLatencyRules, obs, ctx.clock.now());
+  // The slow layer when one is to blame, else the p99 verdict ("Query p99 latency within SLO").
+  const layer = evaluated.find((f) => f.code === 'kyrodb.latency.slow-layer' && f.severity === 'warning');
+  const p99 = evaluated.find((f) => f.code === 'kyrodb.latency.query-p99');
+  const findings = sortFindings([...failures, ...evaluated]);
+  ctx.logger.debug({ findings: findings.length }, 'kyrodb latency evaluated');
+  return {
+    findings,
+    summary: `${(layer ?? p99)?.title ?? 'Query latency unknown'}; ${countsText(findings)}`,
+    notes: [
+      'The runbook greps metric names KyroDB does not export. What to read instead:',
+      ...METRIC_NAME_MAP.map((r) => `• ${r.runbook} → ${r.actual}`),
+    ],
+  };
+}
+
+export const latencyWorkflow: Workflow<KyroClients> = {
+  id: 'latency',
+  title: 'KyroDB latency',
+  description:
+    'Finds the slow layer (query p50/p95/p99, HNSW p99, cache hit rate, hot/cold tier) with the corrected fix.',
+  run: runLatency,
+};

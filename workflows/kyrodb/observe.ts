@@ -1,0 +1,167 @@
+import type { Health, KyroClient, Ready, Slo } from '../../integrations/kyrodb/index.js';
+import { parseExposition, type Exposition } from '../../integrations/prometheus/parse-exposition.js';
+import type { Finding } from '../../src/core/report.js';
+import { inconclusiveFinding, isTargetError } from '../../src/core/target-error.js';
+import { ESCALATIONS, escalationText } from './escalation.js';
+import { portCorrection, restoreFromBackupSteps } from './corrections.js';
+
+/** What one probe got: the answer, or why there is none. Probes never throw. */
+export type ProbeResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+
+/** Everything the KyroDB rules read, one probe per HTTP endpoint, taken at the same moment from one server. */
+export interface KyroObservations {
+  /** `scheme://host:port` the bot talks to (no credentials), for the corrected commands shown to operators. */
+  readonly origin: string;
+  /** `GET /health`: `healthy`/`degraded` (200) or `starting`/`unhealthy` (503, still an answer). */
+  readonly health: ProbeResult<Health>;
+  /** `GET /ready`. */
+  readonly ready: ProbeResult<Ready>;
+  /** `GET /slo`: breaches, current values and thresholds (latency in ns). */
+  readonly slo: ProbeResult<Slo>;
+  /** `GET /metrics`, parsed; unparseable lines are in `problems`. */
+  readonly metrics: ProbeResult<Exposition>;
+}
+
+export type ProbeName = Exclude<keyof KyroObservations, 'origin'>;
+
+/** The probes, in the order they are reported, with the endpoint each one reads. */
+export const KYRO_PROBES: readonly { readonly name: ProbeName; readonly endpoint: string; readonly what: string }[] = [
+  { name: 'health', endpoint: 'GET /health', what: 'health' },
+  { name: 'ready', endpoint: 'GET /ready', what: 'readiness' },
+  { name: 'slo', endpoint: 'GET /slo', what: 'SLO status' },
+  { name: 'metrics', endpoint: 'GET /metrics', what: 'metrics' },
+];
+
+async function settle<T>(call: () => Promise<T>): Promise<ProbeResult<T>> {
+  try {
+    return { ok: true, value: await call() };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+export function probeHealth(client: KyroClient, signal: AbortSignal): Promise<ProbeResult<Health>> {
+  return settle(() => client.health({ signal }));
+}
+
+export function probeReady(client: KyroClient, signal: AbortSignal): Promise<ProbeResult<Ready>> {
+  return settle(() => client.ready({ signal }));
+}
+
+export function probeSlo(client: KyroClient, signal: AbortSignal): Promise<ProbeResult<Slo>> {
+  return settle(() => client.slo({ signal }));
+}
+
+/** Fetches and parses the exposition; the parser never throws, bad lines land in `problems`. */
+export function probeMetrics(client: KyroClient, signal: AbortSignal): Promise<ProbeResult<Exposition>> {
+  return settle(async () => parseExposition(await client.metricsText({ signal }), { format: 'prometheus' }));
+}
+
+/** Runs every probe in parallel against one KyroDB server. Never throws: a failed probe is `{ ok: false, error }`. */
+export async function observeKyro(client: KyroClient, signal: AbortSignal): Promise<KyroObservations> {
+  const [health, ready, slo, metrics] = await Promise.all([
+    probeHealth(client, signal),
+    probeReady(client, signal),
+    probeSlo(client, signal),
+    probeMetrics(client, signal),
+  ]);
+  return { origin: client.origin, health, ready, slo, metrics };
+}
+
+function failedProbes(obs: KyroObservations): { name: ProbeName; endpoint: string; what: string; error: unknown }[] {
+  const failed = [];
+  for (const probe of KYRO_PROBES) {
+    const result = obs[probe.name];
+    if (!result.ok) failed.push({ ...probe, error: result.error });
+  }
+  return failed;
+}
+
+/** True when no probe got an answer: the report then says so in one line instead of one per probe. */
+export function isUnreachable(obs: KyroObservations): boolean {
+  return failedProbes(obs).length === KYRO_PROBES.length;
+}
+
+function errorKind(error: unknown): string {
+  return isTargetError(error) ? error.kind : 'unexpected';
+}
+
+function titleFor(kind: string, target: string, what: string): string {
+  switch (kind) {
+    case 'timeout':
+      return `KyroDB ${target} did not answer in time (${what})`;
+    case 'unreachable':
+      return `KyroDB ${target} is unreachable (${what})`;
+    case 'unauthorized':
+      return `KyroDB ${target} rejected the bot's API key (${what})`;
+    case 'forbidden':
+      return `The bot's API key may not read ${what} on KyroDB ${target}`;
+    default:
+      return `Could not read KyroDB ${target}'s ${what}`;
+  }
+}
+
+const HEALTH_SECTION = 'Health Check Failed';
+
+/**
+ * The inconclusive findings for the probes that failed. Failures of the same kind are merged (one "API key
+ * rejected" line for `/slo` and `/metrics` under `observability_auth: metrics_and_slo`), and when every probe failed
+ * there is exactly one finding, e.g. "KyroDB prod is unreachable", carrying the runbook's "server down" step with
+ * its P0 severity, the corrected port and the real backup commands.
+ */
+export function probeFailureFindings(obs: KyroObservations, target: string): Finding[] {
+  const failed = failedProbes(obs);
+  if (failed.length === 0) return [];
+  const first = failed[0]!;
+
+  if (failed.length === KYRO_PROBES.length) {
+    const kinds = new Set(failed.map((f) => errorKind(f.error)));
+    const kind = kinds.size === 1 ? errorKind(first.error) : 'mixed';
+    const down = kind === 'unreachable' || kind === 'timeout';
+    const title = down
+      ? `KyroDB ${target} is unreachable`
+      : kind === 'unauthorized'
+        ? `KyroDB ${target} rejected the bot's API key`
+        : `KyroDB ${target} could not be probed`;
+    const finding = inconclusiveFinding('kyrodb.probe.unreachable', title, first.error, HEALTH_SECTION);
+    return [
+      {
+        ...finding,
+        evidence: `${finding.evidence} (all ${failed.length} probes failed)`,
+        nextStep: down
+          ? `${escalationText(ESCALATIONS.serverDown)} ${finding.nextStep ?? ''} Runbook "Decision Tree › Check ` +
+            'process": `systemctl status kyrodb` (or `ps aux | grep kyrodb_server`); not running → ' +
+            '`systemctl start kyrodb`. If it will not start, read `journalctl -u kyrodb -n 100`: a config key it does ' +
+            'not know stops it at startup (deny_unknown_fields); a snapshot/WAL error means ' +
+            `${restoreFromBackupSteps()}`
+          : finding.nextStep,
+        runbookCorrection: portCorrection(obs.origin),
+      },
+    ];
+  }
+
+  const groups = new Map<string, typeof failed>();
+  for (const f of failed) {
+    const kind = errorKind(f.error);
+    groups.set(kind, [...(groups.get(kind) ?? []), f]);
+  }
+  const findings: Finding[] = [];
+  for (const [kind, members] of groups) {
+    const lead = members[0]!;
+    const what = members.map((m) => m.what).join(', ');
+    const code = members.length === 1 ? `kyrodb.probe.${lead.name}` : `kyrodb.probe.${kind}`;
+    const finding = inconclusiveFinding(code, titleFor(kind, target, what), lead.error, HEALTH_SECTION);
+    const others = members.slice(1).map((m) => m.endpoint);
+    const authHint =
+      kind === 'unauthorized'
+        ? ' KyroDB protects these with `server.observability_auth` (`metrics_and_slo` or `all`); the key goes in ' +
+          '`x-api-key` (configure `apiKey` for this target).'
+        : '';
+    findings.push({
+      ...finding,
+      evidence: others.length === 0 ? finding.evidence : `${finding.evidence} (also ${others.join(', ')})`,
+      nextStep: `${finding.nextStep ?? ''}${authHint}`.trim() || undefined,
+    });
+  }
+  return findings;
+}

@@ -1,0 +1,203 @@
+import type { LeaderChangeRow, LeaseList, LeaseRow } from '../../integrations/streamhouse/metadata-store.js';
+import { formatNumber } from '../../src/core/format.js';
+import * as correct from './corrections.js';
+import { SECTION } from './corrections.js';
+import type { ProbeResult } from './observe.js';
+import { ago, formatAge, listText, type StreamhouseRule } from './rule.js';
+
+/** Thresholds of the lease checks (the runbook gives none; these follow the code's timings, §3.3). */
+export const LEASE_THRESHOLDS = {
+  /** Agents heartbeat every 20 s; `heartbeat.rs` considers one dead after 60 s. */
+  heartbeatDeadMs: 60_000,
+  /** A partition whose leader changed this many times in {@link LEASE_THRESHOLDS.churnWindowMs} is flapping. */
+  churnChanges: 3,
+  churnWindowMs: 15 * 60_000,
+} as const;
+
+const LISTED = 5;
+
+/** `orders/3`. */
+export function partitionName(l: Pick<LeaseRow, 'topic' | 'partition'>): string {
+  return `${l.topic}/${l.partition}`;
+}
+
+/** Leases whose expiry has passed: nobody renewed them and nobody took over. */
+export function expiredLeases(list: LeaseList, nowMs: number): LeaseRow[] {
+  return list.leases.filter((l) => l.expiresAtMs < nowMs).sort((a, b) => a.expiresAtMs - b.expiresAtMs);
+}
+
+/** Leases still valid whose holder has not heartbeated for {@link LEASE_THRESHOLDS.heartbeatDeadMs}. */
+export function deadHolderLeases(list: LeaseList, nowMs: number): LeaseRow[] {
+  return list.leases.filter(
+    (l) =>
+      l.expiresAtMs >= nowMs &&
+      (l.holderHeartbeatMs === null || nowMs - l.holderHeartbeatMs > LEASE_THRESHOLDS.heartbeatDeadMs),
+  );
+}
+
+function truncated(list: LeaseList): string {
+  return list.total > list.leases.length
+    ? ` (first ${formatNumber(list.leases.length)} of ${formatNumber(list.total)} read)`
+    : '';
+}
+
+/**
+ * The manual reset, as SQL an operator can paste: guarded by holder and epoch, so it is a no-op if the agent renewed
+ * or another agent took over in the meantime (the bot's `resetLease` does the same in one transaction).
+ */
+export function resetLeaseSql(l: Pick<LeaseRow, 'topic' | 'partition' | 'holder' | 'epoch'>): string {
+  const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
+  return (
+    `UPDATE partition_leases SET lease_expires_at = (extract(epoch from now()) * 1000)::bigint - 60000 ` +
+    `WHERE topic = ${q(l.topic)} AND partition_id = ${l.partition} AND leader_agent_id = ${q(l.holder)} ` +
+    `AND epoch = ${l.epoch} AND lease_expires_at > (extract(epoch from now()) * 1000)::bigint - 60000;`
+  );
+}
+
+interface WithLeases {
+  readonly leases: ProbeResult<LeaseList>;
+}
+
+export const leasesExpired: StreamhouseRule<WithLeases> = {
+  code: 'streamhouse.leases.expired',
+  title: 'Partition leases expired without a new leader',
+  okTitle: 'No expired partition lease',
+  section: SECTION.leases,
+  nextStep:
+    'These partitions have no live leader until an agent acquires them (acquisition takes over an expired lease and ' +
+    'bumps the epoch). Check that agents are running (`/streamhouse health`) and look for "Partition … is already ' +
+    'leased to another agent" or "Stale epoch" in the agent logs. ' +
+    correct.MANUAL_RESTART,
+  runbookCorrection: correct.LEASES,
+  evaluate(obs, now) {
+    if (!obs.leases.ok) return null;
+    const list = obs.leases.value;
+    const expired = expiredLeases(list, now);
+    if (expired.length === 0) {
+      const next = list.leases.reduce((min, l) => Math.min(min, l.expiresAtMs), Infinity);
+      return {
+        severity: 'ok',
+        evidence:
+          list.leases.length === 0
+            ? 'no partition lease in partition_leases'
+            : `${formatNumber(list.total)} leases, none expired — the soonest expires in ${formatAge(next - now)}${truncated(list)}`,
+      };
+    }
+    return {
+      severity: 'critical',
+      evidence:
+        `${formatNumber(expired.length)} of ${formatNumber(list.total)} leases expired: ` +
+        listText(
+          expired.map((l) => `${partitionName(l)} (${l.holder}, epoch ${l.epoch}) expired ${ago(l.expiresAtMs, now)}`),
+          LISTED,
+        ) +
+        truncated(list),
+    };
+  },
+};
+
+export const leasesDeadHolder: StreamhouseRule<WithLeases> = {
+  code: 'streamhouse.leases.dead-holder',
+  title: 'Leases held by agents that stopped heartbeating',
+  okTitle: 'Every lease holder is heartbeating',
+  section: SECTION.leases,
+  nextStep:
+    'These partitions take no writes until their leases expire and another agent takes over. To hand one over now, ' +
+    'move its expiry into the past for that exact holder and epoch (the guarded SQL is in the notes of ' +
+    '`/streamhouse leases`); a manual step for now. Then check the dead agent (`kubectl get pods -n streamhouse -l ' +
+    'app=streamhouse-agent`, `kubectl logs …`). ' +
+    correct.MANUAL_RESTART,
+  runbookCorrection: correct.LEASES,
+  evaluate(obs, now) {
+    if (!obs.leases.ok) return null;
+    const list = obs.leases.value;
+    const dead = deadHolderLeases(list, now);
+    if (dead.length === 0) {
+      const holders = new Set(list.leases.map((l) => l.holder)).size;
+      return {
+        severity: 'ok',
+        evidence: `${formatNumber(holders)} lease holders, all heartbeating within ${formatAge(LEASE_THRESHOLDS.heartbeatDeadMs)}${truncated(list)}`,
+      };
+    }
+    const byHolder = new Map<string, LeaseRow[]>();
+    for (const l of dead) byHolder.set(l.holder, [...(byHolder.get(l.holder) ?? []), l]);
+    const parts = [...byHolder].map(([holder, leases]) => {
+      const hb = leases[0]!.holderHeartbeatMs;
+      const beat = hb === null ? 'no agent row' : `last heartbeat ${ago(hb, now)}`;
+      const items = leases
+        .slice(0, LISTED)
+        .map((l) => `${partitionName(l)} epoch ${l.epoch} expires in ${formatAge(l.expiresAtMs - now)}`)
+        .join(', ');
+      const more = leases.length > LISTED ? `, +${leases.length - LISTED} more` : '';
+      return `${holder} (${beat}) holds ${leases.length}: ${items}${more}`;
+    });
+    return {
+      severity: 'critical',
+      evidence: `${parts.join('; ')} — agents heartbeat every 20 s and count as dead after ${formatAge(LEASE_THRESHOLDS.heartbeatDeadMs)}`,
+    };
+  },
+};
+
+interface WithChanges {
+  readonly leaderChanges: ProbeResult<readonly LeaderChangeRow[]>;
+}
+
+export const leasesChurn: StreamhouseRule<WithChanges> = {
+  code: 'streamhouse.leases.churn',
+  title: 'Partition leadership is flapping',
+  okTitle: 'Partition leadership is stable',
+  section: SECTION.leases,
+  nextStep:
+    'Leadership moving back and forth means leases expire before renewal: look for clock skew between nodes, ' +
+    'metadata-database latency, or agents restarting (`kubectl get pods -n streamhouse`). ' +
+    correct.MANUAL_RESTART,
+  runbookCorrection: correct.LEASES,
+  evaluate(obs, now) {
+    if (!obs.leaderChanges.ok) return null;
+    const changes = obs.leaderChanges.value;
+    const recent = changes.filter((c) => c.changedAtMs >= now - LEASE_THRESHOLDS.churnWindowMs);
+    const byPartition = new Map<string, LeaderChangeRow[]>();
+    for (const c of recent) byPartition.set(partitionName(c), [...(byPartition.get(partitionName(c)) ?? []), c]);
+    const flapping = [...byPartition].filter(([, list]) => list.length >= LEASE_THRESHOLDS.churnChanges);
+    const window = formatAge(LEASE_THRESHOLDS.churnWindowMs);
+    if (flapping.length === 0) {
+      return {
+        severity: 'ok',
+        evidence: `${formatNumber(changes.length)} leader changes in the last hour, ${formatNumber(recent.length)} in the last ${window}; none ≥ ${LEASE_THRESHOLDS.churnChanges} on one partition`,
+      };
+    }
+    return {
+      severity: 'warning',
+      evidence:
+        listText(
+          flapping.map(([name, list]) => {
+            const last = list[0]!;
+            return `${name} changed leader ${list.length} times in ${window} (latest ${last.from ?? '—'} → ${last.to}, epoch ${last.epoch}, reason ${last.reason}, ${ago(last.changedAtMs, now)})`;
+          }),
+          LISTED,
+        ) + ` — threshold ${LEASE_THRESHOLDS.churnChanges} changes per partition in ${window}`,
+    };
+  },
+};
+
+interface WithTopic extends WithLeases {
+  readonly topic?: string;
+}
+
+export const leasesTopicMissing: StreamhouseRule<WithTopic> = {
+  code: 'streamhouse.leases.topic-unleased',
+  title: 'No partition of this topic has a leader',
+  okTitle: 'The topic has leased partitions',
+  section: SECTION.leases,
+  nextStep:
+    'Check the topic name (`GET /api/v1/topics`). If it exists, no agent has acquired any of its partitions: check ' +
+    'that agents are running and can reach the metadata store.',
+  evaluate(obs) {
+    if (obs.topic === undefined || !obs.leases.ok) return null;
+    const total = obs.leases.value.total;
+    if (total > 0) {
+      return { severity: 'ok', evidence: `${formatNumber(total)} leased partitions of ${obs.topic}` };
+    }
+    return { severity: 'warning', evidence: `partition_leases has no row with topic = '${obs.topic}'` };
+  },
+};

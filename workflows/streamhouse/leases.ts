@@ -1,0 +1,119 @@
+import type { StreamhouseClients } from '../../integrations/streamhouse/index.js';
+import type { ArgSpec } from '../../src/core/command.js';
+import { formatNumber } from '../../src/core/format.js';
+import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
+import { SECTION } from './corrections.js';
+import {
+  deadHolderLeases,
+  leasesChurn,
+  leasesDeadHolder,
+  leasesExpired,
+  leasesTopicMissing,
+  partitionName,
+  resetLeaseSql,
+} from './lease-rules.js';
+import { observeLeases, type LeaseObservations } from './observe.js';
+import { probeFailureFindings } from './probe-findings.js';
+import { ago, countsText, evaluateRules, formatAge, sortFindings, type StreamhouseRule } from './rule.js';
+
+/** Streamhouse topic names (Kafka's rule). */
+export const TOPIC_ARG: ArgSpec = {
+  name: 'topic',
+  description: 'topic name',
+  required: false,
+  pattern: /^[A-Za-z0-9._-]{1,249}$/,
+};
+
+/** Leases and leader changes listed in the notes. */
+const LISTED_LEASES = 25;
+const LISTED_CHANGES = 10;
+const LISTED_RESETS = 5;
+
+export const leaseRules: readonly StreamhouseRule<LeaseObservations>[] = [
+  leasesTopicMissing,
+  leasesExpired,
+  leasesDeadHolder,
+  leasesChurn,
+];
+
+function notes(obs: LeaseObservations, now: number): string[] {
+  const out: string[] = [];
+  if (obs.leases.ok) {
+    const list = obs.leases.value;
+    const byPartition = [...list.leases].sort((a, b) =>
+      a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
+    );
+    const rows = byPartition.slice(0, LISTED_LEASES).map((l) => {
+      const left = l.expiresAtMs - now;
+      const when = left >= 0 ? `in ${formatAge(left)}` : `expired ${formatAge(-left)} ago`;
+      return `${partitionName(l)}  leader_agent_id=${l.holder}  epoch=${l.epoch}  lease_expires_at=${l.expiresAtMs} (${when})`;
+    });
+    if (rows.length > 0) {
+      const more = list.total > rows.length ? `\n… ${formatNumber(list.total - rows.length)} more` : '';
+      out.push(`partition_leases (epoch ms):\n${rows.join('\n')}${more}`);
+    }
+    const stuck = deadHolderLeases(list, now).slice(0, LISTED_RESETS);
+    if (stuck.length > 0) {
+      out.push(
+        'Manual step — hand a blocked partition over now (a no-op if the holder renewed or another agent took over; ' +
+          `the next acquirer bumps the epoch):\n${stuck.map(resetLeaseSql).join('\n')}`,
+      );
+    }
+  }
+  if (obs.agents.ok && obs.agents.value.length > 0) {
+    const rows = obs.agents.value.map(
+      (a) =>
+        `${a.agentId}  ${a.address}  ${a.availabilityZone}  last_heartbeat=${a.lastHeartbeatMs} (${ago(a.lastHeartbeatMs, now)})  leases=${a.leases}`,
+    );
+    out.push(`agents:\n${rows.join('\n')}`);
+  }
+  if (obs.leaderChanges.ok && obs.leaderChanges.value.length > 0) {
+    const rows = obs.leaderChanges.value
+      .slice(0, LISTED_CHANGES)
+      .map(
+        (c) =>
+          `${new Date(c.changedAtMs).toISOString()}  ${c.topic}/${c.partition}  ${c.from ?? '—'} → ${c.to}  epoch=${c.epoch}  reason=${c.reason}  gap=${c.gapMs} ms`,
+      );
+    out.push(`Recent leader_changes (last hour, newest first):\n${rows.join('\n')}`);
+  }
+  out.push(
+    'To query by hand, use the real columns: `SELECT topic, partition_id, leader_agent_id, epoch, lease_expires_at, ' +
+      'acquired_at FROM partition_leases ORDER BY lease_expires_at;` (not `agent_id` / `lease_epoch`).',
+  );
+  return out;
+}
+
+function describe(obs: LeaseObservations): string {
+  if (!obs.leases.ok) return 'Leases unknown';
+  const list = obs.leases.value;
+  const topics = new Set(list.leases.map((l) => l.topic)).size;
+  const scope = obs.topic !== undefined ? ` of ${obs.topic}` : ` on ${topics} topic${topics === 1 ? '' : 's'}`;
+  return `${formatNumber(list.total)} lease${list.total === 1 ? '' : 's'}${scope}`;
+}
+
+/** `/streamhouse leases [topic]`. */
+export const leasesWorkflow: Workflow<StreamhouseClients> = {
+  id: 'leases',
+  title: 'Streamhouse partition leases',
+  description:
+    'Lists partition leases (holder, epoch, expiry), expired leases, leases held by dead agents, and recent leader changes.',
+  args: [TOPIC_ARG],
+  async run(ctx: WorkflowContext<StreamhouseClients>): Promise<WorkflowResult> {
+    const now = ctx.clock.now();
+    const topic = ctx.args.topic;
+    const obs = await observeLeases(ctx.clients, now, ctx.signal, topic);
+    const failed = probeFailureFindings(
+      'Metadata database of',
+      ctx.target,
+      [
+        { name: 'metadata-leases', what: 'partition leases', result: obs.leases },
+        { name: 'metadata-agents', what: 'agents', result: obs.agents },
+        { name: 'metadata-leader-changes', what: 'leader changes', result: obs.leaderChanges },
+      ],
+      'metadata',
+      SECTION.database,
+    );
+    const findings = sortFindings([...failed, ...evaluateRules(leaseRules, obs, now)]);
+    return { findings, summary: `${describe(obs)}; ${countsText(findings)}`, notes: notes(obs, now) };
+  },
+};

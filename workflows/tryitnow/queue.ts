@@ -1,0 +1,305 @@
+import type { ConsumerSummary, StreamSummary, TryItNowClients } from '../../integrations/tryitnow/index.js';
+import { formatNumber } from '../../src/core/format.js';
+import type { Finding } from '../../src/core/report.js';
+import { isTargetError } from '../../src/core/target-error.js';
+import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
+import { CORRECTION, SECTION, purgeAction, removeMessageAction } from './corrections.js';
+import {
+  countsText,
+  evaluateRules,
+  plural,
+  probeFailureFindings,
+  settle,
+  sortFindings,
+  valueOf,
+  type FailedProbe,
+  type FindingDraft,
+  type ProbeResult,
+  type Rule,
+} from './rule.js';
+
+/** The durable pull consumers Try It Now creates on its stream (`internal/queue/nats.go`). */
+export const CONSUMERS = ['provision-workers', 'cleanup-workers'] as const;
+export type ConsumerName = (typeof CONSUMERS)[number];
+
+/** What the queue rules read: the stream and both consumers, probed at the same moment. */
+export interface QueueObservations {
+  readonly stream: string;
+  readonly streamInfo: ProbeResult<StreamSummary>;
+  readonly consumers: Readonly<Record<ConsumerName, ProbeResult<ConsumerSummary>>>;
+}
+
+export async function observeQueue(clients: TryItNowClients, signal: AbortSignal): Promise<QueueObservations> {
+  const stream = clients.nats.streamName;
+  const [streamInfo, provision, cleanup] = await Promise.all([
+    settle(() => clients.nats.streamInfo(stream, { signal })),
+    settle(() => clients.nats.consumerInfo(stream, 'provision-workers', { signal })),
+    settle(() => clients.nats.consumerInfo(stream, 'cleanup-workers', { signal })),
+  ]);
+  return { stream, streamInfo, consumers: { 'provision-workers': provision, 'cleanup-workers': cleanup } };
+}
+
+/** Runbook "Alerting Thresholds": queue depth "> 50 pending" warning, "> 100 pending" critical. */
+export const QUEUE_THRESHOLDS = { depthWarn: 50, depthCritical: 100 } as const;
+
+const n = formatNumber;
+
+function hasCode(p: ProbeResult<unknown>, code: string): boolean {
+  return !p.ok && isTargetError(p.error) && p.error.code === code;
+}
+
+/** The consumers that answered. */
+function present(obs: QueueObservations): ConsumerSummary[] {
+  return CONSUMERS.map((c) => valueOf(obs.consumers[c])).filter((c): c is ConsumerSummary => c !== undefined);
+}
+
+const streamRule: Rule<QueueObservations> = {
+  code: 'tryitnow.queue.stream',
+  title: 'Provisioning stream missing or not as Try It Now creates it',
+  okTitle: 'Provisioning stream present',
+  section: SECTION.queueState,
+  nextStep:
+    'The Try It Now server creates (or updates) the stream at start-up, and its workers create the consumers: ' +
+    'restart it (`systemctl restart try-it-now`) and check that its NATS_URL and NATS_STREAM_NAME match this ' +
+    "target's natsUrl and streamName.",
+  evaluate(obs) {
+    if (hasCode(obs.streamInfo, 'STREAM_NOT_FOUND')) {
+      return {
+        severity: 'warning',
+        title: `Stream ${obs.stream} does not exist`,
+        evidence: `JetStream answered "stream not found" for ${obs.stream}`,
+      };
+    }
+    const s = valueOf(obs.streamInfo);
+    if (!s) return null;
+    const expected = [`${obs.stream}.provision`, `${obs.stream}.cleanup`];
+    const odd: string[] = [];
+    if (s.retention !== 'workqueue') odd.push(`retention ${s.retention} (Try It Now creates workqueue)`);
+    const missing = expected.filter((x) => !s.subjects.includes(x));
+    if (missing.length > 0) odd.push(`subjects lack ${missing.join(', ')}`);
+    const base =
+      `${plural(s.messages, 'message')} stored (sequences ${n(s.firstSeq)}–${n(s.lastSeq)}), ` +
+      `${s.retention} retention, ${s.storage} storage, ${plural(s.consumerCount, 'consumer')}`;
+    return odd.length > 0
+      ? { severity: 'warning', evidence: `${base}; ${odd.join('; ')}` }
+      : { severity: 'ok', evidence: base };
+  },
+};
+
+const consumersRule: Rule<QueueObservations> = {
+  code: 'tryitnow.queue.consumers',
+  title: 'Worker consumers missing',
+  okTitle: 'Both worker consumers exist',
+  section: SECTION.consumerNotProcessing,
+  nextStep:
+    'The consumers are created when the Try It Now server starts its NATS workers ("NATS consumer started" in its ' +
+    'log): restart it to recreate them — `systemctl restart try-it-now` (graceful: drains NATS, waits up to 10 s ' +
+    'for in-flight handlers).',
+  evaluate(obs) {
+    if (!obs.streamInfo.ok) return null; // a missing stream is reported once, by the stream rule
+    const missing = CONSUMERS.filter((c) => hasCode(obs.consumers[c], 'CONSUMER_NOT_FOUND'));
+    const found = present(obs);
+    if (missing.length === 0 && found.length === 0) return null;
+    if (missing.length > 0) {
+      return { severity: 'warning', evidence: `not found on ${obs.stream}: ${missing.join(', ')}` };
+    }
+    return {
+      severity: 'ok',
+      evidence: found
+        .map((c) => `${c.name} (filter ${c.filterSubject ?? 'none'}, MaxDeliver ${c.maxDeliver ?? '?'})`)
+        .join(', '),
+    };
+  },
+};
+
+const depthRule: Rule<QueueObservations> = {
+  code: 'tryitnow.queue.depth',
+  title: 'Messages piling up in the provisioning stream',
+  okTitle: 'Queue depth 0 — by design',
+  section: SECTION.thresholds,
+  nextStep:
+    'Nothing in Try It Now publishes here, so these messages came from somewhere else (a manual `nats pub`, ' +
+    'another build, a test). Look at one (`nats stream get PROVISIONING <seq>`) before removing them; purging ' +
+    'does not affect pool replenishment, which runs in-process.',
+  runbookCorrection: CORRECTION.nothingPublishes,
+  correctAlways: true,
+  actions: [purgeAction()],
+  evaluate(obs) {
+    const found = present(obs);
+    if (found.length === 0) return null;
+    const t = QUEUE_THRESHOLDS;
+    const worst = Math.max(...found.map((c) => c.numPending));
+    const parts = found.map((c) => `${c.name} ${n(c.numPending)} pending`).join(', ');
+    const thresholds = `warning above ${t.depthWarn}, critical above ${t.depthCritical}`;
+    if (worst === 0) {
+      return {
+        severity: 'ok',
+        evidence: `${parts} — ${thresholds}; 0 is the normal reading because nothing publishes to this stream`,
+      };
+    }
+    const severity: FindingDraft['severity'] =
+      worst > t.depthCritical ? 'critical' : worst > t.depthWarn ? 'warning' : 'ok';
+    return {
+      severity,
+      title: severity === 'ok' ? 'Unexpected messages in the provisioning stream' : undefined,
+      evidence: `${parts} — ${thresholds}; any message here is unexpected: Try It Now itself publishes none`,
+      nextStep: severity === 'ok' ? depthRule.nextStep : undefined,
+    };
+  },
+};
+
+const redeliveredRule: Rule<QueueObservations> = {
+  code: 'tryitnow.queue.redelivered',
+  title: 'Messages redelivered without being acknowledged',
+  okTitle: 'No redelivered message',
+  section: SECTION.stuckMessages,
+  nextStep:
+    'A handler that fails Naks its message and it is redelivered at once, up to MaxDeliver (provision-workers 5, ' +
+    'cleanup-workers 3); a malformed one is Termed. Read `journalctl -u try-it-now | grep "Provision task failed"`. ' +
+    'Temporary cause: fix it and let the retries run. Persistent: remove the message (button below, or ' +
+    '`nats stream rmm PROVISIONING <seq>`), or purge the stream.',
+  runbookCorrection: CORRECTION.consumerMsgRm,
+  evaluate(obs) {
+    const found = present(obs);
+    if (found.length === 0) return null;
+    const stuck = found.filter((c) => c.numRedelivered > 0);
+    if (stuck.length === 0) {
+      return { severity: 'ok', evidence: found.map((c) => `${c.name} 0 redelivered`).join(', ') };
+    }
+    const text = stuck
+      .map(
+        (c) =>
+          `${c.name} ${n(c.numRedelivered)} redelivered, ${n(c.numAckPending)} awaiting ack, oldest unacknowledged ` +
+          `at stream sequence ${n(c.ackFloorStreamSeq + 1)}`,
+      )
+      .join('; ');
+    return {
+      severity: 'warning',
+      evidence: text,
+      actions: [...stuck.map((c) => removeMessageAction(c.ackFloorStreamSeq + 1)), purgeAction()],
+    };
+  },
+};
+
+const ackPendingRule: Rule<QueueObservations> = {
+  code: 'tryitnow.queue.ack-pending',
+  title: 'Workers saturated: MaxAckPending reached',
+  okTitle: 'Workers below MaxAckPending',
+  section: SECTION.consumerNotProcessing,
+  nextStep:
+    'Every in-flight slot is taken by an unacknowledged message, so the consumer delivers nothing new until one is ' +
+    'acked, Naked or times out (AckWait 30 s / 60 s). Look for hung handlers in the server log; more workers need ' +
+    'NATS_WORKER_COUNT and a restart.',
+  runbookCorrection: CORRECTION.workerCount,
+  evaluate(obs) {
+    const found = present(obs);
+    if (found.length === 0) return null;
+    const full = found.filter(
+      (c) => c.maxAckPending !== undefined && c.maxAckPending > 0 && c.numAckPending >= c.maxAckPending,
+    );
+    const text = found.map((c) => `${c.name} ${n(c.numAckPending)}/${n(c.maxAckPending ?? 0)} awaiting ack`).join(', ');
+    return { severity: full.length > 0 ? 'warning' : 'ok', evidence: text };
+  },
+};
+
+const waitingRule: Rule<QueueObservations> = {
+  code: 'tryitnow.queue.waiting',
+  title: 'No worker is pulling while messages wait',
+  okTitle: 'Workers pulling',
+  section: SECTION.consumerNotProcessing,
+  nextStep:
+    'Each worker loops on `Fetch(1, MaxWait 5s)`, so idle workers show as waiting pull requests. None while messages ' +
+    'are pending means the workers are not running: check `journalctl -u try-it-now | grep worker` and restart the ' +
+    'server (`systemctl restart try-it-now`).',
+  evaluate(obs) {
+    const found = present(obs);
+    if (found.length === 0) return null;
+    const idle = found.filter((c) => c.numWaiting === 0 && c.numPending > 0);
+    const text = found
+      .map((c) => `${c.name} ${n(c.numWaiting)} waiting pull requests, ${n(c.numPending)} pending`)
+      .join(', ');
+    if (idle.length > 0) return { severity: 'warning', evidence: text };
+    const none = found.every((c) => c.numWaiting === 0);
+    return {
+      severity: 'ok',
+      title: none ? 'No pull request waiting (nothing to do)' : undefined,
+      evidence: none
+        ? `${text} — with nothing pending this is harmless; a pull request lives at most 5 s, so 0 can be momentary`
+        : text,
+    };
+  },
+};
+
+/** The checks of "Queue Management" and the queue line of "Alerting Thresholds", in report order. */
+export const queueRules: readonly Rule<QueueObservations>[] = [
+  streamRule,
+  consumersRule,
+  depthRule,
+  redeliveredRule,
+  ackPendingRule,
+  waitingRule,
+];
+
+/** Failed probes, except the "not found" answers the rules report themselves. */
+function failures(obs: QueueObservations): FailedProbe[] {
+  const known = new Set(['STREAM_NOT_FOUND', 'CONSUMER_NOT_FOUND']);
+  const all: { p: ProbeResult<unknown>; what: string; code: string }[] = [
+    { p: obs.streamInfo, what: `JetStream stream ${obs.stream}`, code: 'tryitnow.probe.nats-stream' },
+    ...CONSUMERS.map((c) => ({
+      p: obs.consumers[c] as ProbeResult<unknown>,
+      what: `JetStream consumer ${c}`,
+      code: `tryitnow.probe.nats-${c}`,
+    })),
+  ];
+  const failed = all.filter(
+    (x): x is { p: { ok: false; error: unknown }; what: string; code: string } =>
+      !x.p.ok && !(isTargetError(x.p.error) && known.has(x.p.error.code ?? '')),
+  );
+  // A missing stream makes both consumer lookups fail as well: say it once.
+  if (hasCode(obs.streamInfo, 'STREAM_NOT_FOUND')) return [];
+  if (failed.length === all.length) {
+    // Nothing answered (NATS down, credentials, JetStream off): one line, not three.
+    return [
+      { code: 'tryitnow.probe.nats', what: 'NATS JetStream', section: SECTION.queueState, error: failed[0]!.p.error },
+    ];
+  }
+  return failed.map((x) => ({
+    code: x.code,
+    what: x.what,
+    section: SECTION.queueState,
+    error: x.p.error,
+  }));
+}
+
+function summaryOf(obs: QueueObservations, findings: readonly Finding[]): string {
+  const found = present(obs);
+  const pending = found.reduce((s, c) => s + c.numPending, 0);
+  const head = found.length > 0 ? `${obs.stream}: ${plural(pending, 'message')} pending` : `${obs.stream}: not read`;
+  return `${head}; ${countsText(findings)}`;
+}
+
+/** `/tryitnow queue`: the JetStream stream and its two worker consumers, against the runbook's queue thresholds. */
+export async function runQueue(ctx: WorkflowContext<TryItNowClients>): Promise<WorkflowResult> {
+  const obs = await observeQueue(ctx.clients, ctx.signal);
+  const findings = sortFindings([
+    ...probeFailureFindings(failures(obs), ctx.target),
+    ...evaluateRules(queueRules, obs),
+  ]);
+  return {
+    findings,
+    summary: summaryOf(obs, findings),
+    notes: [
+      `By design: ${CORRECTION.nothingPublishes} To diagnose a pool that does not refill, run \`/tryitnow pool\`.`,
+      'Manual: restart to recreate the consumers — `systemctl restart try-it-now`. Inspect one message — ' +
+        '`nats stream get PROVISIONING <seq>`. Remove one — `/tryitnow remove-message <seq>` (approval) or ' +
+        '`nats stream rmm PROVISIONING <seq>`.',
+    ],
+  };
+}
+
+export const queueWorkflow: Workflow<TryItNowClients> = {
+  id: 'queue',
+  title: 'Try It Now queue',
+  description: 'Checks the PROVISIONING stream and its consumers: pending, ack-pending, redelivered, waiting.',
+  run: runQueue,
+};

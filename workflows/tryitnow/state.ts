@@ -1,0 +1,392 @@
+import {
+  DEMO_ROUTE_PREFIX,
+  type ApiHealth,
+  type DemoRoutes,
+  type KeyInfo,
+  type TryItNowClients,
+} from '../../integrations/tryitnow/index.js';
+import { formatNumber } from '../../src/core/format.js';
+import type { Finding } from '../../src/core/report.js';
+import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
+import { CORRECTION, SECTION, clearRouteAction } from './corrections.js';
+import {
+  countsText,
+  evaluateRules,
+  plural,
+  probeFailureFindings,
+  settle,
+  sortFindings,
+  valueOf,
+  type FailedProbe,
+  type ProbeResult,
+  type Rule,
+} from './rule.js';
+
+/**
+ * Bounds: the bot reads Valkey with SCAN/SSCAN/LRANGE in pages and stops at these, so a diagnostic never walks a
+ * huge keyspace. Results cut short say so in the evidence.
+ */
+export const STATE_LIMITS = {
+  /** `state:*` keys listed. */
+  stateKeys: 50,
+  /** Ids read from `pool:ready` and from each `state:*` set. */
+  idsPerKey: 500,
+  /** `instance:*` keys listed. */
+  instanceKeys: 5000,
+  /** Ids checked with EXISTS. */
+  existsChecks: 2000,
+  /** Ports read from `ports:available` / `ports:in_use` to look for overlaps. */
+  ports: 5000,
+  /** clear-route buttons offered at most. */
+  routeActions: 5,
+} as const;
+
+/** Valkey keys and Caddy routes, read together. Ids are what `pool:ready` and the `state:*` sets hold. */
+export interface StateSnapshot {
+  /** `pool:ready`, `ports:available`, `ports:in_use` and every `state:*` key found, with type and size. */
+  readonly keys: readonly KeyInfo[];
+  /** False when more `state:*` keys exist than were listed. */
+  readonly stateKeysComplete: boolean;
+  /** Ids per referencing key (`pool:ready`, `state:assigned`, …). */
+  readonly refs: ReadonlyMap<string, readonly string[]>;
+  /** False when a referencing key held more ids than were read. */
+  readonly refsComplete: boolean;
+  /** Ids that have an `instance:{id}` key. */
+  readonly instances: ReadonlySet<string>;
+  /** Ids whose `instance:{id}` was checked and is missing. */
+  readonly missingInstances: ReadonlySet<string>;
+  /** Ids found by `SCAN instance:*`. */
+  readonly scannedInstances: readonly string[];
+  readonly instancesComplete: boolean;
+  /** Ports present in both `ports:available` and `ports:in_use` (sets only). */
+  readonly portOverlap: readonly string[];
+}
+
+export interface StateObservations {
+  readonly ping: ProbeResult<string>;
+  readonly snapshot: ProbeResult<StateSnapshot>;
+  readonly caddy: ProbeResult<DemoRoutes>;
+  /** `/health`, only for the container runtime (`mode`) named in the manual notes. */
+  readonly api: ProbeResult<ApiHealth>;
+}
+
+const n = formatNumber;
+const FIXED_KEYS = ['pool:ready', 'ports:available', 'ports:in_use'];
+
+async function readSnapshot(clients: TryItNowClients, signal: AbortSignal): Promise<StateSnapshot> {
+  const v = clients.valkey;
+  const L = STATE_LIMITS;
+  const stateScan = await v.scanKeys('state:*', L.stateKeys, { signal });
+  const keys = await v.keyInfo([...FIXED_KEYS, ...stateScan.items], { signal });
+  const refs = new Map<string, string[]>();
+  let refsComplete = true;
+  for (const k of keys) {
+    if (k.key.startsWith('ports:') || k.type === 'none' || k.type === 'string' || k.type === 'hash') continue;
+    const m = await v.members(k.key, L.idsPerKey, { signal });
+    refs.set(k.key, [...m.items]);
+    if (!m.complete) refsComplete = false;
+  }
+  const ids = [...new Set([...refs.values()].flat())].slice(0, L.existsChecks);
+  const exists = await v.exists(
+    ids.map((id) => `instance:${id}`),
+    { signal },
+  );
+  const instances = new Set(ids.filter((_, i) => exists[i]));
+  const missingInstances = new Set(ids.filter((_, i) => !exists[i]));
+  const scan = await v.scanKeys('instance:*', L.instanceKeys, { signal });
+  const scannedInstances = scan.items.map((k) => k.slice('instance:'.length));
+  for (const id of scannedInstances) instances.add(id);
+
+  let portOverlap: string[] = [];
+  const available = keys.find((k) => k.key === 'ports:available');
+  const inUse = keys.find((k) => k.key === 'ports:in_use');
+  if (available?.type === 'set' && inUse?.type === 'set' && available.size > 0 && inUse.size > 0) {
+    const [a, b] = await Promise.all([
+      v.members('ports:available', L.ports, { signal }),
+      v.members('ports:in_use', L.ports, { signal }),
+    ]);
+    const used = new Set(b.items);
+    portOverlap = a.items.filter((p) => used.has(p)).sort((x, y) => Number(x) - Number(y));
+  }
+  return {
+    keys,
+    stateKeysComplete: stateScan.complete,
+    refs,
+    refsComplete,
+    instances,
+    missingInstances,
+    scannedInstances,
+    instancesComplete: scan.complete,
+    portOverlap,
+  };
+}
+
+export async function observeState(clients: TryItNowClients, signal: AbortSignal): Promise<StateObservations> {
+  const [ping, snapshot, caddy, api] = await Promise.all([
+    settle(() => clients.valkey.ping({ signal })),
+    settle(() => readSnapshot(clients, signal)),
+    settle(() => clients.caddy.demoRoutes({ signal })),
+    settle(() => clients.api.health({ signal })),
+  ]);
+  return { ping, snapshot, caddy, api };
+}
+
+function keyText(k: KeyInfo): string {
+  if (k.type === 'none') return `${k.key} absent`;
+  return `${k.key} ${k.type} of ${n(k.size)}`;
+}
+
+const keysRule: Rule<StateObservations> = {
+  code: 'tryitnow.state.keys',
+  title: 'Pool keys in Valkey look unusual',
+  okTitle: 'Pool keys in Valkey',
+  section: SECTION.dataLoss,
+  nextStep:
+    'The API reads `ready` as `LLEN pool:ready` and `assigned`/`warming` as `SCARD state:assigned` / ' +
+    '`SCARD state:warming`; a key of another type makes those calls fail (WRONGTYPE). If Valkey data was lost, ' +
+    'follow "Recovering from Data Loss": stop the server, remove orphaned containers and routes, start it again.',
+  evaluate(obs) {
+    const s = valueOf(obs.snapshot);
+    if (!s) return null;
+    const shown = s.keys.filter((k) => !k.key.startsWith('ports:'));
+    const wrong = shown.filter(
+      (k) =>
+        (k.key === 'pool:ready' && k.type !== 'list' && k.type !== 'none') ||
+        (k.key.startsWith('state:') && k.type !== 'set'),
+    );
+    const more = s.stateKeysComplete ? '' : ` (only the first ${STATE_LIMITS.stateKeys} state:* keys listed)`;
+    const text = `${shown.map(keyText).join(', ')}${more}`;
+    return wrong.length > 0
+      ? {
+          severity: 'warning',
+          evidence: `${text}; unexpected type: ${wrong.map((k) => `${k.key} is a ${k.type}`).join(', ')}`,
+        }
+      : { severity: 'ok', evidence: text };
+  },
+};
+
+const portsRule: Rule<StateObservations> = {
+  code: 'tryitnow.state.ports',
+  title: 'No free ports for new demo instances',
+  okTitle: 'Free ports available',
+  section: SECTION.notReplenishing,
+  nextStep:
+    '"No available ports" is one of the runbook\'s causes of a pool that stops replenishing. Ports come back when ' +
+    'instances are released or expire; ports held by instances that no longer exist (see the orphan checks) stay ' +
+    'lost until the data is rebuilt ("Recovering from Data Loss").',
+  runbookCorrection: CORRECTION.portsKey,
+  correctAlways: true,
+  evaluate(obs) {
+    const s = valueOf(obs.snapshot);
+    if (!s) return null;
+    const available = s.keys.find((k) => k.key === 'ports:available');
+    const inUse = s.keys.find((k) => k.key === 'ports:in_use');
+    if (!available) return null;
+    const text = `${keyText(available)}${inUse ? `, ${keyText(inUse)}` : ''}`;
+    const overlap =
+      s.portOverlap.length > 0
+        ? `; ${plural(s.portOverlap.length, 'port')} both available and in use: ${s.portOverlap.slice(0, 10).join(', ')}`
+        : '';
+    if (available.size === 0) return { severity: 'critical', evidence: `${text}${overlap}` };
+    if (overlap) {
+      return {
+        severity: 'warning',
+        title: 'Ports listed as both free and in use',
+        evidence: `${text}${overlap}`,
+        nextStep: 'Two instances may be handed the same port (inferred). Release or rebuild the affected instances.',
+      };
+    }
+    return { severity: 'ok', evidence: text };
+  },
+};
+
+const orphanRefsRule: Rule<StateObservations> = {
+  code: 'tryitnow.state.orphan-refs',
+  title: 'Pool entries pointing at no instance (hint)',
+  okTitle: 'Every pool entry has its instance record',
+  section: SECTION.dataLoss,
+  nextStep:
+    'Ids in `pool:ready` or a `state:*` set without an `instance:{id}` hash are leftovers of a crash or a partial ' +
+    'data loss (inferred): the API may hand out or count an instance that does not exist. If many, follow ' +
+    '"Recovering from Data Loss".',
+  evaluate(obs) {
+    const s = valueOf(obs.snapshot);
+    if (!s) return null;
+    const bad: string[] = [];
+    for (const [key, ids] of s.refs) {
+      const missing = ids.filter((id) => s.missingInstances.has(id)).sort();
+      if (missing.length > 0)
+        bad.push(
+          `${key}: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${n(missing.length - 5)} more` : ''}`,
+        );
+    }
+    const checked = new Set([...s.refs.values()].flat()).size;
+    const partial = s.refsComplete ? '' : ` (first ${STATE_LIMITS.idsPerKey} ids per key checked)`;
+    if (bad.length === 0)
+      return { severity: 'ok', evidence: `${plural(checked, 'id')} checked${partial}, all with instance:{id}` };
+    return { severity: 'warning', evidence: `no instance:{id} for ${bad.join('; ')}${partial}` };
+  },
+};
+
+const unreferencedRule: Rule<StateObservations> = {
+  code: 'tryitnow.state.unreferenced-instances',
+  title: 'Instance records in no pool list or state set (hint)',
+  okTitle: 'Every instance record is referenced',
+  section: SECTION.memory,
+  nextStep:
+    'An `instance:{id}` that neither `pool:ready` nor any `state:*` set names is invisible to the pool and to TTL ' +
+    'expiry (inferred): its container may still run. Compare with `docker ps`/`podman ps` and clean up (see notes).',
+  evaluate(obs) {
+    const s = valueOf(obs.snapshot);
+    if (!s) return null;
+    if (!s.refsComplete) return null; // cannot tell unreferenced from unread
+    const referenced = new Set([...s.refs.values()].flat());
+    const loose = s.scannedInstances.filter((id) => !referenced.has(id)).sort();
+    const partial = s.instancesComplete ? '' : ` (first ${n(STATE_LIMITS.instanceKeys)} instance:* keys scanned)`;
+    if (loose.length === 0) {
+      return {
+        severity: 'ok',
+        evidence: `${plural(s.scannedInstances.length, 'instance record')}${partial}, all referenced`,
+      };
+    }
+    return {
+      severity: 'warning',
+      evidence: `${plural(loose.length, 'instance record')} of ${n(s.scannedInstances.length)} referenced nowhere: ${loose.slice(0, 5).join(', ')}${loose.length > 5 ? ' …' : ''}${partial}`,
+    };
+  },
+};
+
+/** Instance id of a Try It Now route @id, or undefined for other routes. */
+function routeInstance(id: string | undefined): string | undefined {
+  return id?.startsWith(DEMO_ROUTE_PREFIX) ? id.slice(DEMO_ROUTE_PREFIX.length) : undefined;
+}
+
+const orphanRoutesRule: Rule<StateObservations> = {
+  code: 'tryitnow.state.orphan-routes',
+  title: 'Caddy routes for demos that no longer exist',
+  okTitle: 'Every Caddy demo route has its instance',
+  section: SECTION.dataLoss,
+  nextStep:
+    'A `demo-route-<id>` whose `instance:<id>` is gone keeps proxying a hostname to a port that may be reused by ' +
+    "the next demo. Remove it by its @id (buttons below; each needs a second person's approval).",
+  runbookCorrection: CORRECTION.deleteDemoServer,
+  evaluate(obs) {
+    const s = valueOf(obs.snapshot);
+    const c = valueOf(obs.caddy);
+    if (!s || !c) return null;
+    if (!s.instancesComplete) return null; // an unscanned instance would look orphaned
+    const demoRoutes = c.routes.map((r) => r['@id']).filter((id): id is string => routeInstance(id) !== undefined);
+    const orphans = demoRoutes.filter((id) => !s.instances.has(routeInstance(id) as string));
+    if (!c.serverExists) return { severity: 'ok', evidence: 'Caddy has no `demo` server, so no demo route' };
+    if (orphans.length === 0) {
+      return { severity: 'ok', evidence: `${plural(demoRoutes.length, 'demo route')}, each with its instance:{id}` };
+    }
+    return {
+      severity: 'warning',
+      evidence: `${plural(orphans.length, 'route')} of ${n(demoRoutes.length)} without instance:{id}: ${orphans.slice(0, 5).join(', ')}${orphans.length > 5 ? ' …' : ''}`,
+      actions: orphans.slice(0, STATE_LIMITS.routeActions).map(clearRouteAction),
+    };
+  },
+};
+
+const missingRoutesRule: Rule<StateObservations> = {
+  code: 'tryitnow.state.missing-routes',
+  title: 'Assigned demos without a Caddy route',
+  okTitle: 'Every assigned demo has its Caddy route',
+  section: SECTION.dataLoss,
+  nextStep:
+    'An assigned instance without `demo-route-<id>` cannot be reached by its user (Caddy has no route for its ' +
+    'host). Release the demo (`DELETE /api/v1/demo/<id>`) so the user can acquire a new one; `demo_route_operations_total{result="failure"}` counts failed route adds.',
+  evaluate(obs) {
+    const s = valueOf(obs.snapshot);
+    const c = valueOf(obs.caddy);
+    if (!s || !c) return null;
+    const assigned = s.refs.get('state:assigned');
+    if (!assigned) return null;
+    const routed = new Set(c.routes.map((r) => routeInstance(r['@id'])).filter((x): x is string => x !== undefined));
+    // Sorted: set members come back from SSCAN in no stable order, and the report should not reshuffle.
+    const missing = assigned.filter((id) => !routed.has(id)).sort();
+    if (missing.length === 0)
+      return { severity: 'ok', evidence: `${plural(assigned.length, 'assigned demo')}, all routed` };
+    return {
+      severity: 'warning',
+      evidence: `${plural(missing.length, 'assigned demo')} of ${n(assigned.length)} without a route: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ' …' : ''}`,
+    };
+  },
+};
+
+/** Valkey keys and orphan hints, in report order. */
+export const stateRules: readonly Rule<StateObservations>[] = [
+  keysRule,
+  portsRule,
+  orphanRefsRule,
+  unreferencedRule,
+  orphanRoutesRule,
+  missingRoutesRule,
+];
+
+function failures(obs: StateObservations): FailedProbe[] {
+  const failed: FailedProbe[] = [];
+  if (!obs.snapshot.ok) {
+    // PING and the reads share the connection: one finding for Valkey.
+    failed.push({
+      code: 'tryitnow.probe.valkey',
+      what: 'Valkey',
+      section: SECTION.dataLoss,
+      error: obs.snapshot.error,
+    });
+  } else if (!obs.ping.ok) {
+    failed.push({
+      code: 'tryitnow.probe.valkey',
+      what: 'Valkey PING',
+      section: SECTION.dataLoss,
+      error: obs.ping.error,
+    });
+  }
+  if (!obs.caddy.ok) {
+    failed.push({
+      code: 'tryitnow.probe.caddy',
+      what: 'The Caddy admin API',
+      section: SECTION.dataLoss,
+      error: obs.caddy.error,
+    });
+  }
+  return failed;
+}
+
+function manualNotes(obs: StateObservations): string[] {
+  const mode = valueOf(obs.api)?.mode;
+  const runtime = mode === 'podman' || mode === 'docker' ? mode : undefined;
+  const rt = runtime ?? 'docker';
+  return [
+    `Orphaned containers (manual, on the Try It Now host${runtime ? `; the API runs ${runtime}` : ''}): \`make clean-demos\`, or ` +
+      `\`${rt} ps -a | grep demo- | awk '{print $1}' | xargs ${rt} rm -f\`` +
+      (runtime === 'podman' ? ' — the runbook writes `docker`, but this server runs podman (CONTAINER_MODE).' : '.'),
+    'After a Valkey data loss (runbook order): stop the server (`systemctl stop try-it-now`), remove the containers, ' +
+      'clear the routes (`curl -X DELETE http://localhost:2019/config/apps/http/servers/demo` removes every demo ' +
+      'route; `/tryitnow clear-route <demo-route-id>` removes one), then `systemctl start try-it-now`.',
+    'Read with SCAN/SSCAN/LRANGE in bounded pages — never KEYS.',
+  ];
+}
+
+/** `/tryitnow state`: Valkey pool keys, free ports, and orphan hints across Valkey and Caddy. */
+export async function runState(ctx: WorkflowContext<TryItNowClients>): Promise<WorkflowResult> {
+  const obs = await observeState(ctx.clients, ctx.signal);
+  const findings: Finding[] = sortFindings([
+    ...probeFailureFindings(failures(obs), ctx.target),
+    ...evaluateRules(stateRules, obs),
+  ]);
+  const s = valueOf(obs.snapshot);
+  const ready = s?.keys.find((k) => k.key === 'pool:ready');
+  const head = s
+    ? `pool:ready ${n(ready?.size ?? 0)}, ${plural(s.scannedInstances.length, 'instance record')}`
+    : 'Valkey not read';
+  return { findings, summary: `${head}; ${countsText(findings)}`, notes: manualNotes(obs) };
+}
+
+export const stateWorkflow: Workflow<TryItNowClients> = {
+  id: 'state',
+  title: 'Try It Now state',
+  description: 'Reads the pool keys in Valkey (SCAN, never KEYS), free ports, and orphaned records and Caddy routes.',
+  run: runState,
+};
