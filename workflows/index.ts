@@ -4,6 +4,7 @@ import { corvoWorkflows } from './corvo/index.js';
 import { corvoRemediations } from './corvo/remediations.js';
 import { kyrodbWorkflows } from './kyrodb/index.js';
 import { streamhouseWorkflows } from './streamhouse/index.js';
+import { streamhouseRemediations } from './streamhouse/remediations.js';
 import { tryitnowWorkflows } from './tryitnow/index.js';
 import { tryitnowRemediations } from './tryitnow/remediations.js';
 
@@ -13,6 +14,6 @@ type Runbook = { readonly workflows: readonly Workflow<never>[]; readonly remedi
 export const runbooks: Readonly<Record<string, Runbook>> = {
   corvo: { workflows: corvoWorkflows, remediations: corvoRemediations },
   kyrodb: { workflows: kyrodbWorkflows, remediations: [] },
-  streamhouse: { workflows: streamhouseWorkflows, remediations: [] },
+  streamhouse: { workflows: streamhouseWorkflows, remediations: streamhouseRemediations },
   tryitnow: { workflows: tryitnowWorkflows, remediations: tryitnowRemediations },
 };

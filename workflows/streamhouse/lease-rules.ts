@@ -103,8 +103,9 @@ export const leasesDeadHolder: StreamhouseRule<WithLeases> = {
   section: SECTION.leases,
   nextStep:
     'These partitions take no writes until their leases expire and another agent takes over. To hand one over now, ' +
-    'move its expiry into the past for that exact holder and epoch (the guarded SQL is in the notes of ' +
-    '`/streamhouse leases`); a manual step for now. Then check the dead agent (`kubectl get pods -n streamhouse -l ' +
+    'press Reset (a second person approves; it moves the expiry into the past for that exact holder and epoch, ' +
+    'in one transaction) or run the guarded SQL in the notes of `/streamhouse leases`. Then check the dead agent ' +
+    '(`kubectl get pods -n streamhouse -l ' +
     'app=streamhouse-agent`, `kubectl logs …`). ' +
     correct.MANUAL_RESTART,
   runbookCorrection: correct.LEASES,
@@ -134,6 +135,14 @@ export const leasesDeadHolder: StreamhouseRule<WithLeases> = {
     return {
       severity: 'critical',
       evidence: `${parts.join('; ')} — agents heartbeat every 20 s and count as dead after ${formatAge(LEASE_THRESHOLDS.heartbeatDeadMs)}`,
+      // One button per blocked partition (the first few), pinned to the holder and epoch seen now.
+      actions: dead.slice(0, LISTED).map((l) => ({
+        remediation: 'reset-lease',
+        label: `Reset ${partitionName(l)}`,
+        params: { topic: l.topic, partition: String(l.partition), holder: l.holder, epoch: String(l.epoch) },
+        level: 'approval' as const,
+        destructive: true,
+      })),
     };
   },
 };
