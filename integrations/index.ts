@@ -1,6 +1,7 @@
 import { eraseIntegration, type TargetIntegration } from '../src/core/system.js';
 import { corvoIntegration } from './corvo/index.js';
 import { kyrodbIntegration } from './kyrodb/index.js';
+import { m4Integration } from './m4/index.js';
 import { streamhouseIntegration } from './streamhouse/index.js';
 import { tryitnowIntegration } from './tryitnow/index.js';
 
@@ -8,6 +9,7 @@ import { tryitnowIntegration } from './tryitnow/index.js';
 export const integrations: readonly TargetIntegration[] = [
   eraseIntegration(corvoIntegration),
   eraseIntegration(kyrodbIntegration),
+  eraseIntegration(m4Integration),
   eraseIntegration(streamhouseIntegration),
   eraseIntegration(tryitnowIntegration),
 ];

@@ -90,8 +90,8 @@ beforeAll(async () => {
       expiries.push({ id, delayMs });
     },
     runRecordedDiagnostic: (inv) => runDiagnostic(inv, deps),
-    runQuietDiagnostic: (system, target, workflow, signal) =>
-      runWorkflowQuietly(deps, system, target, workflow, signal),
+    runQuietDiagnostic: (system, target, workflow, args, signal) =>
+      runWorkflowQuietly(deps, system, target, workflow, args, signal),
   });
 });
 

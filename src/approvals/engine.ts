@@ -51,6 +51,7 @@ export interface ApprovalEngineDeps {
     system: string,
     target: string,
     workflow: string,
+    args: Readonly<Record<string, string>>,
     signal: AbortSignal,
   ) => Promise<Finding[]>;
 }
@@ -312,7 +313,8 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
       if (remediation.verify && a.findingCode) {
         let findings: Finding[];
         try {
-          findings = await deps.runQuietDiagnostic(a.system, a.target, remediation.verify.workflow, signal);
+          // The step's parameters are the workflow's arguments (`runId`, `queue`, `topic`…), named alike on purpose.
+          findings = await deps.runQuietDiagnostic(a.system, a.target, remediation.verify.workflow, a.params, signal);
         } catch {
           findings = [];
         }
@@ -419,7 +421,7 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
       system: a.system,
       workflow: remediation.verify.workflow,
       target: a.target,
-      args: {},
+      args: { ...a.params },
       actor: { platform: a.conversation.platform, userId: userIdOf(a.decidedBy ?? a.requester) },
       conversation: { ...a.conversation, threadId: a.conversation.threadId ?? a.cardMessageId ?? undefined },
       requestedAt: new Date(deps.clock.now()).toISOString(),

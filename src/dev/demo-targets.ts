@@ -17,6 +17,8 @@ import {
 import { startNatsServer } from '../../integrations/tryitnow/start-nats-server.js';
 import { createProvisioningStream } from '../../integrations/tryitnow/create-provisioning-stream.js';
 import { healthyLayout, seedValkey } from '../../integrations/tryitnow/seed-valkey.js';
+import { startM4Simulator } from '../../integrations/m4/simulator.js';
+import { M4_SCENARIOS } from '../../integrations/m4/schema.js';
 
 export interface DemoTarget {
   readonly system: string;
@@ -26,6 +28,8 @@ export interface DemoTarget {
   /** Secrets the config refers to as ${NAME}. */
   readonly env: Readonly<Record<string, string>>;
   readonly scenario: () => string;
+  /** What to type to see the scenario (the run id of M4's stuck run, …), shown after a switch. */
+  readonly hint?: () => string;
   setScenario(name: string): void | Promise<void>;
   close(): Promise<void>;
 }
@@ -130,6 +134,33 @@ export const demoTargets: readonly DemoTargetFactory[] = [
           await api.close();
           await caddy.close();
           await nats.stop();
+        },
+      };
+    },
+  },
+  {
+    system: 'm4',
+    async start({ initialScenario, postgresAdminUrl }) {
+      const databaseUrl = await createDatabase(postgresAdminUrl, 'm4_demo');
+      const pool = new pg.Pool({ connectionString: databaseUrl, max: 3 });
+      pool.on('error', () => {});
+      // The simulator seeds the M4 tables per scenario and plays M4's outbox subscriber, so a nudge publishes.
+      const sim = await startM4Simulator({
+        scenario: (initialScenario ?? 'stuck-outbox') as never,
+        pool,
+        outboxSubscriber: true,
+      });
+      return {
+        system: 'm4',
+        scenarios: M4_SCENARIOS,
+        configYaml: `{ url: "${sim.url}", databaseUrl: "\${M4_DATABASE_URL}" }`,
+        env: { M4_DATABASE_URL: databaseUrl },
+        scenario: () => sim.scenario,
+        hint: () => `/m4 run ${sim.data.runId}`,
+        setScenario: (s) => sim.setScenario(s as never),
+        close: async () => {
+          await sim.close();
+          await pool.end();
         },
       };
     },

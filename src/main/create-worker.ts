@@ -96,8 +96,8 @@ export function createWorker(o: WorkerOptions): { close(): Promise<void> } {
       );
       return report;
     },
-    runQuietDiagnostic: (system, target, workflow, signal) =>
-      runWorkflowQuietly(diagnosticDeps, system, target, workflow, signal),
+    runQuietDiagnostic: (system, target, workflow, args, signal) =>
+      runWorkflowQuietly(diagnosticDeps, system, target, workflow, args, signal),
   });
   const workers = startWorkers({
     connection,

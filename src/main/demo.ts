@@ -37,6 +37,7 @@ Type a command as you would in Slack:
   /kyrodb health                 the KyroDB runbook (also: /kyrodb latency, /kyrodb decide)
   /streamhouse health            the Streamhouse runbook (also: /streamhouse leases, /streamhouse schemas)
   /tryitnow health               the Try It Now runbook (also: pool, queue, state, purge-stream)
+  /m4 outbox                     the M4 runbook (also: /m4 run <runId>, /m4 stream <runId>; "scenarios" shows a run id)
   scenario [system] <name>       switch a simulated target (system defaults to corvo); "scenarios" lists them
   help                           this text
   quit                           stop everything`;
@@ -142,7 +143,9 @@ async function main(): Promise<void> {
         return true;
       }
       if (text === 'scenarios') {
-        for (const t of targets) out(`  ${t.system}: ${t.scenarios.join(', ')} (now ${t.scenario()})`);
+        for (const t of targets) {
+          out(`  ${t.system}: ${t.scenarios.join(', ')} (now ${t.scenario()}${t.hint ? `; try ${t.hint()}` : ''})`);
+        }
         return true;
       }
       const scenario = /^scenario\s+(?:(\S+)\s+)?(\S+)$/.exec(text);
@@ -153,7 +156,7 @@ async function main(): Promise<void> {
           out(`Unknown ${target.system} scenario. One of: ${target.scenarios.join(', ')}`);
         } else {
           await target.setScenario(scenario[2]!);
-          out(`Simulated ${target.system} is now: ${scenario[2]}`);
+          out(`Simulated ${target.system} is now: ${scenario[2]}${target.hint ? ` — try ${target.hint()}` : ''}`);
         }
         return true;
       }

@@ -182,12 +182,13 @@ export async function runWorkflowQuietly(
   system: string,
   target: string,
   workflowId: string,
+  args: Readonly<Record<string, string>>,
   signal: AbortSignal,
 ): Promise<Finding[]> {
   const module = deps.systems.find((s) => s.id === system);
   const workflow = module?.workflows.find((w) => w.id === workflowId);
   const clients = deps.clientsFor(system, target);
   if (!module || !workflow || clients === undefined) return [];
-  const result = await workflow.run({ target, clients, args: {}, clock: deps.clock, signal, logger: deps.logger });
+  const result = await workflow.run({ target, clients, args, clock: deps.clock, signal, logger: deps.logger });
   return [...result.findings];
 }

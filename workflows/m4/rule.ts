@@ -1,0 +1,99 @@
+import { formatSeconds } from '../../src/core/format.js';
+import { SEVERITY_ORDER, type Finding, type ProposedAction, type Severity } from '../../src/core/report.js';
+import { inconclusiveFinding, isTargetError } from '../../src/core/target-error.js';
+
+/** What one probe got: the answer, or why there is none. Probes never throw. */
+export type ProbeResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+
+export async function settle<T>(call: () => Promise<T>): Promise<ProbeResult<T>> {
+  try {
+    return { ok: true, value: await call() };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/** What a rule's `evaluate` returns; {@link evaluateRules} adds the rule's code, section and defaults. */
+export interface FindingDraft {
+  readonly severity: Severity;
+  readonly evidence: string;
+  /** Defaults to the rule's `okTitle` for `ok`, else its `title`. */
+  readonly title?: string;
+  /** Defaults to the rule's `nextStep` when not ok. */
+  readonly nextStep?: string;
+  /** Defaults to the rule's `runbookCorrection` (shown whatever the severity: it is about the check's own method). */
+  readonly runbookCorrection?: string;
+  readonly actions?: readonly ProposedAction[];
+}
+
+/** One check of the M4 runbook, as data. `evaluate` returns null when the check does not apply. */
+export interface M4Rule<Obs> {
+  /** Stable dotted code (`m4.outbox.stuck`). */
+  readonly code: string;
+  readonly title: string;
+  readonly okTitle: string;
+  /** Runbook section the check comes from. */
+  readonly section: string;
+  readonly nextStep?: string;
+  readonly runbookCorrection?: string;
+  evaluate(obs: Obs, nowMs: number): FindingDraft | null;
+}
+
+export function evaluateRules<Obs>(rules: readonly M4Rule<Obs>[], obs: Obs, nowMs: number): Finding[] {
+  const findings: Finding[] = [];
+  for (const rule of rules) {
+    const draft = rule.evaluate(obs, nowMs);
+    if (!draft) continue;
+    const bad = draft.severity !== 'ok';
+    const nextStep = draft.nextStep ?? (bad ? rule.nextStep : undefined);
+    const correction = draft.runbookCorrection ?? rule.runbookCorrection;
+    findings.push({
+      code: rule.code,
+      severity: draft.severity,
+      title: draft.title ?? (bad ? rule.title : rule.okTitle),
+      evidence: draft.evidence,
+      section: rule.section,
+      ...(nextStep ? { nextStep } : {}),
+      ...(correction ? { runbookCorrection: correction } : {}),
+      ...(draft.actions && draft.actions.length > 0 ? { actions: draft.actions } : {}),
+    });
+  }
+  return findings;
+}
+
+/** Worst first; within a severity, the rules' order. */
+export function sortFindings(findings: readonly Finding[]): Finding[] {
+  return findings
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => SEVERITY_ORDER.indexOf(b.f.severity) - SEVERITY_ORDER.indexOf(a.f.severity) || a.i - b.i)
+    .map(({ f }) => f);
+}
+
+/** "1 critical, 2 warning" or "all 4 checks ok". */
+export function countsText(findings: readonly Finding[]): string {
+  const order: Severity[] = ['critical', 'warning', 'inconclusive'];
+  const parts = order
+    .map((s) => ({ s, count: findings.filter((f) => f.severity === s).length }))
+    .filter((p) => p.count > 0)
+    .map((p) => `${p.count} ${p.s}`);
+  return parts.length > 0 ? parts.join(', ') : `all ${findings.length} checks ok`;
+}
+
+/** The inconclusive finding of a failed probe: `m4.probe.<what>`, the TargetError's chat-safe reason as evidence. */
+export function probeFailure(code: string, title: string, error: unknown, section?: string): Finding {
+  return inconclusiveFinding(code, title, error, section);
+}
+
+export function errorKind(error: unknown): string {
+  return isTargetError(error) ? error.kind : 'unexpected';
+}
+
+/** `ms` as "25 min", "1.5 s", "120 ms". */
+export function duration(ms: number): string {
+  return formatSeconds(ms / 1000);
+}
+
+/** ISO time, or "—". */
+export function iso(ms: number | null | undefined): string {
+  return ms === null || ms === undefined ? '—' : new Date(ms).toISOString();
+}
