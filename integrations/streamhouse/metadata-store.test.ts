@@ -296,7 +296,8 @@ describe('connection failures', () => {
       ALTER TABLE leader_changes RENAME TO leader_changes_real;
       CREATE VIEW leader_changes AS SELECT l.* FROM leader_changes_real l, pg_sleep(1) s;
     `);
-    const pending = store.leaderChanges({ sinceMs: 0 });
+    // Handle the rejection from the start: it may land while the loop below is still looking for the backend.
+    const pending = failure(store.leaderChanges({ sinceMs: 0 }));
     for (let i = 0; i < 100; i++) {
       const killed = await admin.query(
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
@@ -305,7 +306,7 @@ describe('connection failures', () => {
       if (killed.rowCount) break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    const err = await failure(pending);
+    const err = await pending;
     expect(err.kind).toBe('unreachable');
     expect(err.message).toMatch(
       /^reading leader_changes: the metadata database \(127\.0\.0\.1:\d+\) closed the connection/,

@@ -143,7 +143,7 @@ describe('approvals in Slack, end to end', () => {
     expect(thread.join('\n')).toMatch(/Re-check: .*has cleared/);
     // The loser of the race was told, privately.
     await stack.slack.waitFor(
-      () => stack.slack.ephemerals(channel).some((e) => /already approved/.test(String(e.text))),
+      () => stack.slack.ephemerals(channel).some((e) => /Nothing to do: this request is already/.test(String(e.text))),
       20_000,
     );
 
