@@ -1,7 +1,15 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { ClientDeps } from '../../src/core/system.js';
 import { TargetError } from '../../src/core/target-error.js';
+import {
+  chatSafe,
+  createHttpJsonClient,
+  endpointErrorStyle,
+  headerValue,
+  parseJson,
+  parseRetryAfter,
+} from '../shared/http-json-client.js';
 import type { CorvoInstanceConfig } from './config.js';
 import {
   ClusterStatusSchema,
@@ -87,10 +95,6 @@ export interface CorvoClient {
 
 /** Default per-request timeout when neither the config nor the deps give one, ms. */
 const DEFAULT_TIMEOUT_MS = 5000;
-/** Largest response body read, bytes; a bigger one is a `bad-response` (protects the worker's memory). */
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
-/** Longest piece of Corvo's own error text repeated in a message. */
-const MAX_ERROR_TEXT = 200;
 
 interface Call<T> {
   readonly method: 'GET' | 'POST' | 'DELETE';
@@ -109,11 +113,6 @@ const WorkerListSchema = WorkerInfoSchema.array()
   .nullable()
   .transform((v) => v ?? []);
 
-/** Why our own abort controller fired. */
-class AbortReason {
-  constructor(readonly kind: 'timeout' | 'cancelled') {}
-}
-
 /**
  * Builds a client for one Corvo instance. One keep-alive `Agent` per client; each request gets the configured
  * timeout (connect, headers, body and overall) combined with the caller's signal.
@@ -121,74 +120,37 @@ class AbortReason {
 export function createCorvoClient(config: CorvoInstanceConfig, deps: CorvoClientDeps): CorvoClient {
   // The schema defaults timeoutMs to 5000, so deps.timeoutMs only applies to configs built without the schema.
   const timeoutMs = config.timeoutMs ?? deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const base = new URL(config.url);
-  const origin = `${base.protocol}//${base.host}`;
-  const basePath = base.pathname.replace(/\/+$/, '');
   // Credentials in the URL (a proxy in front of Corvo) become a Basic header and never appear in messages.
-  const basicAuth =
-    base.username || base.password
-      ? `Basic ${Buffer.from(`${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`).toString('base64')}`
-      : undefined;
-  const ownAgent = deps.dispatcher
-    ? undefined
-    : new Agent({ connect: { timeout: timeoutMs }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-  const dispatcher: Dispatcher = deps.dispatcher ?? (ownAgent as Agent);
+  const http = createHttpJsonClient({
+    baseUrl: config.url,
+    timeoutMs,
+    dispatcher: deps.dispatcher,
+    // The one place the key is revealed: the header sent to the Corvo it belongs to.
+    headers: (): Record<string, string> => (config.apiKey ? { 'x-api-key': config.apiKey.reveal() } : {}),
+    errors: endpointErrorStyle('Corvo'),
+  });
 
   async function send<T>(call: Call<T>, options: CallOptions | undefined): Promise<T> {
     const endpoint = `${call.method} ${call.path}`;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new AbortReason('timeout')), timeoutMs);
-    const callerSignal = options?.signal;
-    const onCallerAbort = (): void => controller.abort(new AbortReason('cancelled'));
-    if (callerSignal?.aborted) onCallerAbort();
-    else callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
-
-    const headers: Record<string, string> = { accept: call.schema ? 'application/json' : 'text/plain' };
-    // The one place the key is revealed: the header sent to the Corvo it belongs to.
-    if (config.apiKey) headers['x-api-key'] = config.apiKey.reveal();
-    if (basicAuth) headers.authorization = basicAuth;
-    let payload: string | undefined;
-    if (call.body !== undefined) {
-      payload = JSON.stringify(call.body);
-      headers['content-type'] = 'application/json';
-    }
-
-    try {
-      let status: number;
-      let responseHeaders: Record<string, string | string[] | undefined>;
-      let text: string;
-      try {
-        if (controller.signal.aborted) throw controller.signal.reason;
-        const res = await request(`${origin}${basePath}${call.path}`, {
-          method: call.method,
-          headers,
-          body: payload,
-          dispatcher,
-          signal: controller.signal,
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
+    const res = await http.send({
+      method: call.method,
+      path: call.path,
+      endpoint,
+      accept: call.schema ? 'application/json' : 'text/plain',
+      json: call.body,
+      signal: options?.signal,
+    });
+    const { status } = res;
+    if (status < 200 || status > 299) throw httpError(status, res.headers, res.text, endpoint, config, deps);
+    if (!call.schema) {
+      if (/html/i.test(res.contentType)) {
+        throw new TargetError('bad-response', `${endpoint} returned HTML instead of text (HTTP ${status})`, {
+          status,
         });
-        status = res.statusCode;
-        responseHeaders = res.headers;
-        text = await readBody(res.body, endpoint);
-      } catch (err) {
-        throw networkError(err, endpoint, base.host, timeoutMs, controller.signal);
       }
-      if (status < 200 || status > 299) throw httpError(status, responseHeaders, text, endpoint, config, deps);
-      if (!call.schema) {
-        const contentType = headerValue(responseHeaders['content-type']) ?? '';
-        if (/html/i.test(contentType)) {
-          throw new TargetError('bad-response', `${endpoint} returned HTML instead of text (HTTP ${status})`, {
-            status,
-          });
-        }
-        return text as T;
-      }
-      return parseJson(call.schema, text, endpoint, status);
-    } finally {
-      clearTimeout(timer);
-      callerSignal?.removeEventListener('abort', onCallerAbort);
+      return res.text as T;
     }
+    return parseJson(call.schema, res.text, { subject: endpoint, status });
   }
 
   const get = <T>(path: string, schema: z.ZodType<T>, o?: CallOptions): Promise<T> =>
@@ -231,9 +193,7 @@ export function createCorvoClient(config: CorvoInstanceConfig, deps: CorvoClient
     clearQueue: async (name, o) => post(queuePath(name, 'clear', 'POST'), StatusResultSchema, undefined, o),
     retryJob: async (id, o) => post(jobPath(id, 'retry', 'POST'), StatusResultSchema, undefined, o),
     cancelJob: async (id, o) => post(jobPath(id, 'cancel', 'POST'), StatusResultSchema, undefined, o),
-    close: async () => {
-      if (ownAgent && !ownAgent.destroyed) await ownAgent.destroy();
-    },
+    close: () => http.close(),
   };
 }
 
@@ -251,40 +211,6 @@ function integer(value: number, what: string, endpoint: string): void {
       code: 'VALIDATION_ERROR',
     });
   }
-}
-
-/** Reads the whole body (always consumed, as undici requires), up to {@link MAX_BODY_BYTES}. */
-async function readBody(body: Dispatcher.ResponseData['body'], endpoint: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-    size += buf.length;
-    if (size > MAX_BODY_BYTES) {
-      body.destroy();
-      throw new TargetError('bad-response', `${endpoint} answered more than ${MAX_BODY_BYTES / 1024 / 1024} MiB`);
-    }
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseJson<T>(schema: z.ZodType<T>, text: string, endpoint: string, status: number): T {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new TargetError('bad-response', `${endpoint} returned invalid JSON (HTTP ${status})`, { status });
-  }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const issues = parsed.error.issues
-      .slice(0, 3)
-      .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
-      .join('; ');
-    throw new TargetError('bad-response', `${endpoint} returned an unexpected shape (${issues})`, { status });
-  }
-  return parsed.data;
 }
 
 /** A non-2xx answer, read through Corvo's `{error, code, retry_after_ms}` envelope. */
@@ -315,7 +241,8 @@ function httpError(
     });
   }
   if (status === 429) {
-    const retryAfterMs = envelope?.retry_after_ms ?? parseRetryAfter(headerValue(headers['retry-after']), deps);
+    const retryAfterMs =
+      envelope?.retry_after_ms ?? parseRetryAfter(headerValue(headers['retry-after']), deps.clock.now());
     const what =
       code === 'OVERLOADED'
         ? 'Corvo is overloaded'
@@ -335,94 +262,4 @@ function parseEnvelope(text: string): ErrorEnvelope | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** `Retry-After` as seconds (Corvo prints `0.006` or `1`) or an HTTP date, in ms. */
-function parseRetryAfter(value: string | undefined, deps: ClientDeps): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds * 1000));
-  const date = Date.parse(value);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - deps.clock.now());
-}
-
-/** One line of the server's text, without control characters, bounded. */
-function chatSafe(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  const line = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return line.length > MAX_ERROR_TEXT ? `${line.slice(0, MAX_ERROR_TEXT)}…` : line;
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** Turns whatever undici (or our abort) threw into a TargetError, keeping only safe facts in the message. */
-function networkError(
-  err: unknown,
-  endpoint: string,
-  host: string,
-  timeoutMs: number,
-  signal: AbortSignal,
-): TargetError {
-  if (err instanceof TargetError) return err;
-  const reason: unknown = signal.aborted ? signal.reason : undefined;
-  if (reason instanceof AbortReason) {
-    return reason.kind === 'timeout'
-      ? new TargetError('timeout', `${endpoint} timed out after ${timeoutMs} ms`)
-      : new TargetError('timeout', `${endpoint} was cancelled before Corvo answered`);
-  }
-  const code = errorCode(err);
-  const detail = (text: string): string => `${endpoint} failed: ${text} (${host})`;
-  switch (code) {
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
-      return new TargetError('timeout', `${endpoint} timed out after ${timeoutMs} ms`, { cause: err });
-    case 'UND_ERR_CONNECT_TIMEOUT':
-    case 'ETIMEDOUT':
-      return new TargetError('timeout', `${endpoint} timed out connecting to ${host} after ${timeoutMs} ms`, {
-        cause: err,
-      });
-    case 'ECONNREFUSED':
-      return new TargetError('unreachable', detail('connection refused'), { cause: err });
-    case 'ECONNRESET':
-    case 'EPIPE':
-    case 'UND_ERR_SOCKET':
-      return new TargetError('unreachable', detail('connection reset by the server'), { cause: err });
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'EAI_FAIL':
-      return new TargetError('unreachable', detail('DNS lookup failed'), { cause: err });
-    case 'EHOSTUNREACH':
-    case 'EHOSTDOWN':
-      return new TargetError('unreachable', detail('host unreachable'), { cause: err });
-    case 'ENETUNREACH':
-      return new TargetError('unreachable', detail('network unreachable'), { cause: err });
-    case 'UND_ERR_DESTROYED':
-    case 'UND_ERR_CLOSED':
-      return new TargetError('unreachable', `${endpoint} not sent: the Corvo client was closed`, { cause: err });
-    default:
-      if (code && /^(ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED)/.test(code)) {
-        return new TargetError('unreachable', detail(`TLS handshake failed (${code})`), { cause: err });
-      }
-      return new TargetError('unreachable', detail(code ? `network error ${code}` : 'network error'), {
-        cause: err,
-      });
-  }
-}
-
-/** The first safe-looking error code on the error, its cause, or (AggregateError) its sub-errors. */
-function errorCode(err: unknown, depth = 0): string | undefined {
-  if (depth > 3 || typeof err !== 'object' || err === null) return undefined;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && /^[A-Z0-9_]+$/.test(code)) return code;
-  const nested = (err as { errors?: unknown }).errors;
-  if (Array.isArray(nested)) {
-    for (const e of nested) {
-      const c = errorCode(e, depth + 1);
-      if (c) return c;
-    }
-  }
-  return errorCode((err as { cause?: unknown }).cause, depth + 1);
 }

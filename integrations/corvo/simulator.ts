@@ -5,8 +5,8 @@
  * Used by tests, the demo and `simulator-main.ts`; never in production.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { systemClock, type Clock } from '../../src/core/clock.js';
+import { closeServer, createDelays, listenOnLoopback, trackSockets } from '../shared/loopback-server.js';
 import { formatGoDuration, formatRfc3339Nano } from './go-format.js';
 import {
   HTTP_DURATION_BOUNDS,
@@ -128,8 +128,7 @@ export async function startCorvoSimulator(o: CorvoSimulatorOptions = {}): Promis
   const calls: RecordedCall[] = [];
   const failures = new Map<string, InjectedFailure & { status: number }>();
   const requests = new Map<string, RequestMetric>(sampleRequestMetrics().map((m) => [`${m.method} ${m.route}`, m]));
-  const timers = new Set<NodeJS.Timeout>();
-  const sockets = new Set<Socket>();
+  const delays = createDelays();
 
   function metricFor(method: string, path: string): RequestMetric {
     const route = normalizeMetricRoute(safeDecode(path));
@@ -161,15 +160,8 @@ export async function startCorvoSimulator(o: CorvoSimulatorOptions = {}): Promis
       else res.destroy();
     });
   });
-  server.on('connection', (socket: Socket) => {
-    // `unreachable`: accept, then drop at once, so clients see a reset rather than a refusal.
-    if (state.scenario === 'unreachable') {
-      socket.destroy();
-      return;
-    }
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
+  // `unreachable`: accept, then drop at once, so clients see a reset rather than a refusal.
+  const sockets = trackSockets(server, () => state.scenario === 'unreachable');
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = clock.now();
@@ -199,7 +191,7 @@ export async function startCorvoSimulator(o: CorvoSimulatorOptions = {}): Promis
     res.on('close', () => finish(res.statusCode, false));
 
     const raw = await readRequestBody(req);
-    if (latencyMs > 0) await delay(latencyMs);
+    if (latencyMs > 0) await delays.delay(latencyMs);
     if (state.scenario === 'unreachable') {
       res.destroy();
       return;
@@ -215,16 +207,6 @@ export async function startCorvoSimulator(o: CorvoSimulatorOptions = {}): Promis
     }
     if (res.destroyed || res.writableEnded) return;
     send(res, reply);
-  }
-
-  function delay(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        timers.delete(t);
-        resolve();
-      }, ms);
-      timers.add(t);
-    });
   }
 
   /** Routes one request to its answer (chi routing, then auth, injected failure, leader check, handler). */
@@ -728,7 +710,7 @@ export async function startCorvoSimulator(o: CorvoSimulatorOptions = {}): Promis
     },
     setScenario(s) {
       state = createScenarioState(s, clock.now());
-      if (s === 'unreachable') for (const socket of sockets) socket.destroy();
+      if (s === 'unreachable') sockets.destroyAll();
     },
     setLatency(ms) {
       latencyMs = ms;
@@ -737,25 +719,13 @@ export async function startCorvoSimulator(o: CorvoSimulatorOptions = {}): Promis
       failures.set(path, { ...body, status });
     },
     async close() {
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      delays.clear();
+      await closeServer(server);
     },
   };
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port ?? 0, o.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  Object.defineProperty(sim, 'url', { value: `http://${host}:${address.port}`, enumerable: true });
+  const url = await listenOnLoopback(server, o);
+  Object.defineProperty(sim, 'url', { value: url, enumerable: true });
   return sim;
 }
 

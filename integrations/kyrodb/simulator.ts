@@ -7,8 +7,8 @@
  * Used by tests, the demo and `simulator-main.ts`; never in production.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { systemClock, type Clock } from '../../src/core/clock.js';
+import { closeServer, createDelays, listenOnLoopback, trackSockets } from '../shared/loopback-server.js';
 import { renderExposition } from './simulator-exposition.js';
 import {
   createScenarioState,
@@ -89,8 +89,7 @@ export async function startKyroSimulator(o: KyroSimulatorOptions = {}): Promise<
   let stateSince = clock.now();
   let latencyMs = o.latencyMs ?? 0;
   const requests: RecordedRequest[] = [];
-  const timers = new Set<NodeJS.Timeout>();
-  const sockets = new Set<Socket>();
+  const delays = createDelays();
 
   const server: Server = createServer((req, res) => {
     if (state.scenario === 'unreachable') {
@@ -102,19 +101,12 @@ export async function startKyroSimulator(o: KyroSimulatorOptions = {}): Promise<
       else res.destroy();
     });
   });
-  server.on('connection', (socket: Socket) => {
-    // `unreachable`: accept, then drop at once, so clients see a reset rather than a refusal.
-    if (state.scenario === 'unreachable') {
-      socket.destroy();
-      return;
-    }
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
+  // `unreachable`: accept, then drop at once, so clients see a reset rather than a refusal.
+  const sockets = trackSockets(server, () => state.scenario === 'unreachable');
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     req.resume();
-    if (latencyMs > 0) await delay(latencyMs);
+    if (latencyMs > 0) await delays.delay(latencyMs);
     if (state.scenario === 'unreachable') {
       res.destroy();
       return;
@@ -125,16 +117,6 @@ export async function startKyroSimulator(o: KyroSimulatorOptions = {}): Promise<
     requests.push({ method, path: rawPath, status: reply.status });
     if (res.destroyed || res.writableEnded) return;
     send(res, reply);
-  }
-
-  function delay(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        timers.delete(t);
-        resolve();
-      }, ms);
-      timers.add(t);
-    });
   }
 
   function uptime(): number {
@@ -243,31 +225,19 @@ export async function startKyroSimulator(o: KyroSimulatorOptions = {}): Promise<
     setScenario(s) {
       state = createScenarioState(s);
       stateSince = clock.now();
-      if (s === 'unreachable') for (const socket of sockets) socket.destroy();
+      if (s === 'unreachable') sockets.destroyAll();
     },
     setLatency(ms) {
       latencyMs = ms;
     },
     async close() {
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      delays.clear();
+      await closeServer(server);
     },
   };
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port ?? 0, o.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  Object.defineProperty(sim, 'url', { value: `http://${host}:${address.port}`, enumerable: true });
+  const url = await listenOnLoopback(server, o);
+  Object.defineProperty(sim, 'url', { value: url, enumerable: true });
   return sim;
 }
 

@@ -1,8 +1,16 @@
 import { performance } from 'node:perf_hooks';
-import { Agent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { ClientDeps } from '../../src/core/system.js';
 import { TargetError } from '../../src/core/target-error.js';
+import {
+  basicAuthHeader,
+  chatSafe as boundedLine,
+  createKeepAliveAgent,
+  describeSocketError,
+  headerValue,
+  isTlsErrorCode,
+} from '../shared/http-json-client.js';
 import type { M4InstanceConfig } from './config.js';
 import { RUN_ID_PATTERN } from './db.js';
 import { createSseParser, type SseMessage } from './sse.js';
@@ -128,14 +136,9 @@ export function createM4Client(config: M4InstanceConfig, deps: M4ClientDeps): M4
   const base = new URL(config.url);
   const origin = `${base.protocol}//${base.host}`;
   const basePath = base.pathname.replace(/\/+$/, '');
-  const basicAuth =
-    base.username || base.password
-      ? `Basic ${Buffer.from(`${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`).toString('base64')}`
-      : undefined;
-  const ownAgent = deps.dispatcher
-    ? undefined
-    : new Agent({ connect: { timeout: timeoutMs }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-  const dispatcher: Dispatcher = deps.dispatcher ?? (ownAgent as Agent);
+  const basicAuth = basicAuthHeader(base);
+  const ownAgent = deps.dispatcher ? undefined : createKeepAliveAgent(timeoutMs);
+  const dispatcher: Dispatcher = deps.dispatcher ?? (ownAgent as Dispatcher);
 
   /** One request with its timers; `read` consumes the body while the timers still run. */
   async function call<T>(
@@ -351,14 +354,9 @@ function httpError(status: number, text: string, endpoint: string): TargetError 
   return new TargetError('api-error', `${endpoint}: M4 answered ${detail}`, { status, code });
 }
 
+/** One line of the server's text, bounded to M4's shorter limit. */
 function chatSafe(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  const line = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return line.length > MAX_ERROR_TEXT ? `${line.slice(0, MAX_ERROR_TEXT)}…` : line;
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
+  return boundedLine(text, MAX_ERROR_TEXT);
 }
 
 /** Turns whatever undici (or our abort) threw into a TargetError, keeping only safe facts in the message. */
@@ -379,47 +377,16 @@ function networkError(
       beforeHeaders ? `${endpoint}: M4 did not answer within ${timeoutMs} ms` : `${endpoint} timed out`,
     );
   }
-  const code = errorCode(err);
-  const detail = (text: string): string => `${endpoint} failed: ${text} (${host})`;
-  switch (code) {
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
-    case 'UND_ERR_CONNECT_TIMEOUT':
-    case 'ETIMEDOUT':
-      return new TargetError('timeout', `${endpoint}: M4 did not answer within ${timeoutMs} ms (${host})`, {
-        cause: err,
-      });
-    case 'ECONNREFUSED':
-      return new TargetError('unreachable', detail('connection refused'), { cause: err });
-    case 'ECONNRESET':
-    case 'EPIPE':
-    case 'UND_ERR_SOCKET':
-      return new TargetError('unreachable', detail('connection reset by the server'), { cause: err });
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'EAI_FAIL':
-      return new TargetError('unreachable', detail('DNS lookup failed'), { cause: err });
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return new TargetError('unreachable', detail('host unreachable'), { cause: err });
-    case 'UND_ERR_DESTROYED':
-    case 'UND_ERR_CLOSED':
-      return new TargetError('unreachable', `${endpoint} not sent: the M4 client was closed`, { cause: err });
-    default:
-      return new TargetError('unreachable', detail(code ? `network error ${code}` : 'network error'), { cause: err });
-  }
-}
-
-function errorCode(err: unknown, depth = 0): string | undefined {
-  if (depth > 3 || typeof err !== 'object' || err === null) return undefined;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code)) return code;
-  const nested = (err as { errors?: unknown }).errors;
-  if (Array.isArray(nested)) {
-    for (const e of nested) {
-      const c = errorCode(e, depth + 1);
-      if (c) return c;
-    }
-  }
-  return errorCode((err as { cause?: unknown }).cause, depth + 1);
+  return describeSocketError(err, `${endpoint} failed`, host, timeoutMs, {
+    timeout: () => `${endpoint}: M4 did not answer within ${timeoutMs} ms (${host})`,
+    closed: () => `${endpoint} not sent: the M4 client was closed`,
+    codePattern: /^[A-Z][A-Z0-9_]+$/,
+    // M4's wording: no separate "network unreachable", and EHOSTDOWN and TLS failures as plain network errors.
+    reason: (code) =>
+      code === 'ENETUNREACH'
+        ? 'host unreachable'
+        : code === 'EHOSTDOWN' || isTlsErrorCode(code)
+          ? `network error ${code}`
+          : undefined,
+  });
 }

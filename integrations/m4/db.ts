@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Secret } from '../../src/core/secret.js';
 import { TargetError } from '../../src/core/target-error.js';
+import { pgError, safeDatabaseHost, type PgErrorTexts } from '../shared/pg-errors.js';
 
 /**
  * Access to M4's Postgres (`reference/targets.md` §4.3). Every read runs in a `READ ONLY` transaction with a
@@ -283,7 +284,7 @@ export const M4_QUERIES = {
 export function createM4Database(o: M4DatabaseOptions): M4Database {
   let pool: pg.Pool | undefined;
   let closed = false;
-  const host = safeHost(o.databaseUrl);
+  const host = safeDatabaseHost(o.databaseUrl);
 
   function getPool(): pg.Pool {
     if (closed) throw new TargetError('unreachable', 'M4 database not queried: the client was closed');
@@ -558,113 +559,22 @@ function checkRunId(runId: string, action: string): void {
   if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) throw validation(action, 'the run id is not valid');
 }
 
-/** `db.internal:5432`, never user or password. */
-function safeHost(url: Secret): string {
-  try {
-    const u = new URL(url.reveal());
-    return u.port ? `${u.hostname}:${u.port}` : u.hostname;
-  } catch {
-    return 'the configured host';
-  }
-}
-
-/** SQLSTATE codes are five characters of [0-9A-Z]. */
-function sqlState(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
-}
-
-/** The first safe-looking error code on the error, its cause, or (AggregateError) its sub-errors. */
-function errorCode(err: unknown, depth = 0): string | undefined {
-  if (depth > 3 || typeof err !== 'object' || err === null) return undefined;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code)) return code;
-  const nested = (err as { errors?: unknown }).errors;
-  if (Array.isArray(nested)) {
-    for (const e of nested) {
-      const c = errorCode(e, depth + 1);
-      if (c) return c;
-    }
-  }
-  return errorCode((err as { cause?: unknown }).cause, depth + 1);
-}
+/** How this database's failures are worded (see {@link pgError}). */
+const M4_DB_TEXTS: PgErrorTexts = {
+  database: 'M4 database',
+  missingTable: "an M4 table is missing — is databaseUrl M4's database (schema applied with prisma db push)?",
+  missingColumn: "a column the bot reads is missing — the schema differs from M4's Prisma schema",
+  shuttingDown: 'is shutting down or starting up',
+  startingUp: 'is shutting down or starting up',
+  quoteTimeout: false,
+  unknownError: 'unexpected error',
+  codePattern: /^[A-Z][A-Z0-9_]+$/,
+};
 
 /**
  * Turns a pg or socket error into a TargetError. Only fixed sentences, the host and SQLSTATE codes reach the
  * message: the server's own text may quote the role or database name, and the DSN is never in it.
  */
 export function databaseError(err: unknown, what: string, host: string, timeoutMs: number): TargetError {
-  if (err instanceof TargetError) return err;
-  const state = sqlState(err);
-  const where = `M4 database (${host})`;
-  const opts = { cause: err, code: state };
-  switch (state) {
-    case '57014':
-      return new TargetError('timeout', `${what} timed out after ${timeoutMs} ms (statement_timeout, ${where})`, opts);
-    case '28P01':
-    case '28000':
-      return new TargetError('unauthorized', `${what}: the ${where} rejected the credentials in databaseUrl`, opts);
-    case '42501':
-      return new TargetError('forbidden', `${what}: the role in databaseUrl may not do this (${where})`, opts);
-    case '25006':
-      return new TargetError('forbidden', `${what}: the ${where} refused a write (read-only role or replica)`, opts);
-    case '3D000':
-      return new TargetError('api-error', `${what}: the database named in databaseUrl does not exist (${host})`, opts);
-    case '42P01':
-      return new TargetError(
-        'bad-response',
-        `${what}: an M4 table is missing — is databaseUrl M4's database (schema applied with prisma db push)? (${host})`,
-        opts,
-      );
-    case '42703':
-      return new TargetError(
-        'bad-response',
-        `${what}: a column the bot reads is missing — the schema differs from M4's Prisma schema (${host})`,
-        opts,
-      );
-    case '53300':
-      return new TargetError('rate-limited', `${what}: the ${where} has too many connections`, opts);
-    case '57P01':
-    case '57P02':
-    case '57P03':
-      return new TargetError('unreachable', `${what}: the ${where} is shutting down or starting up`, opts);
-    default:
-      break;
-  }
-  if (state) return new TargetError('api-error', `${what} failed with SQLSTATE ${state} (${where})`, opts);
-
-  const code = errorCode(err);
-  const message = err instanceof Error ? err.message : '';
-  switch (code) {
-    case 'ECONNREFUSED':
-      return new TargetError('unreachable', `${what} failed: connection refused (${host})`, { cause: err });
-    case 'ECONNRESET':
-    case 'EPIPE':
-      return new TargetError('unreachable', `${what} failed: connection reset by the server (${host})`, { cause: err });
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'EAI_FAIL':
-      return new TargetError('unreachable', `${what} failed: DNS lookup failed (${host})`, { cause: err });
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return new TargetError('unreachable', `${what} failed: host unreachable (${host})`, { cause: err });
-    case 'ETIMEDOUT':
-      return new TargetError('timeout', `${what}: connecting to ${host} timed out`, { cause: err });
-    default:
-      break;
-  }
-  // pg's own timeouts carry no code; their texts are fixed strings of the driver.
-  if (/timeout/i.test(message)) {
-    return new TargetError('timeout', `${what}: the ${where} did not answer in time`, { cause: err });
-  }
-  if (/terminated|closed|ended/i.test(message)) {
-    return new TargetError('unreachable', `${what} failed: the connection was closed (${host})`, { cause: err });
-  }
-  return new TargetError(
-    'unreachable',
-    `${what} failed: ${code ? `network error ${code}` : 'unexpected error'} (${host})`,
-    {
-      cause: err,
-    },
-  );
+  return pgError(err, what, host, timeoutMs, M4_DB_TEXTS);
 }

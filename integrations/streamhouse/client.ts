@@ -1,6 +1,7 @@
-import { Agent as UndiciAgent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { ClientDeps } from '../../src/core/system.js';
 import { TargetError } from '../../src/core/target-error.js';
+import { createKeepAliveAgent } from '../shared/http-json-client.js';
 import type { StreamhouseInstanceConfig } from './config.js';
 import { chatSafe, createHttpService, parseJson } from './http.js';
 import {
@@ -77,10 +78,8 @@ export function createStreamhouseClient(
   deps: StreamhouseClientDeps,
 ): StreamhouseClient {
   const timeoutMs = config.timeoutMs ?? deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const ownAgent = deps.dispatcher
-    ? undefined
-    : new UndiciAgent({ connect: { timeout: timeoutMs }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-  const dispatcher: Dispatcher = deps.dispatcher ?? (ownAgent as UndiciAgent);
+  const ownAgent = deps.dispatcher ? undefined : createKeepAliveAgent(timeoutMs);
+  const dispatcher: Dispatcher = deps.dispatcher ?? (ownAgent as Dispatcher);
 
   const streamhouse = createHttpService({
     service: 'Streamhouse',

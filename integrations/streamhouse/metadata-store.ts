@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { Clock } from '../../src/core/clock.js';
 import type { Secret } from '../../src/core/secret.js';
 import { TargetError } from '../../src/core/target-error.js';
-import { errorCode } from './http.js';
+import { pgError, safeDatabaseHost, type PgErrorTexts } from '../shared/pg-errors.js';
 
 /**
  * Read access to Streamhouse's Postgres metadata store (`reference/targets.md` §3.3), plus the one write the runbook's
@@ -123,7 +123,7 @@ const TOPIC_RE = /^[A-Za-z0-9._-]{1,249}$/;
 export function createStreamhouseMetadataStore(o: MetadataStoreOptions): StreamhouseMetadataStore {
   let pool: pg.Pool | undefined;
   let closed = false;
-  const host = safeHost(o.databaseUrl);
+  const host = safeDatabaseHost(o.databaseUrl);
 
   function getPool(): pg.Pool {
     if (closed) throw new TargetError('unreachable', 'metadata database not queried: the store was closed');
@@ -340,105 +340,21 @@ function checkTopic(topic: string, action: string): string {
   return topic;
 }
 
-/** `db.internal:5432`, never user or password. */
-function safeHost(url: Secret): string {
-  try {
-    const u = new URL(url.reveal());
-    return u.port ? `${u.hostname}:${u.port}` : u.hostname;
-  } catch {
-    return 'the configured host';
-  }
-}
-
-/** SQLSTATE codes are five characters of [0-9A-Z]. */
-function sqlState(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
-}
+/** How this database's failures are worded (see {@link pgError}). */
+const METADATA_DB_TEXTS: PgErrorTexts = {
+  database: 'metadata database',
+  missingTable: "a Streamhouse table is missing — is databaseUrl Streamhouse's metadata store?",
+  missingColumn: 'a column the bot reads is missing — the schema differs from Streamhouse HEAD',
+  shuttingDown: 'closed the connection (terminated or restarting)',
+  startingUp: 'is starting up and refuses connections',
+  quoteTimeout: true,
+  unknownError: 'connection error',
+};
 
 /**
  * Turns a pg or socket error into a TargetError. Only fixed sentences, the host and SQLSTATE codes reach the
  * message: the server's own text may quote the role name, and the DSN is never in it.
  */
 export function databaseError(err: unknown, what: string, host: string, timeoutMs: number): TargetError {
-  if (err instanceof TargetError) return err;
-  const state = sqlState(err);
-  const where = `metadata database (${host})`;
-  const opts = { cause: err, code: state };
-  switch (state) {
-    case '57014':
-      return new TargetError('timeout', `${what} timed out after ${timeoutMs} ms (statement_timeout, ${where})`, opts);
-    case '28P01':
-    case '28000':
-      return new TargetError('unauthorized', `${what}: the ${where} rejected the credentials in databaseUrl`, opts);
-    case '42501':
-      return new TargetError('forbidden', `${what}: the role in databaseUrl may not do this (${where})`, opts);
-    case '25006':
-      return new TargetError('forbidden', `${what}: the ${where} refused a write (read-only role or replica)`, opts);
-    case '3D000':
-      return new TargetError('api-error', `${what}: the database named in databaseUrl does not exist (${host})`, opts);
-    case '42P01':
-      return new TargetError(
-        'bad-response',
-        `${what}: a Streamhouse table is missing — is databaseUrl Streamhouse's metadata store? (${host})`,
-        opts,
-      );
-    case '42703':
-      return new TargetError(
-        'bad-response',
-        `${what}: a column the bot reads is missing — the schema differs from Streamhouse HEAD (${host})`,
-        opts,
-      );
-    case '53300':
-      return new TargetError('rate-limited', `${what}: the ${where} has too many connections`, opts);
-    case '57P01':
-    case '57P02':
-      return new TargetError(
-        'unreachable',
-        `${what}: the ${where} closed the connection (terminated or restarting)`,
-        opts,
-      );
-    case '57P03':
-      return new TargetError('unreachable', `${what}: the ${where} is starting up and refuses connections`, opts);
-    default:
-      break;
-  }
-  if (state) return new TargetError('api-error', `${what} failed with SQLSTATE ${state} (${where})`, opts);
-
-  const code = errorCode(err);
-  const message = err instanceof Error ? err.message : '';
-  switch (code) {
-    case 'ECONNREFUSED':
-      return new TargetError('unreachable', `${what} failed: connection refused (${host})`, { cause: err });
-    case 'ECONNRESET':
-    case 'EPIPE':
-      return new TargetError('unreachable', `${what} failed: connection reset by the server (${host})`, { cause: err });
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'EAI_FAIL':
-      return new TargetError('unreachable', `${what} failed: DNS lookup failed (${host})`, { cause: err });
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return new TargetError('unreachable', `${what} failed: host unreachable (${host})`, { cause: err });
-    case 'ETIMEDOUT':
-      return new TargetError('timeout', `${what}: connecting to ${host} timed out after ${timeoutMs} ms`, {
-        cause: err,
-      });
-    default:
-      break;
-  }
-  // pg's own timeouts carry no code; their texts are fixed strings of the driver.
-  if (/timeout/i.test(message)) {
-    return new TargetError('timeout', `${what}: the ${where} did not answer within ${timeoutMs} ms`, { cause: err });
-  }
-  if (/terminated|closed|ended/i.test(message)) {
-    return new TargetError('unreachable', `${what} failed: the connection was closed (${host})`, { cause: err });
-  }
-  return new TargetError(
-    'unreachable',
-    `${what} failed: ${code ? `network error ${code}` : 'connection error'} (${host})`,
-    {
-      cause: err,
-    },
-  );
+  return pgError(err, what, host, timeoutMs, METADATA_DB_TEXTS);
 }

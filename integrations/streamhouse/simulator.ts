@@ -7,8 +7,14 @@
  * Used by tests and the demo; never in production.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { systemClock, type Clock } from '../../src/core/clock.js';
+import {
+  closeServer,
+  createDelays,
+  listenOnLoopback,
+  trackSockets,
+  type TrackedSockets,
+} from '../shared/loopback-server.js';
 import {
   STREAMHOUSE_SCENARIOS,
   answerPromQuery,
@@ -88,8 +94,8 @@ export async function startStreamhouseSimulator(o: StreamhouseSimulatorOptions =
   let ready = true;
   let latencyMs = o.latencyMs ?? 0;
   const requests: RecordedRequest[] = [];
-  const sockets = new Set<Socket>();
-  const timers = new Set<NodeJS.Timeout>();
+  const delays = createDelays();
+  const trackers: TrackedSockets[] = [];
   // The registry: subjects per organization (only the sample organization has any), and the global level.
   const registry = new Map<string, Map<string, SampleSubject>>([
     [SAMPLE_ORG_ID, new Map(createSampleSubjects().map((s) => [s.subject, s]))],
@@ -105,15 +111,8 @@ export async function startStreamhouseSimulator(o: StreamhouseSimulatorOptions =
         else res.destroy();
       });
     });
-    server.on('connection', (socket: Socket) => {
-      // `unreachable`: accept, then drop at once, so clients see a reset rather than a refusal.
-      if (scenario === 'unreachable') {
-        socket.destroy();
-        return;
-      }
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    });
+    // `unreachable`: accept, then drop at once, so clients see a reset rather than a refusal.
+    trackers.push(trackSockets(server, () => scenario === 'unreachable'));
     return server;
   }
 
@@ -129,23 +128,13 @@ export async function startStreamhouseSimulator(o: StreamhouseSimulatorOptions =
       authorized: req.headers.authorization !== undefined,
     });
     const body = await readBody(req);
-    if (latencyMs > 0) await delay(latencyMs);
+    if (latencyMs > 0) await delays.delay(latencyMs);
     if (scenario === 'unreachable' || res.destroyed) {
       res.destroy();
       return;
     }
     const reply = kind === 'prometheus' ? prometheus(method, rawPath) : streamhouse(method, rawPath, req, body);
     if (!res.destroyed && !res.writableEnded) send(res, reply);
-  }
-
-  function delay(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        timers.delete(t);
-        resolve();
-      }, ms);
-      timers.add(t);
-    });
   }
 
   // --- Streamhouse ---
@@ -322,17 +311,10 @@ export async function startStreamhouseSimulator(o: StreamhouseSimulatorOptions =
 
   const streamhouseServer = makeServer('streamhouse');
   const prometheusServer = makeServer('prometheus');
-  const listen = (server: Server): Promise<string> =>
-    new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, o.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        const address = server.address() as AddressInfo;
-        const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-        resolve(`http://${host}:${address.port}`);
-      });
-    });
-  const [url, prometheusUrl] = await Promise.all([listen(streamhouseServer), listen(prometheusServer)]);
+  const [url, prometheusUrl] = await Promise.all([
+    listenOnLoopback(streamhouseServer, { host: o.host }),
+    listenOnLoopback(prometheusServer, { host: o.host }),
+  ]);
 
   return {
     url,
@@ -347,7 +329,7 @@ export async function startStreamhouseSimulator(o: StreamhouseSimulatorOptions =
       scenario = s;
       model = createMetricModel(s);
       startedAt = clock.now();
-      if (s === 'unreachable') for (const socket of sockets) socket.destroy();
+      if (s === 'unreachable') for (const t of trackers) t.destroyAll();
     },
     setReady(r) {
       ready = r;
@@ -356,17 +338,8 @@ export async function startStreamhouseSimulator(o: StreamhouseSimulatorOptions =
       latencyMs = ms;
     },
     async close() {
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      await Promise.all(
-        [streamhouseServer, prometheusServer].map(
-          (server) =>
-            new Promise<void>((resolve) => {
-              server.close(() => resolve());
-              server.closeAllConnections();
-            }),
-        ),
-      );
+      delays.clear();
+      await Promise.all([streamhouseServer, prometheusServer].map(closeServer));
     },
   };
 }

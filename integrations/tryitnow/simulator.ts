@@ -5,7 +5,8 @@
  * label, sorted families). NATS and Valkey are not faked: tests run the real servers. Never used in production.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback, trackSockets } from '../shared/loopback-server.js';
 import { renderExposition } from './simulator-exposition.js';
 import { createScenarioState, type SimState, type TryItNowScenario } from './simulator-state.js';
 import { DEMO_ROUTE_PREFIX } from './schemas.js';
@@ -46,7 +47,6 @@ async function listen(
   dropConnections: () => boolean,
   handler: (req: IncomingMessage, url: URL, body: string) => Reply,
 ): Promise<Loopback> {
-  const sockets = new Set<Socket>();
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (dropConnections()) {
       req.socket.destroy();
@@ -65,28 +65,11 @@ async function listen(
       res.end(reply.body);
     });
   });
-  server.on('connection', (socket: Socket) => {
-    // `unreachable`: accept, then drop at once, so clients see a reset.
-    if (dropConnections()) {
-      socket.destroy();
-      return;
-    }
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
+  // `unreachable`: accept, then drop at once, so clients see a reset.
+  trackSockets(server, dropConnections);
+  await listenOnLoopback(server, { host, port });
   const address = server.address() as AddressInfo;
-  return {
-    url: `http://${host}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  return { url: `http://${host}:${address.port}`, close: () => closeServer(server) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
