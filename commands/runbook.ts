@@ -21,5 +21,13 @@ export const runbookCommand: CommandSpec = {
       workflow: 'audit',
       needsTarget: false,
     },
+    {
+      name: 'incidents',
+      description:
+        'Recent incidents from PagerDuty and Alertmanager: state, link, and their thread (or storm summary).',
+      args: [{ name: 'n', description: 'how many (default 20, at most 100)', required: false, pattern: /^\d{1,3}$/ }],
+      workflow: 'incidents',
+      needsTarget: false,
+    },
   ],
 };

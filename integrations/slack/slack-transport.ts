@@ -1,11 +1,13 @@
 import { WebClient, WebAPIRateLimitedError } from '@slack/web-api';
 import type { ChatTransport, PostedMessage } from '../../src/core/chat-transport.js';
-import { RateLimitedError } from '../../src/core/chat-transport.js';
+import { MessageNotFoundError, RateLimitedError } from '../../src/core/chat-transport.js';
+import type { IncidentMessage } from '../../src/core/incident.js';
 import type { Conversation } from '../../src/core/invocation.js';
 import type { Report } from '../../src/core/report.js';
 import type { Secret } from '../../src/core/secret.js';
 import { renderReport } from './render-report.js';
 import { renderApprovalCard } from './render-approval-card.js';
+import { renderIncidentMessage } from './render-incident-message.js';
 import type { ApprovalCard } from '../../src/core/approval-card.js';
 
 export interface SlackTransportOptions {
@@ -36,6 +38,10 @@ export class SlackPermanentError extends Error {
     super(`Slack refused the call: ${slackError}`);
     this.name = 'SlackPermanentError';
   }
+}
+
+function slackErrorOf(err: unknown): string | undefined {
+  return (err as { data?: { error?: string } } | undefined)?.data?.error;
 }
 
 /**
@@ -115,6 +121,29 @@ export function createSlackTransport(o: SlackTransportOptions): ChatTransport & 
           blocks: rendered.blocks as never,
         }),
       );
+    },
+    postIncidentMessage(conversation: Conversation, message: IncidentMessage) {
+      const rendered = renderIncidentMessage(message);
+      return post(conversation, rendered.text, rendered.blocks);
+    },
+    async updateIncidentMessage(posted: PostedMessage, message: IncidentMessage) {
+      const rendered = renderIncidentMessage(message);
+      try {
+        await call(() =>
+          client.chat.update({
+            channel: posted.channelId,
+            ts: posted.messageId,
+            text: rendered.text,
+            blocks: rendered.blocks as never,
+          }),
+        );
+      } catch (err) {
+        // Someone deleted the message: the caller posts a new one (platforms.md §1.5).
+        if ((err as Error).cause && slackErrorOf((err as Error).cause) === 'message_not_found') {
+          throw new MessageNotFoundError();
+        }
+        throw err;
+      }
     },
     async postEphemeral(conversation: Conversation, userId: string, text: string) {
       await call(() =>

@@ -7,6 +7,12 @@ import type { AlertEvent } from './alert.js';
  */
 export type AlertIntake = (event: AlertEvent, meta: AlertDeliveryMeta) => Promise<'accepted' | 'duplicate'>;
 
+/**
+ * Whether an event id was already recorded and queued: lets a webhook answer a redelivery before normalizing it.
+ * Rejects when the store is unavailable (the caller then takes the full path).
+ */
+export type AlertSeen = (eventId: string) => Promise<boolean>;
+
 /** Delivery facts kept with the event for the audit trail (never used for dedupe: headers are not signed). */
 export interface AlertDeliveryMeta {
   /** PagerDuty `X-Webhook-Id`. */

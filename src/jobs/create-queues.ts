@@ -3,8 +3,10 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.js';
 import {
   QUEUES,
+  type AlertEventJob,
   type ChatPostJob,
   type DiagnosticJob,
+  type IncidentPostJob,
   type InteractionJob,
   type RemediationJob,
 } from './job-schemas.js';
@@ -20,6 +22,8 @@ export interface BotQueues {
   readonly chatPosts: Queue<ChatPostJob>;
   readonly interactions: Queue<InteractionJob>;
   readonly remediations: Queue<RemediationJob>;
+  readonly alertEvents: Queue<AlertEventJob>;
+  readonly incidentPosts: Queue<IncidentPostJob>;
   close(): Promise<void>;
 }
 
@@ -48,7 +52,19 @@ export function createQueues(connection: Redis, prefix: string, logger: Logger):
     prefix,
     defaultJobOptions: { ...RETENTION, attempts: 3, backoff: { type: 'fixed', delay: 2000 } },
   });
-  for (const q of [diagnostics, chatPosts, interactions, remediations]) {
+  // Processing an event is idempotent (Postgres remembers what was applied), so retries are safe; they cover
+  // Postgres being briefly down. Many attempts: an alert must not be lost to a short outage.
+  const alertEvents = new Queue<AlertEventJob>(QUEUES.alertEvents, {
+    connection,
+    prefix,
+    defaultJobOptions: { ...RETENTION, attempts: 12, backoff: { type: 'exponential', delay: 1000, jitter: 0.3 } },
+  });
+  const incidentPosts = new Queue<IncidentPostJob>(QUEUES.incidentPosts, {
+    connection,
+    prefix,
+    defaultJobOptions: { ...RETENTION, attempts: 8, backoff: { type: 'exponential', delay: 1000, jitter: 0.3 } },
+  });
+  for (const q of [diagnostics, chatPosts, interactions, remediations, alertEvents, incidentPosts]) {
     q.on('error', (err) => logger.error({ queue: q.name, err: { message: err.message } }, 'queue error'));
   }
   return {
@@ -56,8 +72,17 @@ export function createQueues(connection: Redis, prefix: string, logger: Logger):
     chatPosts,
     interactions,
     remediations,
+    alertEvents,
+    incidentPosts,
     async close() {
-      await Promise.all([diagnostics.close(), chatPosts.close(), interactions.close(), remediations.close()]);
+      await Promise.all([
+        diagnostics.close(),
+        chatPosts.close(),
+        interactions.close(),
+        remediations.close(),
+        alertEvents.close(),
+        incidentPosts.close(),
+      ]);
     },
   };
 }

@@ -10,6 +10,10 @@ export const QUEUES = {
   interactions: 'interactions',
   /** Approved steps; jobId = approval id. */
   remediations: 'remediations',
+  /** Recorded alert events (PagerDuty, Alertmanager) to apply to their incident. */
+  alertEvents: 'alert-events',
+  /** Incident roots, thread notes and storm summaries (paced per channel, coalesced per message). */
+  incidentPosts: 'incident-posts',
 } as const;
 
 const ConversationSchema = z.object({
@@ -82,3 +86,28 @@ export const ChatPostJobSchema = z.object({
   conversation: ConversationSchema,
 });
 export type ChatPostJob = z.infer<typeof ChatPostJobSchema>;
+
+/** Job data of `alert-events`: the id of a row of `alert_events` (the event itself stays in Postgres). */
+export const AlertEventJobSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('event'), eventId: z.string().min(1).max(300) }),
+  /** Periodic safety net: re-queues recorded events whose job never ran (Redis lost it, or queueing failed). */
+  z.object({ kind: z.literal('sweep') }),
+]);
+export type AlertEventJob = z.infer<typeof AlertEventJobSchema>;
+
+/** Job data of `incident-posts`: which thread or storm summary to bring up to date (state is read from Postgres). */
+export const IncidentPostJobSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('thread'),
+    incidentId: z.string().regex(/^inc_[0-9a-f]{1,64}$/),
+    platform: z.enum(['slack', 'teams', 'terminal']),
+  }),
+  z.object({
+    kind: z.literal('storm-summary'),
+    platform: z.enum(['slack', 'teams', 'terminal']),
+    channelId: z.string().min(1).max(200),
+    /** ISO-8601 start of the storm window. */
+    windowStart: z.string().min(1).max(40),
+  }),
+]);
+export type IncidentPostJob = z.infer<typeof IncidentPostJobSchema>;

@@ -36,6 +36,11 @@ export interface WorkerDeps {
   readonly runDiagnostic: (invocation: Invocation) => Promise<Report>;
   /** Hard limit for one job, ms. */
   readonly timeoutMs: number;
+  /**
+   * Per-channel pacing of posts (shared by every process through Redis): how long this post must wait for its slot,
+   * ms (0 = post now). `holderId` is the job id, stable across the job's delays. Absent: no pacing.
+   */
+  readonly pace?: (holderId: string, conversation: ChatPostJob['conversation'], postId: string) => Promise<number>;
 }
 
 /** Errors a retry cannot fix carry this name (set by transports), e.g. Slack `channel_not_found`. */
@@ -124,6 +129,12 @@ export function startWorkers(deps: WorkerDeps): { close(timeoutMs?: number): Pro
     (async (job, token) => {
       const parsed = ChatPostJobSchema.safeParse(job.data);
       if (!parsed.success) throw new UnrecoverableError('invalid chat post job data');
+      const wait = deps.pace && job.id ? await deps.pace(job.id, parsed.data.conversation, parsed.data.postId) : 0;
+      if (wait > 0 && token) {
+        // The channel's next slot is later: wait in Redis (survives restarts), then post.
+        await job.moveToDelayed(Date.now() + wait, token);
+        throw new DelayedError();
+      }
       await honourRateLimit(job, token, () => postReportOnce(deps, parsed.data));
     }) as Processor<ChatPostJob>,
     options,

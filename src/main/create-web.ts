@@ -2,6 +2,8 @@ import type { Server } from 'node:http';
 import { Registry, collectDefaultMetrics, Gauge } from 'prom-client';
 import { commands } from '../../commands/index.js';
 import { createSlackIngress } from '../../integrations/slack/slack-ingress.js';
+import { createTeamsEdge } from '../../integrations/teams/create-teams-edge.js';
+import { createTeamsIngress } from '../../integrations/teams/teams-ingress.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { BotConfig } from '../config/config-file.js';
@@ -12,6 +14,7 @@ import { dispatchCommand } from '../jobs/dispatch-command.js';
 import { enqueueInteraction } from '../jobs/enqueue-interaction.js';
 import { createRedisConnection } from '../jobs/redis-connection.js';
 import { createPool } from '../store/create-pool.js';
+import { createAlertRoutes } from './create-alert-routes.js';
 import { targetsOf, titleOf } from './systems.js';
 
 export interface WebOptions {
@@ -40,7 +43,7 @@ export function createWeb(o: WebOptions): { server: Server; close(): Promise<voi
     labelNames: ['queue', 'state'],
     registers: [registry],
     async collect() {
-      for (const q of [queues.diagnostics, queues.chatPosts]) {
+      for (const q of [queues.diagnostics, queues.chatPosts, queues.alertEvents, queues.incidentPosts]) {
         const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed').catch(() => ({}));
         for (const [state, n] of Object.entries(counts)) this.set({ queue: q.name, state }, n as number);
       }
@@ -48,6 +51,15 @@ export function createWeb(o: WebOptions): { server: Server; close(): Promise<voi
   });
 
   const postRoutes: Record<string, BodyRoute> = {};
+  const dispatchDeps = {
+    commands,
+    targetsOf: (system: string) => targetsOf(o.config, system),
+    titleOf,
+    queues,
+    db,
+    clock,
+    logger: log,
+  };
   if (isSlackEnabled(o.env)) {
     const slack = createSlackIngress({
       signingSecret: o.env.SLACK_SIGNING_SECRET!,
@@ -55,16 +67,7 @@ export function createWeb(o: WebOptions): { server: Server; close(): Promise<voi
       apiUrl: o.env.SLACK_API_URL,
       clock,
       logger: log,
-      onCommand: (req) =>
-        dispatchCommand(req, {
-          commands,
-          targetsOf: (system) => targetsOf(o.config, system),
-          titleOf,
-          queues,
-          db,
-          clock,
-          logger: log,
-        }),
+      onCommand: (req) => dispatchCommand(req, dispatchDeps),
       onInteraction: (i) => enqueueInteraction(queues, i),
     });
     postRoutes['/slack/events'] = (req, res, body) => {
@@ -73,6 +76,28 @@ export function createWeb(o: WebOptions): { server: Server; close(): Promise<voi
   } else {
     log.warn({}, 'Slack is off: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN to turn it on');
   }
+
+  // Teams: the route always exists; while Teams is off it refuses every request (CONTRACT.md).
+  const teams = createTeamsEdge(o.env, { connectorAttempts: 2 });
+  if (teams.settings.mode === 'off') log.warn({}, teams.settings.reason);
+  else if (teams.settings.mode === 'unauthenticated') {
+    log.warn({}, 'Teams accepts activities WITHOUT authentication (TEAMS_ALLOW_UNAUTHENTICATED=true): local use only');
+  }
+  const teamsIngress = createTeamsIngress({
+    settings: teams.settings,
+    botFramework: teams.botFramework,
+    connector: teams.connector,
+    db,
+    logger: log,
+    commandNames: commands.map((c) => c.name),
+    onCommand: (req) => dispatchCommand(req, dispatchDeps),
+    onInteraction: (i) => enqueueInteraction(queues, i),
+  });
+  postRoutes['/api/messages'] = async (req, res, body) => {
+    await teamsIngress.handle(req, res, body);
+  };
+
+  Object.assign(postRoutes, createAlertRoutes({ env: o.env, db, queues, registry, logger: log }));
 
   const server = createHttpServer({
     maxBodyBytes: o.env.MAX_BODY_BYTES,

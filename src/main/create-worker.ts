@@ -4,6 +4,8 @@ import type { ChatTransport } from '../core/chat-transport.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { createSlackTransport } from '../../integrations/slack/slack-transport.js';
+import { createTeamsEdge } from '../../integrations/teams/create-teams-edge.js';
+import { createTeamsTransport } from '../../integrations/teams/teams-transport.js';
 import type { BotConfig } from '../config/config-file.js';
 import { isSlackEnabled, type Env } from '../config/env.js';
 import { createQueues } from '../jobs/create-queues.js';
@@ -13,6 +15,8 @@ import { createAuditWorkflow } from '../runner/audit-workflow.js';
 import { createApprovalsWorkflow } from '../runner/approvals-workflow.js';
 import { runDiagnostic, runWorkflowQuietly, type RunDiagnosticDeps } from '../runner/run-diagnostic.js';
 import { createPool } from '../store/create-pool.js';
+import { createIncidentsWorkflow } from '../runner/incidents-workflow.js';
+import { createAlerting } from './create-alerting.js';
 import { createClientsCache, systems } from './systems.js';
 
 export interface WorkerOptions {
@@ -42,6 +46,18 @@ export function createWorker(o: WorkerOptions): { close(): Promise<void> } {
   if (isSlackEnabled(o.env)) {
     transports.slack = createSlackTransport({ botToken: o.env.SLACK_BOT_TOKEN!, apiUrl: o.env.SLACK_API_URL });
   }
+  const teams = createTeamsEdge(o.env);
+  if (teams.connector) {
+    transports.teams = createTeamsTransport({
+      db,
+      connector: teams.connector,
+      configuredChannels: Object.values(o.config.channels).flatMap((c) => (c.teams ? [c.teams] : [])),
+      botId: teams.botId,
+      logger: log,
+    });
+  } else if (teams.settings.mode === 'off') {
+    log.warn({}, teams.settings.reason);
+  }
   const clientsFor = createClientsCache(o.config, clock);
   const timeoutMs = o.workflowTimeoutMs ?? 60_000;
   const diagnosticDeps: RunDiagnosticDeps = {
@@ -51,6 +67,7 @@ export function createWorker(o: WorkerOptions): { close(): Promise<void> } {
     engineWorkflows: {
       'runbook.audit': createAuditWorkflow(db),
       'runbook.approvals': createApprovalsWorkflow(db, clock),
+      'runbook.incidents': createIncidentsWorkflow(db),
     },
     clock,
     logger: log,
@@ -99,6 +116,16 @@ export function createWorker(o: WorkerOptions): { close(): Promise<void> } {
     runQuietDiagnostic: (system, target, workflow, args, signal) =>
       runWorkflowQuietly(diagnosticDeps, system, target, workflow, args, signal),
   });
+  const alerting = createAlerting({
+    env: o.env,
+    config: o.config,
+    redis: locks,
+    db,
+    queues,
+    transports,
+    clock,
+    logger: log,
+  });
   const workers = startWorkers({
     connection,
     prefix: o.env.QUEUE_PREFIX,
@@ -112,6 +139,13 @@ export function createWorker(o: WorkerOptions): { close(): Promise<void> } {
     approvals,
     runDiagnostic: (invocation) => runDiagnostic(invocation, diagnosticDeps),
     timeoutMs,
+    pace: (holderId, conversation, postId) => alerting.pace(holderId, conversation, postId),
+  });
+  const alertWorkers = alerting.startWorkers({
+    connection,
+    concurrency: o.env.WORKER_CONCURRENCY,
+    lockDurationMs: o.env.WORKER_LOCK_MS,
+    stalledIntervalMs: o.env.WORKER_STALLED_INTERVAL_MS,
   });
   // One scheduler for the whole deployment (upsert is idempotent across worker processes).
   queues.interactions
@@ -119,8 +153,7 @@ export function createWorker(o: WorkerOptions): { close(): Promise<void> } {
     .catch((err: Error) => log.warn({ err: { message: err.message } }, 'could not schedule the approvals sweep'));
   return {
     async close() {
-      await workers.close();
-      await clientsFor.closeAll();
+      await Promise.all([workers.close(), alertWorkers.close()]);
       await queues.close();
       connection.disconnect();
       locks.disconnect();

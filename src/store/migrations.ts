@@ -105,4 +105,146 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
       create index approval_events_approval on approval_events (approval_id, id);
     `,
   },
+  {
+    id: '003_alert_incidents',
+    sql: `
+      -- Every alert event received, once per source event: the dedupe record (PagerDuty retries for 48 h, so
+      -- Redis job ids are not enough) and the audit of what arrived. The web process answers 2xx only after the
+      -- row exists and queued_at is set.
+      create table alert_events (
+        id            text primary key,
+        source        text not null,
+        external_id   text not null,
+        event_type    text not null,
+        occurred_at   timestamptz not null,
+        received_at   timestamptz not null default now(),
+        delivery_id   text,
+        event         jsonb not null,
+        queued_at     timestamptz,
+        processed_at  timestamptz,
+        incident_id   text,
+        outcome       text
+      );
+      create index alert_events_incident on alert_events (incident_id, occurred_at);
+      -- Events of one incident are applied in the order they were received.
+      create index alert_events_unprocessed on alert_events (source, external_id, received_at)
+        where processed_at is null;
+
+      -- One row per incident of a source, with the state its newest snapshot described and where it was routed.
+      create table incidents (
+        id               text primary key,
+        source           text not null,
+        external_id      text not null,
+        status           text not null check (status in ('triggered','acknowledged','resolved')),
+        title            text not null,
+        number           integer,
+        priority         text,
+        urgency          text,
+        service          text,
+        assignees        jsonb not null default '[]'::jsonb,
+        url              text,
+        acknowledged_by  text,
+        resolved_by      text,
+        started_at       timestamptz not null,
+        resolved_at      timestamptz,
+        -- occurred_at of the newest snapshot applied; an older one arriving late is ignored.
+        snapshot_at      timestamptz,
+        route            text not null check (route in ('rule','default','unrouted')),
+        rule_index       integer,
+        system           text,
+        target           text,
+        workflows        jsonb not null default '[]'::jsonb,
+        channel          text,
+        labels           jsonb not null default '{}'::jsonb,
+        -- Bumped when diagnostics should run (opened, reopened); each thread remembers what it started.
+        diagnostics_generation integer not null default 0,
+        version          integer not null default 1,
+        first_seen_at    timestamptz not null default now(),
+        updated_at       timestamptz not null default now(),
+        unique (source, external_id)
+      );
+      create index incidents_first_seen on incidents (first_seen_at desc);
+
+      -- Where an incident lives in chat: one thread per platform, anchored on its root message.
+      create table incident_threads (
+        incident_id       text not null references incidents (id),
+        platform          text not null,
+        channel_id        text not null,
+        root_message_id   text,
+        -- Roots that were deleted from the channel and replaced.
+        replaced_root_ids jsonb not null default '[]'::jsonb,
+        rendered_hash     text,
+        diagnostics_generation integer not null default 0,
+        -- Storm control: recorded, counted in the window's summary, no thread of its own.
+        suppressed        boolean not null default false,
+        storm_window      timestamptz,
+        created_at        timestamptz not null default now(),
+        primary key (incident_id, platform)
+      );
+      create index incident_threads_storm on incident_threads (platform, channel_id, storm_window) where suppressed;
+
+      -- The one-line notes of a thread, one per change; chat_posts remembers which were posted where.
+      create table incident_notes (
+        id           bigserial primary key,
+        incident_id  text not null references incidents (id),
+        event_id     text unique,
+        status       text not null,
+        text         text not null,
+        occurred_at  timestamptz not null,
+        created_at   timestamptz not null default now()
+      );
+      create index incident_notes_incident on incident_notes (incident_id, occurred_at, id);
+
+      -- New threads per channel per storm window, and the window's summary message.
+      create table storm_windows (
+        platform      text not null,
+        channel_id    text not null,
+        window_start  timestamptz not null,
+        window_ms     integer not null,
+        threads       integer not null default 0,
+        suppressed    integer not null default 0,
+        message_id    text,
+        rendered_hash text,
+        primary key (platform, channel_id, window_start)
+      );
+    `,
+  },
+  {
+    id: '004_teams',
+    sql: `
+      -- Microsoft Teams conversation references, saved from every inbound activity and from installs
+      -- (conversationUpdate): where the worker posts, so proactive messages keep working after restarts. Job data
+      -- carries only the key (the conversation id, or its digest when longer than 200 characters).
+      create table teams_conversations (
+        key                text primary key,
+        conversation_id    text not null,
+        service_url        text not null,
+        tenant_id          text,
+        conversation_type  text,
+        team_id            text,
+        bot_id             text not null,
+        bot_name           text,
+        updated_at         timestamptz not null default now()
+      );
+
+      -- Teams users as last seen (Entra object id -> Teams id and display name): mentions in replies, names on cards.
+      create table teams_users (
+        aad_object_id  text primary key,
+        teams_user_id  text not null,
+        name           text,
+        tenant_id      text,
+        updated_at     timestamptz not null default now()
+      );
+
+      -- The Adaptive Card last posted as each bot message: the answer to an Action.Execute invoke on it.
+      create table teams_cards (
+        conversation_key  text not null,
+        activity_id       text not null,
+        card              jsonb not null,
+        updated_at        timestamptz not null default now(),
+        primary key (conversation_key, activity_id)
+      );
+      create index teams_cards_updated_at on teams_cards (updated_at);
+    `,
+  },
 ];

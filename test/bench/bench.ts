@@ -2,6 +2,8 @@
  * `npm run bench`: ack latency of signed `/corvo health` slash commands against the real web process (which
  * verifies, parses and enqueues into Redis) and against a bare Bolt app that acks without enqueueing. Concurrency
  * 50 for 10 s each, on loopback. Prints p50/p99 latency, requests/s and the ratios.
+ * Second section (alert-bench.ts): signed PagerDuty webhooks with 90 % duplicates against the web process and a bare
+ * `node:http` server, and alert → first finding posted in the incident's thread.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -11,6 +13,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Pool } from 'undici';
 import { createDatabase, getFreePort, startPostgres, startRedis } from '../../src/dev/local-services.js';
+import { runAlertBench } from './alert-bench.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SECRET = 'bench-signing-secret';
@@ -161,6 +164,8 @@ async function main(): Promise<void> {
       `  ratio (ours / bare): p99 ${(ours.p99 / bare.p99).toFixed(2)}, p50 ${(ours.p50 / bare.p50).toFixed(2)}, throughput ${(bare.rps / ours.rps).toFixed(2)}x slower`,
     );
     console.log(`  aim: p99 <= 50 ms and ratio <= 1.3`);
+    for (const c of children.splice(0)) c.kill('SIGTERM');
+    await runAlertBench({ redisUrl: redis.url, postgresAdminUrl: pg.adminUrl });
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await pg.stop();

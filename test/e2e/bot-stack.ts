@@ -8,6 +8,7 @@ import pg from 'pg';
 import { expect, inject } from 'vitest';
 import { startCorvoSimulator, type CorvoScenario, type CorvoSimulator } from '../../integrations/corvo/simulator.js';
 import { getFreePort } from '../../src/dev/local-services.js';
+import { startFakeBotConnector, type FakeBotConnector } from '../support/fake-bot-connector.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { createTestDatabase, uniqueName } from '../support/namespace.js';
 import { blockActionsBody, signSlackRequest } from '../support/slack-signing.js';
@@ -16,11 +17,13 @@ import { runRelease, spawnBot, writeConfigFile, type BotProcess } from './bot-pr
 export const SIGNING_SECRET = 'e2e-signing-secret-0123456789abcdef';
 export const BOT_TOKEN = 'xoxb-e2e-bot-token-do-not-leak';
 export const CORVO_KEY = 'corvo-e2e-api-key-do-not-leak';
+/** For stacks (or extra web processes) that set `MICROSOFT_APP_PASSWORD`: it must never be printed. */
+export const TEAMS_APP_PASSWORD = 'teams-e2e-app-password-do-not-leak';
 
 export interface BotStack {
   readonly corvo: CorvoSimulator;
   readonly slack: FakeSlack;
-  readonly web: BotProcess;
+  web: BotProcess;
   workers: BotProcess[];
   readonly baseUrl: string;
   readonly databaseUrl: string;
@@ -45,6 +48,12 @@ export interface BotStack {
   /** Jobs of every state in the diagnostics queue. */
   queuedJobs(): Promise<number>;
   spawnWorker(extraEnv?: Record<string, string>): Promise<BotProcess>;
+  /** Starts another web process (same env plus `extraEnv`, e.g. its own PORT); stopped with the stack. */
+  spawnWeb(extraEnv?: Record<string, string>): Promise<BotProcess>;
+  /** The fake Bot Connector, when the stack was started with `teams`. */
+  readonly teams?: FakeBotConnector;
+  /** POSTs a Bot Framework activity to `/api/messages` (of `baseUrl`, default the stack's web). */
+  postTeams(activity: unknown, o?: { authorization?: string; baseUrl?: string; raw?: string }): Promise<Response>;
   stop(): Promise<void>;
 }
 
@@ -53,9 +62,15 @@ export async function startBotStack(o: {
   approvers?: string[];
   corvoTimeoutMs?: number;
   workerEnv?: Record<string, string>;
+  /**
+   * Teams at the edge: a fake Bot Connector, and `TEAMS_ALLOW_UNAUTHENTICATED=true` unless `env` says otherwise
+   * (e.g. `MICROSOFT_APP_ID`).
+   */
+  teams?: { env?: Record<string, string> };
 }): Promise<BotStack> {
   const corvo = await startCorvoSimulator({ scenario: o.scenario ?? 'healthy', apiKey: CORVO_KEY });
   const slack = await startFakeSlack({ token: BOT_TOKEN });
+  const teams = o.teams ? await startFakeBotConnector() : undefined;
   const databaseUrl = await createTestDatabase();
   const prefix = uniqueName('e2e');
   const port = await getFreePort();
@@ -75,6 +90,7 @@ export async function startBotStack(o: {
     CORVO_API_KEY: CORVO_KEY,
     QUEUE_PREFIX: prefix,
     LOG_LEVEL: 'info',
+    ...(o.teams ? { TEAMS_ALLOW_UNAUTHENTICATED: 'true', ...o.teams.env } : {}),
   };
   const release = await runRelease(env);
   expect(release.code, release.output).toBe(0);
@@ -87,6 +103,13 @@ export async function startBotStack(o: {
   };
   const workers = await Promise.all([spawnWorker(), spawnWorker()]);
   await web.waitForOutput('web listening');
+  const extraWebs: BotProcess[] = [];
+  const spawnWeb = async (extra: Record<string, string> = {}) => {
+    const w = spawnBot('web', { ...env, ...extra });
+    extraWebs.push(w);
+    await w.waitForOutput('web listening');
+    return w;
+  };
   const db = new pg.Pool({ connectionString: databaseUrl, max: 3 });
   const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
 
@@ -151,17 +174,26 @@ export async function startBotStack(o: {
       return Object.values(counts).reduce((a, b) => a + b, 0);
     },
     spawnWorker,
+    spawnWeb,
+    teams,
+    postTeams: (activity, p = {}) =>
+      fetch(`${p.baseUrl ?? baseUrl}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(p.authorization ? { authorization: p.authorization } : {}) },
+        body: p.raw ?? JSON.stringify(activity),
+      }),
     async stop() {
-      const procs = [web, ...stack.workers];
+      const procs = [...new Set([web, stack.web, ...extraWebs, ...stack.workers])];
       const codes = await Promise.all(procs.map((p) => p.stop()));
       const everything = procs.map((p) => p.output()).join('\n');
       await db.end();
       redis.disconnect();
       await slack.close();
+      await teams?.close();
       await corvo.close();
       // Graceful shutdown on SIGTERM exits 0; nothing secret and no stack trace was ever logged.
       expect(codes.filter((c) => c !== 0 && c !== null)).toEqual([]);
-      for (const secret of [SIGNING_SECRET, BOT_TOKEN, CORVO_KEY, databaseUrl])
+      for (const secret of [SIGNING_SECRET, BOT_TOKEN, CORVO_KEY, TEAMS_APP_PASSWORD, databaseUrl])
         expect(everything).not.toContain(secret);
       expect(everything).not.toMatch(/\n\s+at .+:\d+:\d+/);
     },

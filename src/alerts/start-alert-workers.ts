@@ -1,0 +1,169 @@
+import { DelayedError, UnrecoverableError, Worker, type Processor } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../core/logger.js';
+import type { BotQueues } from '../jobs/create-queues.js';
+import {
+  AlertEventJobSchema,
+  IncidentPostJobSchema,
+  QUEUES,
+  type AlertEventJob,
+  type IncidentPostJob,
+} from '../jobs/job-schemas.js';
+import { processAlertEvent, type ProcessAlertEventDeps, type ProcessAlertEventResult } from './process-alert-event.js';
+import { reconcileStormSummary, reconcileThread, type ReconcileDeps } from './reconcile-incident-posts.js';
+import { alertEventJobId } from './record-alert-event.js';
+
+export interface AlertWorkerDeps {
+  readonly connection: Redis;
+  readonly prefix: string;
+  readonly queues: BotQueues;
+  readonly concurrency: number;
+  readonly lockDurationMs: number;
+  readonly stalledIntervalMs: number;
+  readonly process: ProcessAlertEventDeps;
+  readonly reconcile: ReconcileDeps;
+  readonly logger: Logger;
+  /** How often recorded-but-unprocessed events are re-queued, ms. Default 30 000. */
+  readonly sweepEveryMs?: number;
+}
+
+const safe = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 120);
+
+/** Queues the chat follow-ups of an applied event: one job per change (coalesced by the render guard). */
+async function queueFollowUps(queues: BotQueues, r: ProcessAlertEventResult): Promise<void> {
+  for (const t of r.threads) {
+    await queues.incidentPosts.add(
+      'thread',
+      { kind: 'thread', incidentId: t.incidentId, platform: t.platform },
+      { jobId: `thr-${t.incidentId}-${t.platform}-${t.version}` },
+    );
+  }
+  for (const s of r.summaries) {
+    await queues.incidentPosts.add(
+      'storm-summary',
+      { kind: 'storm-summary', platform: s.platform, channelId: s.channelId, windowStart: s.windowStart.toISOString() },
+      { jobId: `sum-${s.platform}-${safe(s.channelId)}-${s.windowStart.getTime()}-${s.suppressed}` },
+    );
+  }
+}
+
+/** Re-queues events recorded but never queued, or queued long ago and still not processed (Redis lost the job). */
+async function sweep(deps: AlertWorkerDeps): Promise<number> {
+  const { rows } = await deps.process.db.query<{ id: string }>(
+    `select id from alert_events
+     where (queued_at is null and received_at < now() - interval '30 seconds')
+        or (processed_at is null and queued_at < now() - interval '2 minutes')
+     order by received_at limit 500`,
+  );
+  const stamp = Math.floor(Date.now() / 60_000);
+  for (const { id } of rows) {
+    await deps.queues.alertEvents.add(
+      'event',
+      { kind: 'event', eventId: id },
+      { jobId: `${alertEventJobId(id)}-s${stamp}` },
+    );
+    await deps.process.db.query(`update alert_events set queued_at = now() where id = $1 and queued_at is null`, [id]);
+  }
+  if (rows.length) deps.logger.warn({ events: rows.length }, 're-queued alert events whose job was lost');
+  return rows.length;
+}
+
+/**
+ * The alert workers: `alert-events` applies recorded events to incidents in Postgres and queues the chat follow-ups;
+ * `incident-posts` brings roots, notes and storm summaries up to date, paced per channel and waiting in the queue
+ * (not in memory) for its slot or a 429's `Retry-After`.
+ */
+export function startAlertWorkers(deps: AlertWorkerDeps): { close(timeoutMs?: number): Promise<void> } {
+  const log = deps.logger;
+  const options = {
+    connection: deps.connection,
+    prefix: deps.prefix,
+    concurrency: deps.concurrency,
+    lockDuration: deps.lockDurationMs,
+    stalledInterval: deps.stalledIntervalMs,
+  };
+
+  const alertEvents = new Worker<AlertEventJob>(
+    QUEUES.alertEvents,
+    (async (job, token) => {
+      const parsed = AlertEventJobSchema.safeParse(job.data);
+      if (!parsed.success) throw new UnrecoverableError('invalid alert event job data');
+      if (parsed.data.kind === 'sweep') {
+        await sweep(deps);
+        return;
+      }
+      const result = await processAlertEvent(parsed.data.eventId, deps.process);
+      if (result.outcome === 'unknown-event') throw new UnrecoverableError('alert event not found');
+      if (result.outcome === 'deferred' && token) {
+        await job.moveToDelayed(Date.now() + 100 + Math.floor(Math.random() * 100), token);
+        throw new DelayedError();
+      }
+      await queueFollowUps(deps.queues, result);
+    }) as Processor<AlertEventJob>,
+    options,
+  );
+
+  const incidentPosts = new Worker<IncidentPostJob>(
+    QUEUES.incidentPosts,
+    (async (job, token) => {
+      const parsed = IncidentPostJobSchema.safeParse(job.data);
+      if (!parsed.success) throw new UnrecoverableError('invalid incident post job data');
+      const data = parsed.data;
+      let result;
+      try {
+        result =
+          data.kind === 'thread'
+            ? await reconcileThread(deps.reconcile, data.incidentId, data.platform, job.id!)
+            : await reconcileStormSummary(
+                deps.reconcile,
+                data.platform,
+                data.channelId,
+                new Date(data.windowStart),
+                job.id!,
+              );
+      } catch (err) {
+        const name = (err as Error).name;
+        if (name === 'UnrecoverableError' || name === 'SlackPermanentError') {
+          throw new UnrecoverableError((err as Error).message);
+        }
+        throw err;
+      }
+      if (result.kind === 'wait' && token) {
+        // Waits in Redis (survives restarts), not in this process.
+        await job.moveToDelayed(Date.now() + result.ms, token);
+        throw new DelayedError();
+      }
+    }) as Processor<IncidentPostJob>,
+    options,
+  );
+
+  const all = [alertEvents, incidentPosts];
+  for (const w of all) {
+    w.on('error', (err) => log.error({ queue: w.name, err: { message: err.message } }, 'worker error'));
+    w.on('failed', (job, err) =>
+      log.warn(
+        { queue: w.name, jobId: job?.id, attempt: job?.attemptsMade, err: { message: err.message } },
+        'job failed',
+      ),
+    );
+  }
+  // One scheduler for the whole deployment (upsert is idempotent across worker processes).
+  deps.queues.alertEvents
+    .upsertJobScheduler(
+      'alert-events-sweep',
+      { every: deps.sweepEveryMs ?? 30_000 },
+      { name: 'sweep', data: { kind: 'sweep' } },
+    )
+    .catch((err: Error) => log.warn({ err: { message: err.message } }, 'could not schedule the alert events sweep'));
+
+  return {
+    async close(timeoutMs = 25_000) {
+      const graceful = Promise.all(all.map((w) => w.close()));
+      const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs).unref());
+      if ((await Promise.race([graceful.then(() => 'ok' as const), timer])) === 'timeout') {
+        log.warn({ timeoutMs }, 'alert workers did not finish in time; closing forcefully');
+        await Promise.all(all.map((w) => w.close(true)));
+      }
+    },
+  };
+}
