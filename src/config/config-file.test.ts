@@ -76,6 +76,23 @@ describe('config file', () => {
   });
 });
 
+describe('runbook-bot.example.yaml', () => {
+  it('is a valid config for every system, with alert routes for each', () => {
+    const file = new URL('../../runbook-bot.example.yaml', import.meta.url).pathname;
+    const env = {
+      CORVO_API_KEY: 'k',
+      KYRODB_API_KEY: 'k',
+      TRYITNOW_API_KEY: 'k',
+      STREAMHOUSE_DATABASE_URL: 'postgres://u@h/d',
+      M4_DATABASE_URL: 'postgres://u@h/d',
+    };
+    const cfg = loadConfig(file, integrations, env);
+    expect(Object.keys(cfg.targets).sort()).toEqual(['corvo', 'kyrodb', 'm4', 'streamhouse', 'tryitnow']);
+    const routed = new Set([...cfg.alerts.pagerduty, ...cfg.alerts.alertmanager].map((r) => r.system));
+    expect([...routed].sort()).toEqual(['corvo', 'm4', 'streamhouse', 'tryitnow']);
+  });
+});
+
 describe('environment', () => {
   it('lists every problem without printing values', () => {
     const problems = problemsOf(() =>
