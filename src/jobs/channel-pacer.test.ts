@@ -63,3 +63,21 @@ describe('createChannelPacer (real Redis)', () => {
     }
   });
 });
+
+describe('createChannelPacer: late holders', () => {
+  it('spaces holders that come back late together instead of letting them burst', async () => {
+    const pacer = createChannelPacer(redis, uniqueName('pace'), { messagesPerSecond: 5, burst: 1 });
+    const key = 'slack:LATE';
+    expect(await pacer.acquire(key, 'h0')).toBe(0);
+    const w1 = await pacer.acquire(key, 'h1');
+    const w2 = await pacer.acquire(key, 'h2');
+    expect(w1).toBeGreaterThan(0);
+    expect(w2).toBeGreaterThan(w1);
+    // Both come back late, at the same moment (a busy worker): one goes, the other waits about one interval.
+    await new Promise((r) => setTimeout(r, w2 + 300));
+    const [a, b] = await Promise.all([pacer.acquire(key, 'h1'), pacer.acquire(key, 'h2')]);
+    expect(Math.min(a, b)).toBe(0);
+    expect(Math.max(a, b)).toBeGreaterThan(100);
+    expect(Math.max(a, b)).toBeLessThanOrEqual(200);
+  });
+});
