@@ -58,7 +58,24 @@ export function createAlertIntake(deps: {
   db: pg.Pool;
   queue: Queue<AlertEventJob>;
   known?: KnownEvents;
+  /**
+   * Longest the recording may take, ms (default 3000): senders give up after 5 s (PagerDuty) and a store that hangs
+   * instead of failing (a half-open connection) must still turn into a 503 they will retry.
+   */
+  deadlineMs?: number;
 }): AlertIntake {
+  const record = recordAndQueue(deps);
+  const deadlineMs = deps.deadlineMs ?? 3000;
+  return (event, meta) => {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`recording took longer than ${deadlineMs} ms`)), deadlineMs);
+    });
+    return Promise.race([record(event, meta), deadline]).finally(() => clearTimeout(timer));
+  };
+}
+
+function recordAndQueue(deps: { db: pg.Pool; queue: Queue<AlertEventJob>; known?: KnownEvents }): AlertIntake {
   return async (event, meta) => {
     const { rows } = await deps.db.query<{ inserted: boolean; queued_at: Date | null }>(RECORD, [
       event.eventId,

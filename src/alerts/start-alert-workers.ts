@@ -47,8 +47,11 @@ async function queueFollowUps(queues: BotQueues, r: ProcessAlertEventResult): Pr
   }
 }
 
-/** Re-queues events recorded but never queued, or queued long ago and still not processed (Redis lost the job). */
-async function sweep(deps: AlertWorkerDeps): Promise<number> {
+/**
+ * Re-queues events recorded but never queued, or queued long ago and still not processed (Redis lost the job), and
+ * threads left behind. Returns how many events were re-queued.
+ */
+export async function sweepAlerts(deps: Pick<AlertWorkerDeps, 'process' | 'queues' | 'logger'>): Promise<number> {
   const { rows } = await deps.process.db.query<{ id: string }>(
     `select id from alert_events
      where (queued_at is null and received_at < now() - interval '30 seconds')
@@ -65,6 +68,27 @@ async function sweep(deps: AlertWorkerDeps): Promise<number> {
     await deps.process.db.query(`update alert_events set queued_at = now() where id = $1 and queued_at is null`, [id]);
   }
   if (rows.length) deps.logger.warn({ events: rows.length }, 're-queued alert events whose job was lost');
+  // Threads left behind (their job failed for good, or Redis lost it): a root never posted, or a note of the last
+  // hour still unposted a minute after it was recorded.
+  const { rows: threads } = await deps.process.db.query<{ incident_id: string; platform: string }>(
+    `select t.incident_id, t.platform from incident_threads t
+     where not t.suppressed and (
+       (t.root_message_id is null and t.created_at between now() - interval '1 hour' and now() - interval '1 minute')
+       or exists (
+         select 1 from incident_notes n
+         where n.incident_id = t.incident_id
+           and n.created_at between now() - interval '1 hour' and now() - interval '1 minute'
+           and not exists (select 1 from chat_posts p where p.post_id = 'note:' || n.id || ':' || t.platform)))
+     limit 200`,
+  );
+  for (const t of threads) {
+    await deps.queues.incidentPosts.add(
+      'thread',
+      { kind: 'thread', incidentId: t.incident_id, platform: t.platform as 'slack' | 'teams' | 'terminal' },
+      { jobId: `thr-${t.incident_id}-${t.platform}-s${stamp}` },
+    );
+  }
+  if (threads.length) deps.logger.warn({ threads: threads.length }, 're-queued incident threads left behind');
   return rows.length;
 }
 
@@ -89,7 +113,7 @@ export function startAlertWorkers(deps: AlertWorkerDeps): { close(timeoutMs?: nu
       const parsed = AlertEventJobSchema.safeParse(job.data);
       if (!parsed.success) throw new UnrecoverableError('invalid alert event job data');
       if (parsed.data.kind === 'sweep') {
-        await sweep(deps);
+        await sweepAlerts(deps);
         return;
       }
       const result = await processAlertEvent(parsed.data.eventId, deps.process);

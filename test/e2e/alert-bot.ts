@@ -72,9 +72,6 @@ export async function startAlertBot(o: AlertBotOptions): Promise<AlertBot> {
     ALERTMANAGER_BEARER_TOKEN: AM_TOKEN,
     QUEUE_PREFIX: prefix,
     LOG_LEVEL: 'info',
-    // Quick recovery of jobs whose worker was killed (restart stories).
-    WORKER_LOCK_MS: '5000',
-    WORKER_STALLED_INTERVAL_MS: '2000',
     ...o.env,
   };
   const release = await runRelease(env);
@@ -84,6 +81,13 @@ export async function startAlertBot(o: AlertBotOptions): Promise<AlertBot> {
     const web = spawnBot('web', o.webEnv ? { ...env, ...o.webEnv(env) } : env);
     const workers = Array.from({ length: o.workers ?? 2 }, () => spawnBot('worker', env));
     await Promise.all([web.waitForOutput('web listening'), ...workers.map((w) => w.waitForOutput('worker started'))]);
+    // Listening comes before the Redis and Postgres connections are up: wait until the web says it is ready.
+    await eventually('the web process ready', () =>
+      fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    );
     return { web, workers };
   };
   const first = await start();
