@@ -3,7 +3,7 @@ import type { AlertIntake, AlertSeen, WebhookOutcome } from '../../src/core/aler
 import type { Logger } from '../../src/core/logger.js';
 import type { Secret } from '../../src/core/secret.js';
 import { normalizePagerDutyEvent } from './normalize-pagerduty-event.js';
-import { PagerDutyWebhookSchema } from './schemas.js';
+import { PagerDutyWebhookHeadSchema, PagerDutyWebhookSchema } from './schemas.js';
 import { verifyPagerDutySignature } from './verify-pagerduty-signature.js';
 
 export interface PagerDutyIngressOptions {
@@ -64,20 +64,21 @@ export function createPagerDutyIngress(o: PagerDutyIngressOptions) {
         done('malformed');
         return 'malformed';
       }
-      const parsed = PagerDutyWebhookSchema.safeParse(json);
-      if (!parsed.success) {
-        answer(res, 400, { error: 'not a PagerDuty v3 webhook' });
-        done('malformed');
-        return 'malformed';
-      }
       // A redelivery of an event already recorded and queued: nothing to do (the signed event.id is the key).
-      if (o.seen && parsed.data.event.event_type.startsWith('incident.')) {
-        const seen = await o.seen(`pd:${parsed.data.event.id}`).catch(() => false);
+      const head = PagerDutyWebhookHeadSchema.safeParse(json);
+      if (o.seen && head.success && head.data.event.event_type.startsWith('incident.')) {
+        const seen = await o.seen(`pd:${head.data.event.id}`).catch(() => false);
         if (seen) {
           answer(res, 202, { status: 'duplicate' });
           done('duplicate');
           return 'duplicate';
         }
+      }
+      const parsed = PagerDutyWebhookSchema.safeParse(json);
+      if (!parsed.success) {
+        answer(res, 400, { error: 'not a PagerDuty v3 webhook' });
+        done('malformed');
+        return 'malformed';
       }
       const normalized = normalizePagerDutyEvent(parsed.data);
       if (normalized.kind === 'malformed') {

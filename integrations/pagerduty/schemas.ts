@@ -38,6 +38,11 @@ export const PagerDutyWebhookSchema = z.object({
 });
 export type PagerDutyWebhook = z.infer<typeof PagerDutyWebhookSchema>;
 
+/** Just the event's id and type: enough to answer a redelivery (the body is already verified) before the rest. */
+export const PagerDutyWebhookHeadSchema = z.object({
+  event: z.object({ id: z.string().min(1).max(200), event_type: z.string().min(1).max(200) }),
+});
+
 /** `data` of incident.triggered/acknowledged/unacknowledged/resolved/reopened/reassigned/escalated/… (§3.2). */
 export const PagerDutyIncidentSchema = z
   .object({

@@ -48,5 +48,13 @@ export function registerAlertMetrics(registry: Registry, db: pg.Pool) {
       }
     },
   });
-  return (source: 'pagerduty' | 'alertmanager') => (outcome: WebhookOutcome) => deliveries.inc({ source, outcome });
+  // Label-bound children, made once per (source, outcome): the hot path of every delivery hashes no labels.
+  return (source: 'pagerduty' | 'alertmanager') => {
+    const bound = new Map<WebhookOutcome, { inc(): void }>();
+    return (outcome: WebhookOutcome) => {
+      let child = bound.get(outcome);
+      if (!child) bound.set(outcome, (child = deliveries.labels({ source, outcome })));
+      child.inc();
+    };
+  };
 }

@@ -27,6 +27,9 @@ export interface AlertWorkerDeps {
   readonly sweepEveryMs?: number;
 }
 
+/** How long a job waits for its event's row to appear, ms. */
+const UNKNOWN_EVENT_PATIENCE_MS = 60_000;
+
 const safe = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 120);
 
 /** Queues the chat follow-ups of an applied event: one job per change (coalesced by the render guard). */
@@ -117,7 +120,16 @@ export function startAlertWorkers(deps: AlertWorkerDeps): { close(timeoutMs?: nu
         return;
       }
       const result = await processAlertEvent(parsed.data.eventId, deps.process);
-      if (result.outcome === 'unknown-event') throw new UnrecoverableError('alert event not found');
+      if (result.outcome === 'unknown-event') {
+        // The web queues and records at the same time: the row may not be committed yet, or its recording failed
+        // and the sender's retry will bring it (same job id). Wait a while for it, then give up (a row that turns
+        // up later is re-queued by the sweep).
+        if (Date.now() - job.timestamp > UNKNOWN_EVENT_PATIENCE_MS || !token) {
+          throw new UnrecoverableError('alert event not found');
+        }
+        await job.moveToDelayed(Date.now() + 250, token);
+        throw new DelayedError();
+      }
       if (result.outcome === 'deferred' && token) {
         await job.moveToDelayed(Date.now() + 100 + Math.floor(Math.random() * 100), token);
         throw new DelayedError();

@@ -42,6 +42,18 @@ export function createHttpServer(o: ServerOptions): Server {
     registers: [o.registry],
   });
 
+  // Label-bound children, made once per route and status: the hot path hashes no labels.
+  const bound = new Map<string, { request: { inc(): void }; duration: { observe(v: number): void } }>();
+  const metricsOf = (route: string, status: number) => {
+    const key = `${route} ${status}`;
+    let m = bound.get(key);
+    if (!m) {
+      m = { request: requests.labels({ route, status: String(status) }), duration: duration.labels({ route }) };
+      bound.set(key, m);
+    }
+    return m;
+  };
+
   async function route(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (path === '/healthz') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method not allowed' });
@@ -83,8 +95,9 @@ export function createHttpServer(o: ServerOptions): Server {
     const known = path === '/healthz' || path === '/readyz' || path === '/metrics' || path in o.postRoutes;
     const label = known ? path : 'other';
     res.on('finish', () => {
-      requests.inc({ route: label, status: String(res.statusCode) });
-      duration.observe({ route: label }, Number(process.hrtime.bigint() - started) / 1e9);
+      const m = metricsOf(label, res.statusCode);
+      m.request.inc();
+      m.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
     });
     route(req, res, path).catch((err: unknown) => {
       o.logger.error(

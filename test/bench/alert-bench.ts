@@ -11,7 +11,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Pool } from 'undici';
 import { startCorvoSimulator } from '../../integrations/corvo/simulator.js';
@@ -19,8 +18,8 @@ import { signPagerDutyBody } from '../../integrations/pagerduty/verify-pagerduty
 import { createDatabase, getFreePort } from '../../src/dev/local-services.js';
 import { startFakeSlack } from '../support/fake-slack.js';
 import { incidentEvent } from '../support/pagerduty-webhooks.js';
+import { percentile, ROOT, spawnAndWait, stopChild, webNodeArgs } from './bench-support.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PD_SECRET = 'bench-pagerduty-secret';
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
@@ -35,29 +34,9 @@ interface LoadResult {
   readonly rps: number;
   readonly p50: number;
   readonly p99: number;
-}
-
-function percentile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-}
-
-function spawnAndWait(file: string, env: Record<string, string>, readyText: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (out.includes(readyText)) resolve(child);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`${file} exited ${code}: ${out.slice(-2000)}`)));
-  });
+  /** p99 of first deliveries (recorded and queued) and of redeliveries, apart. */
+  readonly p99New: number;
+  readonly p99Duplicate: number;
 }
 
 interface Delivery {
@@ -92,6 +71,8 @@ async function loadWebhooks(name: string, url: string): Promise<LoadResult> {
   const pool = new Pool(url, { connections: CONCURRENCY, pipelining: 1 });
   const sent: Delivery[] = [];
   const latencies: number[] = [];
+  const newLatencies: number[] = [];
+  const duplicateLatencies: number[] = [];
   let errors = 0;
   let duplicates = 0;
   let seq = 0;
@@ -116,6 +97,7 @@ async function loadWebhooks(name: string, url: string): Promise<LoadResult> {
         if (res.statusCode !== 202) errors++;
         else if (Date.now() >= warmEnd) {
           latencies.push(ms);
+          (duplicate ? duplicateLatencies : newLatencies).push(ms);
           if (duplicate) duplicates++;
         }
       } catch {
@@ -125,7 +107,7 @@ async function loadWebhooks(name: string, url: string): Promise<LoadResult> {
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, loop));
   await pool.close();
-  latencies.sort((a, b) => a - b);
+  for (const l of [latencies, newLatencies, duplicateLatencies]) l.sort((a, b) => a - b);
   return {
     name,
     requests: latencies.length,
@@ -134,6 +116,8 @@ async function loadWebhooks(name: string, url: string): Promise<LoadResult> {
     rps: latencies.length / (DURATION_MS / 1000),
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
+    p99New: percentile(newLatencies, 0.99),
+    p99Duplicate: percentile(duplicateLatencies, 0.99),
   };
 }
 
@@ -141,7 +125,8 @@ function row(r: LoadResult): string {
   return (
     `  ${r.name.padEnd(46)} ${r.rps.toFixed(0).padStart(6)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms` +
     `   p99 ${r.p99.toFixed(2).padStart(6)} ms   errors ${r.errors}` +
-    `   duplicates ${((100 * r.duplicates) / Math.max(1, r.requests)).toFixed(0)} %`
+    `   duplicates ${((100 * r.duplicates) / Math.max(1, r.requests)).toFixed(0)} %` +
+    `   (p99 new ${r.p99New.toFixed(1)} ms, redelivered ${r.p99Duplicate.toFixed(1)} ms)`
   );
 }
 
@@ -186,7 +171,9 @@ export async function runAlertBench(o: { redisUrl: string; postgresAdminUrl: str
     });
     const code = await new Promise<number | null>((r) => release.on('exit', r));
     if (code !== 0) throw new Error(`release exited ${code}`);
-    children.push(await spawnAndWait(join(ROOT, 'src/main/web.ts'), { ...env, LOG_LEVEL: 'info' }, 'web listening'));
+    children.push(
+      await spawnAndWait(join(ROOT, 'src/main/web.ts'), { ...env, LOG_LEVEL: 'info' }, 'web listening', webNodeArgs()),
+    );
     children.push(
       await spawnAndWait(join(ROOT, 'test/bench/bare-http.ts'), { PORT: String(barePort) }, 'bare http listening'),
     );
@@ -260,7 +247,7 @@ export async function runAlertBench(o: { redisUrl: string; postgresAdminUrl: str
     );
     console.log('  aim: p95 <= 1 s');
   } finally {
-    for (const c of children) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => stopChild(c)));
     await slack.close();
     await corvo.close();
   }

@@ -5,20 +5,21 @@
  * Second section (alert-bench.ts): signed PagerDuty webhooks with 90 % duplicates against the web process and a bare
  * `node:http` server, and alert → first finding posted in the incident's thread.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Pool } from 'undici';
 import { createDatabase, getFreePort, startPostgres, startRedis } from '../../src/dev/local-services.js';
 import { runAlertBench } from './alert-bench.js';
+import { percentile, ROOT, spawnAndWait, stopChild, webNodeArgs } from './bench-support.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SECRET = 'bench-signing-secret';
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
+/** `BENCH_ONLY=slack` or `BENCH_ONLY=alerts` runs one section. */
+const ONLY = process.env.BENCH_ONLY;
 
 interface Result {
   readonly name: string;
@@ -27,29 +28,6 @@ interface Result {
   readonly rps: number;
   readonly p50: number;
   readonly p99: number;
-}
-
-function percentile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-}
-
-function spawnAndWait(file: string, env: Record<string, string>, readyText: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (out.includes(readyText)) resolve(child);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`${file} exited ${code}: ${out.slice(-2000)}`)));
-  });
 }
 
 let seq = 0;
@@ -120,52 +98,55 @@ async function main(): Promise<void> {
   const pg = await startPostgres();
   const children: ChildProcess[] = [];
   try {
-    const databaseUrl = await createDatabase(pg.adminUrl, 'bench');
-    const dir = mkdtempSync(join(tmpdir(), 'rbb-bench-'));
-    const configFile = join(dir, 'runbook-bot.yaml');
-    writeFileSync(configFile, 'targets:\n  corvo:\n    prod: { url: "http://127.0.0.1:9" }\n');
-    const [webPort, barePort] = [await getFreePort(), await getFreePort()];
-    const common = { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-bench', LOG_LEVEL: 'warn' };
-    children.push(
-      await spawnAndWait(
-        join(ROOT, 'src/main/web.ts'),
-        {
-          ...common,
-          PORT: String(webPort),
-          REDIS_URL: redis.url,
-          DATABASE_URL: databaseUrl,
-          RUNBOOK_BOT_CONFIG: configFile,
-          QUEUE_PREFIX: 'bench',
-          LOG_LEVEL: 'info',
-        },
-        'web listening',
-      ),
-    );
-    children.push(
-      await spawnAndWait(
-        join(ROOT, 'test/bench/bare-bolt.ts'),
-        { ...common, PORT: String(barePort) },
-        'bare bolt listening',
-      ),
-    );
-    const bare = await load('bare Bolt app (ack only)', `http://127.0.0.1:${barePort}`);
-    const ours = await load('runbook-bot web (verify + enqueue)', `http://127.0.0.1:${webPort}`);
-    console.log(
-      `\nSlack slash-command ack, concurrency ${CONCURRENCY}, ${DURATION_MS / 1000} s each, loopback, ${process.platform}`,
-    );
-    for (const r of [ours, bare]) {
-      console.log(
-        `  ${r.name.padEnd(38)} ${r.rps.toFixed(0).padStart(6)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99
-          .toFixed(2)
-          .padStart(6)} ms   errors ${r.errors}`,
+    if (ONLY !== 'alerts') {
+      const databaseUrl = await createDatabase(pg.adminUrl, 'bench');
+      const dir = mkdtempSync(join(tmpdir(), 'rbb-bench-'));
+      const configFile = join(dir, 'runbook-bot.yaml');
+      writeFileSync(configFile, 'targets:\n  corvo:\n    prod: { url: "http://127.0.0.1:9" }\n');
+      const [webPort, barePort] = [await getFreePort(), await getFreePort()];
+      const common = { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-bench', LOG_LEVEL: 'warn' };
+      children.push(
+        await spawnAndWait(
+          join(ROOT, 'src/main/web.ts'),
+          {
+            ...common,
+            PORT: String(webPort),
+            REDIS_URL: redis.url,
+            DATABASE_URL: databaseUrl,
+            RUNBOOK_BOT_CONFIG: configFile,
+            QUEUE_PREFIX: 'bench',
+            LOG_LEVEL: 'info',
+          },
+          'web listening',
+          webNodeArgs(),
+        ),
       );
+      children.push(
+        await spawnAndWait(
+          join(ROOT, 'test/bench/bare-bolt.ts'),
+          { ...common, PORT: String(barePort) },
+          'bare bolt listening',
+        ),
+      );
+      const bare = await load('bare Bolt app (ack only)', `http://127.0.0.1:${barePort}`);
+      const ours = await load('runbook-bot web (verify + enqueue)', `http://127.0.0.1:${webPort}`);
+      console.log(
+        `\nSlack slash-command ack, concurrency ${CONCURRENCY}, ${DURATION_MS / 1000} s each, loopback, ${process.platform}`,
+      );
+      for (const r of [ours, bare]) {
+        console.log(
+          `  ${r.name.padEnd(38)} ${r.rps.toFixed(0).padStart(6)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99
+            .toFixed(2)
+            .padStart(6)} ms   errors ${r.errors}`,
+        );
+      }
+      console.log(
+        `  ratio (ours / bare): p99 ${(ours.p99 / bare.p99).toFixed(2)}, p50 ${(ours.p50 / bare.p50).toFixed(2)}, throughput ${(bare.rps / ours.rps).toFixed(2)}x slower`,
+      );
+      console.log(`  aim: p99 <= 50 ms and ratio <= 1.3`);
+      await Promise.all(children.splice(0).map((c) => stopChild(c)));
     }
-    console.log(
-      `  ratio (ours / bare): p99 ${(ours.p99 / bare.p99).toFixed(2)}, p50 ${(ours.p50 / bare.p50).toFixed(2)}, throughput ${(bare.rps / ours.rps).toFixed(2)}x slower`,
-    );
-    console.log(`  aim: p99 <= 50 ms and ratio <= 1.3`);
-    for (const c of children.splice(0)) c.kill('SIGTERM');
-    await runAlertBench({ redisUrl: redis.url, postgresAdminUrl: pg.adminUrl });
+    if (ONLY !== 'slack') await runAlertBench({ redisUrl: redis.url, postgresAdminUrl: pg.adminUrl });
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await pg.stop();
