@@ -410,6 +410,32 @@ describe('PagerDuty incident threads, end to end', () => {
         .some((c) => String(c.args.text).includes('Nobody')),
     ).toBe(false);
   });
+
+  it("waits out Slack's 429 Retry-After before posting to the channel again, and posts the root once", async () => {
+    const from = bot.slack.calls.length;
+    bot.slack.rateLimitNext('chat.postMessage', 1, 2);
+    const res = await send(
+      incidentEvent({
+        type: 'incident.triggered',
+        incidentId: 'PRATELIMIT1',
+        occurredAt: '2026-09-06T10:00:00Z',
+        title: 'Slack said slow down',
+      }),
+    );
+    expect(res.status).toBe(202);
+    const root = await eventually('the root after the wait', () => rootMentioning(bot.slack, CHANNEL, 'slow down'));
+    await eventually('the report in its thread', () =>
+      repliesTo(bot.slack, CHANNEL, root.ts).find((m) => (m.text ?? '').includes('Corvo health')),
+    );
+    const posts = bot.slack.calls
+      .slice(from)
+      .filter((c) => c.method === 'chat.postMessage' && c.args.channel === CHANNEL);
+    const limited = posts[0]!;
+    expect(String(limited.args.text)).toContain('slow down');
+    // Every later post to the channel waited for Retry-After (2 s; a little slack for the clocks' granularity).
+    for (const p of posts.slice(1)) expect(p.at - limited.at).toBeGreaterThanOrEqual(1900);
+    expect(topLevel(bot.slack, CHANNEL).filter((m) => (m.text ?? '').includes('slow down'))).toHaveLength(1);
+  });
 });
 
 describe('PagerDuty webhook verification', () => {
