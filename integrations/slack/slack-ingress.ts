@@ -82,6 +82,9 @@ export function createSlackIngress(o: SlackIngressOptions) {
   const receiver = new HTTPReceiver({
     signingSecret: o.signingSecret.reveal(),
     endpoints: '/slack/events',
+    // Verified once, by `handle` below, before Bolt ever sees a request (same HMAC, same ±5 min window): Bolt's own
+    // second check (and its random-salted compare) only cost time on the ack path.
+    signatureVerification: false,
     processBeforeResponse: false,
     logger: createBoltLogger(log),
     // Bolt's default handlers log whole errors; ours answer without details.
@@ -108,6 +111,9 @@ export function createSlackIngress(o: SlackIngressOptions) {
     botId: 'B000RUNBOOK',
     botUserId: 'U000RUNBOOK',
     logger: createBoltLogger(log),
+    // No in-memory conversation store: the bot keeps no state in the process (and the store's miss path builds an
+    // Error with a stack trace per request).
+    convoStore: false,
     clientOptions: { slackApiUrl: o.apiUrl, retryConfig: { retries: 0 } },
   });
 

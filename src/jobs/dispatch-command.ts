@@ -35,7 +35,9 @@ function listCommands(commands: readonly CommandSpec[]): string {
  */
 export async function dispatchCommand(req: CommandRequest, deps: DispatchDeps): Promise<CommandReply> {
   const invocationId = invocationIdFor(req.actor.platform, req.deliveryKey);
-  const log = deps.logger.child({ invocationId, platform: req.actor.platform, channel: req.conversation.channelId });
+  // Made only when something is logged: a child logger per command is measurable on the ack path.
+  const log = () =>
+    deps.logger.child({ invocationId, platform: req.actor.platform, channel: req.conversation.channelId });
   const spec = deps.commands.find((c) => c.name === req.command);
   const base = {
     invocationId,
@@ -56,7 +58,7 @@ export async function dispatchCommand(req: CommandRequest, deps: DispatchDeps): 
       { ...base, system: spec.system, workflow: '(invalid)', target: '', args: {} },
       'rejected',
     );
-    log.info({ code: err.code }, 'command rejected');
+    log().info({ code: err.code }, 'command rejected');
     return { text: err.message };
   }
   if (parsed.kind === 'help') return { text: parsed.text };
@@ -82,7 +84,7 @@ export async function dispatchCommand(req: CommandRequest, deps: DispatchDeps): 
       { ...base, system: parsed.system, workflow: parsed.workflow, target: parsed.target, args: parsed.args },
       'succeeded',
     );
-    log.info({ system: parsed.system, remediation: parsed.workflow, target: parsed.target }, 'fix requested');
+    log().info({ system: parsed.system, remediation: parsed.workflow, target: parsed.target }, 'fix requested');
     return {
       text: `Asking for ${deps.titleOf(parsed.system, parsed.workflow)} on ${parsed.target}: an approval card will appear in this channel. (${invocationId})`,
       invocationId,
@@ -100,7 +102,17 @@ export async function dispatchCommand(req: CommandRequest, deps: DispatchDeps): 
   // invocation in Postgres (idempotently) when it starts.
   await deps.queues.diagnostics.add(`${invocation.system}.${invocation.workflow}`, invocation, { jobId: invocationId });
   // debug, not info: one line per command on the ack path costs throughput; the audit trail is in Postgres.
-  log.debug({ system: invocation.system, workflow: invocation.workflow, target: invocation.target }, 'command queued');
+  deps.logger.debug(
+    {
+      invocationId,
+      platform: req.actor.platform,
+      channel: req.conversation.channelId,
+      system: invocation.system,
+      workflow: invocation.workflow,
+      target: invocation.target,
+    },
+    'command queued',
+  );
   const on = invocation.target ? ` on ${invocation.target}` : '';
   return {
     text: `Running ${deps.titleOf(invocation.system, invocation.workflow)}${on}… (${invocationId})`,
