@@ -4,7 +4,7 @@
  * own namespace (queue prefix, database).
  */
 import pg from 'pg';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { startCorvoSimulator, type CorvoSimulator } from '../../integrations/corvo/simulator.js';
 import { startFakePagerDutyApi, type FakePagerDutyApi } from '../../integrations/pagerduty/fake-pagerduty-api.js';
 import { getFreePort } from '../../src/dev/local-services.js';
@@ -127,6 +127,19 @@ export async function startAlertBot(o: AlertBotOptions): Promise<AlertBot> {
 /** Secrets no log line may contain. */
 export function secretsOf(bot: AlertBot): string[] {
   return [PD_SECRET, PD_SECRET_ROTATED, AM_TOKEN, BOT_TOKEN, SIGNING_SECRET, CORVO_KEY, PD_API_TOKEN, bot.databaseUrl];
+}
+
+/**
+ * Stops every process of the bot and checks what they left behind: clean exits, and no secret and no stack trace
+ * in anything they printed.
+ */
+export async function stopAndCheck(bot: AlertBot | undefined): Promise<void> {
+  if (!bot) return;
+  const codes = await bot.stop();
+  expect(codes.every((c) => c === 0)).toBe(true);
+  const everything = bot.output();
+  for (const secret of secretsOf(bot)) expect(everything).not.toContain(secret);
+  expect(everything).not.toMatch(/\n\s+at .+:\d+:\d+/);
 }
 
 /** Top-level messages (roots, summaries) of a channel. */

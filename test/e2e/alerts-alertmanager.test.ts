@@ -11,7 +11,7 @@ import {
   eventually,
   repliesTo,
   rootMentioning,
-  secretsOf,
+  stopAndCheck,
   startAlertBot,
   topLevel,
   type AlertBot,
@@ -46,12 +46,7 @@ pacing: { messagesPerSecond: 20, burst: 10 }
 
 afterAll(async () => {
   await am?.stop();
-  if (!bot) return;
-  const codes = await bot.stop();
-  expect(codes.every((c) => c === 0)).toBe(true);
-  const everything = bot.output();
-  for (const secret of secretsOf(bot)) expect(everything).not.toContain(secret);
-  expect(everything).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  await stopAndCheck(bot);
 });
 
 describe('Alertmanager → incident thread, with the real Alertmanager', () => {

@@ -11,7 +11,7 @@ import {
   eventually,
   repliesTo,
   rootMentioning,
-  secretsOf,
+  stopAndCheck,
   startAlertBot,
   topLevel,
   type AlertBot,
@@ -53,13 +53,7 @@ pacing: { messagesPerSecond: 20, burst: 10 }
 afterAll(async () => {
   await redisProxy?.up();
   await pgProxy?.up();
-  if (bot) {
-    const codes = await bot.stop();
-    expect(codes.every((c) => c === 0)).toBe(true);
-    const everything = bot.output();
-    for (const secret of secretsOf(bot)) expect(everything).not.toContain(secret);
-    expect(everything).not.toMatch(/\n\s+at .+:\d+:\d+/);
-  }
+  await stopAndCheck(bot);
   await redisProxy?.close();
   await pgProxy?.close();
 });
@@ -92,42 +86,30 @@ async function expectProcessedOnce(incidentId: string, title: string) {
 }
 
 describe('outages and restarts', () => {
-  it('answers 503 while Redis is unreachable, and processes the retried delivery once', async () => {
+  it.each([
+    { store: 'redis', proxy: () => redisProxy, incidentId: 'PREDISDOWN', title: 'Redis was down' },
+    { store: 'postgres', proxy: () => pgProxy, incidentId: 'PPGDOWN', title: 'Postgres was down' },
+  ])('answers 503 while $store is unreachable, and processes the retried delivery once', async (o) => {
     const body = incidentEvent({
       type: 'incident.triggered',
-      incidentId: 'PREDISDOWN',
+      incidentId: o.incidentId,
       occurredAt: '2026-09-11T08:00:00Z',
-      title: 'Redis was down',
+      title: o.title,
     });
-    await redisProxy.down();
-    const first = await postPagerDuty(bot.baseUrl, body, { secrets: [PD_SECRET], webhookId: 'wh-redis' });
+    const webhookId = `wh-${o.store}`;
+    await o.proxy().down();
+    const first = await postPagerDuty(bot.baseUrl, body, { secrets: [PD_SECRET], webhookId });
     expect(first.status).toBe(503);
     expect(((await first.json()) as { error: string }).error).toMatch(/retry/);
+    // A second attempt while still down: still 503, nothing half-done that a later retry would trip over.
+    expect((await postPagerDuty(bot.baseUrl, body, { secrets: [PD_SECRET], webhookId })).status).toBe(503);
     const ready = await fetch(`${bot.baseUrl}/readyz`);
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toMatchObject({ failed: ['redis'] });
-    await redisProxy.up();
-    const statuses = await deliverWithRetries(body, 'wh-redis');
+    expect(await ready.json()).toMatchObject({ failed: [o.store] });
+    await o.proxy().up();
+    const statuses = await deliverWithRetries(body, webhookId);
     expect(statuses.at(-1)).toBe(202);
-    await expectProcessedOnce('PREDISDOWN', 'Redis was down');
-  });
-
-  it('answers 503 while Postgres is unreachable, and processes the retried delivery once', async () => {
-    const body = incidentEvent({
-      type: 'incident.triggered',
-      incidentId: 'PPGDOWN',
-      occurredAt: '2026-09-11T09:00:00Z',
-      title: 'Postgres was down',
-    });
-    await pgProxy.down();
-    const first = await postPagerDuty(bot.baseUrl, body, { secrets: [PD_SECRET], webhookId: 'wh-pg' });
-    expect(first.status).toBe(503);
-    // A second attempt while still down: still 503, nothing half-done that a later retry would trip over.
-    expect((await postPagerDuty(bot.baseUrl, body, { secrets: [PD_SECRET], webhookId: 'wh-pg' })).status).toBe(503);
-    await pgProxy.up();
-    const statuses = await deliverWithRetries(body, 'wh-pg');
-    expect(statuses.at(-1)).toBe(202);
-    await expectProcessedOnce('PPGDOWN', 'Postgres was down');
+    await expectProcessedOnce(o.incidentId, o.title);
   });
 
   it('updates the same root after every process was restarted between trigger and resolve', async () => {

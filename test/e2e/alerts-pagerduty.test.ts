@@ -15,7 +15,7 @@ import {
   eventually,
   repliesTo,
   rootMentioning,
-  secretsOf,
+  stopAndCheck,
   startAlertBot,
   topLevel,
   type AlertBot,
@@ -70,12 +70,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  if (!bot) return;
-  const codes = await bot.stop();
-  expect(codes.every((c) => c === 0)).toBe(true);
-  const everything = bot.output();
-  for (const secret of secretsOf(bot)) expect(everything).not.toContain(secret);
-  expect(everything).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  await stopAndCheck(bot);
 });
 
 describe('PagerDuty incident threads, end to end', () => {

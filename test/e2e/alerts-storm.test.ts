@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { incidentEvent, postPagerDuty } from '../support/pagerduty-webhooks.js';
-import { PD_SECRET, eventually, repliesTo, secretsOf, startAlertBot, topLevel, type AlertBot } from './alert-bot.js';
+import { PD_SECRET, eventually, repliesTo, startAlertBot, stopAndCheck, topLevel, type AlertBot } from './alert-bot.js';
 
 // Several real processes per file on a shared CI box: generous bounds (waits stay bounded, never timed).
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
@@ -38,11 +38,7 @@ pacing: { messagesPerSecond: ${RATE}, burst: ${BURST} }
 }, 90_000);
 
 afterAll(async () => {
-  if (!bot) return;
-  const codes = await bot.stop();
-  expect(codes.every((c) => c === 0)).toBe(true);
-  const everything = bot.output();
-  for (const secret of secretsOf(bot)) expect(everything).not.toContain(secret);
+  await stopAndCheck(bot);
 });
 
 describe('a storm of 300 incidents', () => {

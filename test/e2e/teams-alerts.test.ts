@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeBotConnector, type FakeBotConnector } from '../support/fake-bot-connector.js';
 import { incidentEvent, postPagerDuty } from '../support/pagerduty-webhooks.js';
-import { PD_SECRET, eventually, secretsOf, startAlertBot, type AlertBot } from './alert-bot.js';
+import { PD_SECRET, eventually, startAlertBot, stopAndCheck, type AlertBot } from './alert-bot.js';
 
 const CHANNEL = '19:incidentsteams000000000000000000@thread.tacv2';
 const TENANT = '72f988bf-0000-4000-8000-00000000c0de';
@@ -40,13 +40,7 @@ pacing: { messagesPerSecond: 20, burst: 10 }
 }, 90_000);
 
 afterAll(async () => {
-  if (bot) {
-    const codes = await bot.stop();
-    expect(codes.every((c) => c === 0)).toBe(true);
-    const everything = bot.output();
-    for (const secret of secretsOf(bot)) expect(everything).not.toContain(secret);
-    expect(everything).not.toMatch(/\n\s+at .+:\d+:\d+/);
-  }
+  await stopAndCheck(bot);
   await teams?.close();
 });
 
