@@ -200,3 +200,21 @@ export async function startBotStack(o: {
   };
   return stack;
 }
+
+/** Reads an approval's state; waits (bounded) until it is one of `states`. */
+export function approvalStates(db: () => pg.Pool) {
+  const approvalState = async (id: string): Promise<string | undefined> => {
+    const { rows } = await db().query(`select state from approvals where id = $1`, [id]);
+    return rows[0]?.state;
+  };
+  const waitForState = async (id: string, states: string[], timeoutMs = 20_000): Promise<string> => {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      const s = await approvalState(id);
+      if (s && states.includes(s)) return s;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`approval ${id} never reached ${states.join('/')} (is ${await approvalState(id)})`);
+  };
+  return { approvalState, waitForState };
+}

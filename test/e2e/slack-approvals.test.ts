@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slashCommandBody } from '../support/slack-signing.js';
-import { startBotStack, type BotStack } from './bot-stack.js';
+import { approvalStates, startBotStack, type BotStack } from './bot-stack.js';
 
 let stack: BotStack;
 
@@ -63,20 +63,7 @@ async function openCard(channel: string) {
   return { card, approvalId: approve.value };
 }
 
-async function approvalState(id: string): Promise<string | undefined> {
-  const { rows } = await stack.db.query(`select state from approvals where id = $1`, [id]);
-  return rows[0]?.state;
-}
-
-async function waitForState(id: string, states: string[], timeoutMs = 20_000): Promise<string> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const s = await approvalState(id);
-    if (s && states.includes(s)) return s;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`approval ${id} never reached ${states.join('/')} (is ${await approvalState(id)})`);
-}
+const { approvalState, waitForState } = approvalStates(() => stack.db);
 
 describe('approvals in Slack, end to end', () => {
   it('requester asks, is refused self-approval, a second engineer approves, the step runs once, re-check clears', async () => {

@@ -6,26 +6,27 @@
  * simulator and the shared card is replaced for everyone — with the web process restarted in between. Then the
  * edge: unauthenticated requests are refused when an app id is set, and everything is refused while Teams is off.
  */
-import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHelp } from '../../src/core/command.js';
 import { corvoCommand } from '../../commands/corvo.js';
 import { getFreePort } from '../../src/dev/local-services.js';
-import type { FakeBotConnector, FakeTeamsMessage } from '../support/fake-bot-connector.js';
-import { startBotStack, TEAMS_APP_PASSWORD, type BotStack } from './bot-stack.js';
+import type { FakeBotConnector } from '../support/fake-bot-connector.js';
+import { approvalStates, startBotStack, TEAMS_APP_PASSWORD, type BotStack } from './bot-stack.js';
+import { ALICE, BOB, BOT, CAROL, TENANT, cardText, executeActions, teamsChannel, textOf } from './teams-activities.js';
 
-const TENANT = '72f988bf-0000-4000-8000-00000000c0de';
 const CHANNEL = '19:0b1d2c3e4f5a6b7c8d9e0f1a2b3c4d5e@thread.tacv2';
 const TEAM = '19:team0000000000000000000000000000@thread.tacv2';
-const BOT = { id: '28:runbook-bot', name: 'runbook-bot' };
-const ALICE = { id: '29:1alice', name: 'Alice Requester', aadObjectId: 'a11ce000-0000-4000-8000-000000000001' };
-const BOB = { id: '29:1bob', name: 'Bob Approver', aadObjectId: 'b0b00000-0000-4000-8000-000000000002' };
-const CAROL = { id: '29:1carol', name: 'Carol Bystander', aadObjectId: 'ca201000-0000-4000-8000-000000000003' };
 
 let stack: BotStack;
 let teams: FakeBotConnector;
-let nextMessageId = 1_800_000_000_000;
+const { base, mentionPost, invoke } = teamsChannel({
+  teams: () => teams,
+  channel: CHANNEL,
+  team: TEAM,
+  firstMessageId: 1_800_000_000_000,
+});
+const { approvalState, waitForState } = approvalStates(() => stack.db);
 
 beforeAll(async () => {
   stack = await startBotStack({
@@ -42,72 +43,6 @@ afterAll(async () => {
 });
 
 const rebuildCalls = () => stack.corvo.calls.filter((c) => c.path === '/api/v1/admin/rebuild-sqlite');
-
-function base(from: typeof ALICE, conversationId: string) {
-  return {
-    serviceUrl: teams.serviceUrl,
-    channelId: 'msteams',
-    from,
-    recipient: BOT,
-    conversation: { id: conversationId, conversationType: 'channel', tenantId: TENANT, isGroup: true },
-    channelData: { tenant: { id: TENANT }, team: { id: TEAM }, channel: { id: CHANNEL } },
-  };
-}
-
-/** A new channel post that @mentions the bot: Teams puts it in its own thread. */
-function mentionPost(from: typeof ALICE, text: string, id = String(nextMessageId++)) {
-  return {
-    ...base(from, `${CHANNEL};messageid=${id}`),
-    type: 'message',
-    id,
-    text: `<at>runbook-bot</at> ${text}`,
-    textFormat: 'plain',
-    entities: [{ type: 'mention', text: '<at>runbook-bot</at>', mentioned: BOT }],
-  };
-}
-
-/** A click on an `Action.Execute` button of the card `cardId` in thread `threadId`. */
-function invoke(from: typeof ALICE, threadId: string, cardId: string, verb: string, id: string) {
-  return {
-    ...base(from, `${CHANNEL};messageid=${threadId}`),
-    type: 'invoke',
-    name: 'adaptiveCard/action',
-    id: `f:${randomUUID()}`,
-    replyToId: cardId,
-    value: { action: { type: 'Action.Execute', id: 'btn', verb, data: { id } }, trigger: 'manual' },
-  };
-}
-
-const cardText = (card: unknown): string => JSON.stringify(card);
-const textOf = (m: FakeTeamsMessage) => String(m.activity.text ?? '');
-
-function executeActions(card: unknown): { title: string; verb: string; data: { id: string } }[] {
-  const out: { title: string; verb: string; data: { id: string } }[] = [];
-  const walk = (n: unknown): void => {
-    if (Array.isArray(n)) return n.forEach(walk);
-    if (n === null || typeof n !== 'object') return;
-    const o = n as Record<string, unknown>;
-    if (o.type === 'Action.Execute') out.push(o as never);
-    Object.values(o).forEach(walk);
-  };
-  walk(card);
-  return out;
-}
-
-async function approvalState(id: string): Promise<string | undefined> {
-  const { rows } = await stack.db.query(`select state from approvals where id = $1`, [id]);
-  return rows[0]?.state;
-}
-
-async function waitForState(id: string, states: string[], timeoutMs = 20_000): Promise<string> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const s = await approvalState(id);
-    if (s && states.includes(s)) return s;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`approval ${id} never reached ${states.join('/')} (is ${await approvalState(id)})`);
-}
 
 describe('Teams: commands, cards and approvals, end to end', () => {
   it('remembers the conversation on install (conversationUpdate), from Postgres, not from memory', async () => {
