@@ -68,8 +68,8 @@ export class KnownEvents {
 }
 
 /**
- * The web side of every alert webhook: record the event in Postgres (the dedupe record: a redelivery finds it), then
- * queue its processing in Redis, then remember that it was queued. Resolves only when both stores have it; a
+ * The web side of every alert webhook: record the event in Postgres (the dedupe record: a redelivery finds it) and
+ * queue its processing in Redis, then remember that both were done. Resolves only when both stores have it; a
  * redelivery of an event already recorded and queued changes nothing. An event recorded whose queueing failed is
  * queued by its redelivery (or by the worker's sweep). A new event costs one Postgres statement and one Redis call,
  * made at the same time.
