@@ -3,7 +3,7 @@ import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/w
 import { isUnreachable, observeCorvo, probeFailureFindings, type CorvoObservations } from './observe.js';
 import { corvoRules, evaluateRules } from './rules.js';
 import { readLeadership, readRaftGroups } from './signals.js';
-import { countsText, sortFindings } from './summarize.js';
+import { countsText, sortFindings } from '../../src/core/report.js';
 
 /** "Leader node-1, 3 nodes", "Multi-raft, 4 groups, leaders node-1, node-2, 3 nodes", "No known leader". */
 export function describeCluster(obs: CorvoObservations): string {

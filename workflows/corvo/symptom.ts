@@ -3,7 +3,7 @@ import type { WorkflowContext, WorkflowResult } from '../../src/core/workflow.js
 import { describeCluster } from './health.js';
 import { isUnreachable, probeFailureFindings, type CorvoObservations, type ExtraProbe } from './observe.js';
 import { evaluateRules, findRule, type CorvoRule } from './rules.js';
-import { countsText, sortFindings } from './summarize.js';
+import { countsText, sortFindings } from '../../src/core/report.js';
 
 /**
  * A health rule reused by a symptom workflow under the same code (so a fix's re-check finds it). Throws when the

@@ -3,7 +3,7 @@ import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/w
 import { portCorrection } from './corrections.js';
 import { isUnreachable, observeKyro, probeFailureFindings, type KyroObservations } from './observe.js';
 import { evaluateRules, kyroHealthRules } from './rules.js';
-import { countsText, sortFindings } from './summarize.js';
+import { countsText, sortFindings } from '../../src/core/report.js';
 
 /** `healthy`, `degraded (reason)`, `status unknown`. */
 export function describeStatus(obs: KyroObservations): string {

@@ -4,7 +4,7 @@ import { METRIC_NAME_MAP } from './corrections.js';
 import { kyroLatencyRules } from './latency-rules.js';
 import { isUnreachable, observeKyro, probeFailureFindings } from './observe.js';
 import { evaluateRules } from './rules.js';
-import { countsText, sortFindings } from './summarize.js';
+import { countsText, sortFindings } from '../../src/core/report.js';
 
 /** `/kyrodb latency`: the runbook's "P99 Latency High" — which layer is slow, and its corrected fix. */
 export async function runLatency(ctx: WorkflowContext<KyroClients>): Promise<WorkflowResult> {

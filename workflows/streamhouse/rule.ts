@@ -1,4 +1,4 @@
-import { SEVERITY_ORDER, type Finding, type ProposedAction, type Severity } from '../../src/core/report.js';
+import type { Finding, ProposedAction, Severity } from '../../src/core/report.js';
 
 /** What a rule's `evaluate` returns; {@link evaluateRule} adds the rule's code, section and defaults. */
 export interface FindingDraft {
@@ -62,23 +62,8 @@ export function evaluateRules<Obs>(rules: readonly StreamhouseRule<Obs>[], obs: 
   return rules.map((r) => evaluateRule(r, obs, nowMs)).filter((f): f is Finding => f !== null);
 }
 
-/** Worst first; within a severity, the original order. */
-export function sortFindings(findings: readonly Finding[]): Finding[] {
-  return findings
-    .map((f, i) => ({ f, i }))
-    .sort((a, b) => SEVERITY_ORDER.indexOf(b.f.severity) - SEVERITY_ORDER.indexOf(a.f.severity) || a.i - b.i)
-    .map(({ f }) => f);
-}
-
-/** `1 critical, 2 warning` or `all 9 checks ok`. */
-export function countsText(findings: readonly Finding[]): string {
-  const order: Severity[] = ['critical', 'warning', 'inconclusive'];
-  const parts = order
-    .map((s) => ({ s, count: findings.filter((f) => f.severity === s).length }))
-    .filter((p) => p.count > 0)
-    .map((p) => `${p.count} ${p.s}`);
-  return parts.length > 0 ? parts.join(', ') : `all ${findings.length} checks ok`;
-}
+/** The core's ordering and counts, where this system's workflows import their rule helpers from. */
+export { countsText, sortFindings } from '../../src/core/report.js';
 
 /** `4 min 12 s ago` from a past epoch-ms time. */
 export function ago(ms: number, nowMs: number): string {

@@ -1,4 +1,4 @@
-import { SEVERITY_ORDER, type Finding, type ProposedAction, type Severity } from '../../src/core/report.js';
+import type { Finding, ProposedAction, Severity } from '../../src/core/report.js';
 import { inconclusiveFinding, isTargetError } from '../../src/core/target-error.js';
 
 /** What one probe got: the answer, or why there is none. Probes never throw. */
@@ -117,23 +117,8 @@ export function probeFailureFindings(failed: readonly FailedProbe[], target: str
   });
 }
 
-/** Worst first; within a severity, the given order. */
-export function sortFindings(findings: readonly Finding[]): Finding[] {
-  return findings
-    .map((f, i) => ({ f, i }))
-    .sort((a, b) => SEVERITY_ORDER.indexOf(b.f.severity) - SEVERITY_ORDER.indexOf(a.f.severity) || a.i - b.i)
-    .map(({ f }) => f);
-}
-
-/** "1 critical, 2 warning" or "all 4 checks ok". */
-export function countsText(findings: readonly Finding[]): string {
-  const order: Severity[] = ['critical', 'warning', 'inconclusive'];
-  const parts = order
-    .map((s) => ({ s, count: findings.filter((f) => f.severity === s).length }))
-    .filter((p) => p.count > 0)
-    .map((p) => `${p.count} ${p.s}`);
-  return parts.length > 0 ? parts.join(', ') : `all ${findings.length} checks ok`;
-}
+/** The core's ordering and counts, where this system's workflows import their rule helpers from. */
+export { countsText, sortFindings } from '../../src/core/report.js';
 
 /** `12 %` of `part / whole`, rounded down so 19.9 % never prints as 20 %. */
 export function percent(part: number, whole: number): string {
