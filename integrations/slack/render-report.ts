@@ -1,6 +1,13 @@
 import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { formatNumber } from '../../src/core/format.js';
-import type { Finding, ProposedAction, Report, Severity } from '../../src/core/report.js';
+import {
+  omittedText,
+  type Finding,
+  type OmittedCounts,
+  type ProposedAction,
+  type Report,
+  type Severity,
+} from '../../src/core/report.js';
 import {
   BLOCK_KIT_LIMITS,
   type BlockGroup,
@@ -74,11 +81,7 @@ function esc(text: string, max: number): string {
   return truncateText(escapeMrkdwn(text), max, { mrkdwn: true });
 }
 
-interface GroupMeta {
-  /** Findings the group shows, by severity; empty for notes. */
-  readonly findings: Partial<Record<Severity, number>>;
-  readonly notes: number;
-}
+type GroupMeta = OmittedCounts;
 
 /** One offered action with its message-wide number (`runbook-action:<n>`). */
 interface NumberedAction {
@@ -203,22 +206,8 @@ function generatedText(generatedAt: string): string {
 }
 
 function noticeText(omitted: readonly GroupMeta[], hint: string | undefined): string {
-  const by = new Map<Severity, number>();
-  let notes = 0;
-  for (const meta of omitted) {
-    for (const [s, c] of Object.entries(meta.findings) as [Severity, number][]) by.set(s, (by.get(s) ?? 0) + c);
-    notes += meta.notes;
-  }
-  const total = [...by.values()].reduce((a, b) => a + b, 0);
-  const detail = (['critical', 'warning', 'inconclusive', 'ok'] as const)
-    .filter((s) => by.get(s))
-    .map((s) => `${formatNumber(by.get(s) ?? 0)} ${s === 'ok' ? 'passed' : s}`)
-    .join(', ');
-  const parts: string[] = [];
-  if (total > 0) parts.push(`${formatNumber(total)} more finding${total === 1 ? '' : 's'} not shown (${detail})`);
-  if (notes > 0) parts.push(`${formatNumber(notes)} note${notes === 1 ? '' : 's'} not shown`);
   const hintText = hint ? ` — ${esc(toOneLine(hint), 200)}` : '';
-  return `:information_source: ${parts.join('; ')}: Slack message size limit${hintText}`;
+  return `:information_source: ${omittedText(omitted)}: Slack message size limit${hintText}`;
 }
 
 /**

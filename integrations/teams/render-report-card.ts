@@ -1,4 +1,11 @@
-import type { Finding, ProposedAction, Report, Severity } from '../../src/core/report.js';
+import {
+  omittedText,
+  type Finding,
+  type OmittedCounts,
+  type ProposedAction,
+  type Report,
+  type Severity,
+} from '../../src/core/report.js';
 import {
   adaptiveCard,
   type CardElement,
@@ -62,10 +69,7 @@ const CAPS = {
 } as const;
 type Caps = (typeof CAPS)[keyof typeof CAPS];
 
-interface GroupMeta {
-  readonly findings: Partial<Record<Severity, number>>;
-  readonly notes: number;
-}
+type GroupMeta = OmittedCounts;
 const NONE: GroupMeta = { findings: {}, notes: 0 };
 
 const cut = (text: string, max: number) => truncateText(text, max);
@@ -187,22 +191,8 @@ function findingVariants(
 }
 
 function noticeElement(omitted: readonly GroupMeta[], hint: string | undefined): CardElement {
-  const by = new Map<Severity, number>();
-  let notes = 0;
-  for (const meta of omitted) {
-    for (const [s, c] of Object.entries(meta.findings) as [Severity, number][]) by.set(s, (by.get(s) ?? 0) + c);
-    notes += meta.notes;
-  }
-  const total = [...by.values()].reduce((a, b) => a + b, 0);
-  const detail = (['critical', 'warning', 'inconclusive', 'ok'] as const)
-    .filter((s) => by.get(s))
-    .map((s) => `${formatCount(by.get(s) ?? 0)} ${s === 'ok' ? 'passed' : s}`)
-    .join(', ');
-  const parts: string[] = [];
-  if (total > 0) parts.push(`${formatCount(total)} more finding${total === 1 ? '' : 's'} not shown (${detail})`);
-  if (notes > 0) parts.push(`${formatCount(notes)} note${notes === 1 ? '' : 's'} not shown`);
   const hintText = hint ? ` — ${cut(toOneLine(hint), 200)}` : '';
-  return richText([textRun(`ℹ️ ${parts.join('; ')}: Teams message size limit${hintText}`, { isSubtle: true })], {
+  return richText([textRun(`ℹ️ ${omittedText(omitted)}: Teams message size limit${hintText}`, { isSubtle: true })], {
     separator: true,
   });
 }

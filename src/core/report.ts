@@ -2,6 +2,7 @@
  * The platform-neutral message model. Workflows produce a {@link Report}; each chat platform has one pure
  * renderer that turns it into its own format (Slack Block Kit, Adaptive Cards, plain text).
  */
+import { formatNumber } from './format.js';
 
 /** How bad a finding is. `inconclusive` means the probe could not decide (target unreachable, bad credentials…). */
 export type Severity = 'ok' | 'warning' | 'critical' | 'inconclusive';
@@ -96,4 +97,30 @@ export function countsText(findings: readonly Finding[]): string {
     .filter((p) => p.count > 0)
     .map((p) => `${p.count} ${p.s}`);
   return parts.length > 0 ? parts.join(', ') : `all ${findings.length} checks ok`;
+}
+
+/** What a size-limited rendering left out of one group of a report: its findings by severity, and its notes. */
+export interface OmittedCounts {
+  /** Findings the group shows, by severity; empty for notes. */
+  readonly findings: Partial<Record<Severity, number>>;
+  readonly notes: number;
+}
+
+/** "3 more findings not shown (1 critical, 2 passed); 1 note not shown": every renderer's notice of what it cut. */
+export function omittedText(omitted: readonly OmittedCounts[]): string {
+  const by = new Map<Severity, number>();
+  let notes = 0;
+  for (const meta of omitted) {
+    for (const [s, c] of Object.entries(meta.findings) as [Severity, number][]) by.set(s, (by.get(s) ?? 0) + c);
+    notes += meta.notes;
+  }
+  const total = [...by.values()].reduce((a, b) => a + b, 0);
+  const detail = (['critical', 'warning', 'inconclusive', 'ok'] as const)
+    .filter((s) => by.get(s))
+    .map((s) => `${formatNumber(by.get(s) ?? 0)} ${s === 'ok' ? 'passed' : s}`)
+    .join(', ');
+  const parts: string[] = [];
+  if (total > 0) parts.push(`${formatNumber(total)} more finding${total === 1 ? '' : 's'} not shown (${detail})`);
+  if (notes > 0) parts.push(`${formatNumber(notes)} note${notes === 1 ? '' : 's'} not shown`);
+  return parts.join('; ');
 }
