@@ -2,6 +2,7 @@ import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } fro
 import { formatNumber } from '../../src/core/format.js';
 import {
   omittedText,
+  verdictCountsText,
   type Finding,
   type OmittedCounts,
   type ProposedAction,
@@ -185,19 +186,6 @@ function findingVariants(
   ];
 }
 
-function countsText(findings: readonly Finding[], withPassed: boolean): string {
-  const counts = new Map<Severity, number>();
-  for (const f of findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
-  const parts = (['critical', 'warning', 'inconclusive'] as const)
-    .filter((s) => counts.get(s))
-    .map((s) => `${formatNumber(counts.get(s) ?? 0)} ${s}`);
-  const passed = counts.get('ok') ?? 0;
-  if (withPassed && passed > 0) parts.push(`${formatNumber(passed)} passed`);
-  if (parts.length > 0) return parts.join(', ');
-  if (findings.length === 0) return 'no checks ran';
-  return `all ${formatNumber(findings.length)} checks passed`;
-}
-
 function generatedText(generatedAt: string): string {
   const ms = Date.parse(generatedAt);
   if (Number.isNaN(ms)) return esc(generatedAt, 60);
@@ -230,7 +218,7 @@ export function renderReport(report: Report, options: RenderReportOptions): Slac
   const headerText = report.target
     ? `${verdictEmoji} ${toOneLine(report.title)} — ${toOneLine(report.target)}`
     : `${verdictEmoji} ${toOneLine(report.title)}`;
-  const summaryLine = `*${verdict}* · ${countsText(findings, true)}`;
+  const summaryLine = `*${verdict}* · ${verdictCountsText(findings, true)}`;
   groups.push({
     priority: 0,
     required: true,
@@ -309,7 +297,7 @@ export function renderReport(report: Report, options: RenderReportOptions): Slac
   });
 
   const fallback = escapeMrkdwn(
-    `${toOneLine(report.title)}${report.target ? ` on ${toOneLine(report.target)}` : ''}: ${verdict} — ${countsText(findings, false)}`,
+    `${toOneLine(report.title)}${report.target ? ` on ${toOneLine(report.target)}` : ''}: ${verdict} — ${verdictCountsText(findings, false)}`,
   );
   return { text: truncateText(fallback, BLOCK_KIT_LIMITS.fallbackText, { mrkdwn: true }), blocks };
 }

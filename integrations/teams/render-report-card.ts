@@ -1,5 +1,6 @@
 import {
   omittedText,
+  verdictCountsText,
   type Finding,
   type OmittedCounts,
   type ProposedAction,
@@ -73,19 +74,6 @@ type GroupMeta = OmittedCounts;
 const NONE: GroupMeta = { findings: {}, notes: 0 };
 
 const cut = (text: string, max: number) => truncateText(text, max);
-
-function countsText(findings: readonly Finding[], withPassed: boolean): string {
-  const counts = new Map<Severity, number>();
-  for (const f of findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
-  const parts = (['critical', 'warning', 'inconclusive'] as const)
-    .filter((s) => counts.get(s))
-    .map((s) => `${formatCount(counts.get(s) ?? 0)} ${s}`);
-  const passed = counts.get('ok') ?? 0;
-  if (withPassed && passed > 0) parts.push(`${formatCount(passed)} passed`);
-  if (parts.length > 0) return parts.join(', ');
-  if (findings.length === 0) return 'no checks ran';
-  return `all ${formatCount(findings.length)} checks passed`;
-}
 
 function generatedText(generatedAt: string): string {
   const ms = Date.parse(generatedAt);
@@ -222,7 +210,7 @@ export function renderReportCard(report: Report, options: RenderReportCardOption
       weight: 'Bolder',
       ...(VERDICT_COLOR[report.verdict] ? { color: VERDICT_COLOR[report.verdict] } : {}),
     }),
-    textRun(` · ${countsText(findings, true)}`),
+    textRun(` · ${verdictCountsText(findings, true)}`),
   ]);
   const head = (summaryMax: number): CardElement[] => [
     richText([textRun(cut(heading, 250), { size: 'Large', weight: 'Bolder' })]),
@@ -299,6 +287,6 @@ export function renderReportCard(report: Report, options: RenderReportCardOption
   const { elements } = fitElementGroups(groups, options.budgetBytes ?? TEAMS_LIMITS.cardBytes, (omitted) =>
     noticeElement(omitted, options.omittedHint),
   );
-  const summary = `${toOneLine(report.title)}${report.target ? ` on ${toOneLine(report.target)}` : ''}: ${verdict} — ${countsText(findings, false)}`;
+  const summary = `${toOneLine(report.title)}${report.target ? ` on ${toOneLine(report.target)}` : ''}: ${verdict} — ${verdictCountsText(findings, false)}`;
   return { card: adaptiveCard(elements), summary: cut(summary, TEAMS_LIMITS.summary) };
 }

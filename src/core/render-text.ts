@@ -1,4 +1,4 @@
-import type { Finding, ProposedAction, Report, Severity } from './report.js';
+import { verdictCountsText, type ProposedAction, type Report, type Severity } from './report.js';
 
 /** Options of {@link renderText}. */
 export interface RenderTextOptions {
@@ -63,16 +63,6 @@ function block(text: string, indent: string): string {
   return sanitize(text).split('\n').join(`\n${indent}`);
 }
 
-function countsText(findings: readonly Finding[]): string {
-  const counts = new Map<Severity, number>();
-  for (const f of findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
-  const parts = (['critical', 'warning', 'inconclusive'] as const)
-    .filter((s) => counts.get(s))
-    .map((s) => `${counts.get(s)} ${s}`);
-  if (counts.get('ok')) parts.push(`${counts.get('ok')} passed`);
-  return parts.length > 0 ? parts.join(', ') : 'no checks ran';
-}
-
 function actionLine(action: ProposedAction): string {
   const label = oneLine(action.label) || oneLine(action.remediation);
   const params = Object.entries(action.params ?? {})
@@ -102,7 +92,7 @@ export function renderText(report: Report, options: RenderTextOptions = {}): str
   const title = report.target ? `${oneLine(report.title)} — ${oneLine(report.target)}` : oneLine(report.title);
   const lines: string[] = [bold(title), '='.repeat(Math.min(title.length, 72))];
   const verdict = VERDICT[report.verdict] ?? VERDICT.inconclusive;
-  lines.push(`Verdict: ${paint(report.verdict, verdict)} · ${countsText(findings)}`);
+  lines.push(`Verdict: ${paint(report.verdict, verdict)} · ${verdictCountsText(findings, true)}`);
   if (report.summary) lines.push(block(report.summary, ''));
 
   for (const finding of findings) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countsText, sortFindings, type Finding, type Severity } from './report.js';
+import { countsText, sortFindings, verdictCountsText, type Finding, type Severity } from './report.js';
 
 const f = (code: string, severity: Severity): Finding => ({ code, severity, title: code, evidence: '' });
 
@@ -27,5 +27,17 @@ describe('countsText', () => {
 
   it('says all checks are ok when none is anything else', () => {
     expect(countsText([f('a', 'ok'), f('b', 'ok')])).toBe('all 2 checks ok');
+  });
+});
+
+describe('verdictCountsText', () => {
+  const mixed = [f('a', 'ok'), f('b', 'critical'), f('c', 'ok'), f('d', 'warning')];
+  it('counts every severity, passed last, or leaves passed out', () => {
+    expect(verdictCountsText(mixed, true)).toBe('1 critical, 1 warning, 2 passed');
+    expect(verdictCountsText(mixed, false)).toBe('1 critical, 1 warning');
+  });
+  it('says when everything passed or nothing ran', () => {
+    expect(verdictCountsText([f('a', 'ok'), f('b', 'ok')], false)).toBe('all 2 checks passed');
+    expect(verdictCountsText([], true)).toBe('no checks ran');
   });
 });

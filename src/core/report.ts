@@ -124,3 +124,20 @@ export function omittedText(omitted: readonly OmittedCounts[]): string {
   if (notes > 0) parts.push(`${formatNumber(notes)} note${notes === 1 ? '' : 's'} not shown`);
   return parts.join('; ');
 }
+
+/**
+ * A rendered report's counts: "1 critical, 2 warning, 5 passed" (`withPassed`), "1 critical, 2 warning" (without),
+ * "all 7 checks passed" when nothing else is left to say, "no checks ran" for none.
+ */
+export function verdictCountsText(findings: readonly Finding[], withPassed: boolean): string {
+  const counts = new Map<Severity, number>();
+  for (const f of findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
+  const parts = (['critical', 'warning', 'inconclusive'] as const)
+    .filter((s) => counts.get(s))
+    .map((s) => `${formatNumber(counts.get(s) ?? 0)} ${s}`);
+  const passed = counts.get('ok') ?? 0;
+  if (withPassed && passed > 0) parts.push(`${formatNumber(passed)} passed`);
+  if (parts.length > 0) return parts.join(', ');
+  if (findings.length === 0) return 'no checks ran';
+  return `all ${formatNumber(findings.length)} checks passed`;
+}
