@@ -11,9 +11,9 @@ import type {
 import { parseExposition, type Exposition } from '../../integrations/prometheus/parse-exposition.js';
 import type { Finding } from '../../src/core/report.js';
 import { inconclusiveFinding, isTargetError } from '../../src/core/target-error.js';
+import { settle, type ProbeResult } from '../../src/core/probe.js';
 
-/** What one probe got: the answer, or why there is none. Probes never throw. */
-export type ProbeResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+export type { ProbeResult } from '../../src/core/probe.js';
 
 /** Everything the health rules read, one probe per Corvo endpoint, taken at the same moment from one node. */
 export interface CorvoObservations {
@@ -39,15 +39,6 @@ export const CORVO_PROBES: readonly { readonly name: ProbeName; readonly endpoin
   { name: 'queues', endpoint: 'GET /api/v1/queues', what: 'queues' },
   { name: 'workers', endpoint: 'GET /api/v1/workers', what: 'workers' },
 ];
-
-/** Runs one call as a probe: its answer, or `{ ok: false, error }`. Never throws. */
-async function settle<T>(call: () => Promise<T>): Promise<ProbeResult<T>> {
-  try {
-    return { ok: true, value: await call() };
-  } catch (error) {
-    return { ok: false, error };
-  }
-}
 
 export function probeHealthz(client: CorvoClient, signal: AbortSignal): Promise<ProbeResult<Healthz>> {
   return settle(() => client.healthz({ signal }));

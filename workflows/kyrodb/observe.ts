@@ -4,9 +4,9 @@ import type { Finding } from '../../src/core/report.js';
 import { inconclusiveFinding, isTargetError } from '../../src/core/target-error.js';
 import { ESCALATIONS, escalationText } from './escalation.js';
 import { portCorrection, restoreFromBackupSteps } from './corrections.js';
+import { settle, type ProbeResult } from '../../src/core/probe.js';
 
-/** What one probe got: the answer, or why there is none. Probes never throw. */
-export type ProbeResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+export type { ProbeResult } from '../../src/core/probe.js';
 
 /** Everything the KyroDB rules read, one probe per HTTP endpoint, taken at the same moment from one server. */
 export interface KyroObservations {
@@ -31,14 +31,6 @@ export const KYRO_PROBES: readonly { readonly name: ProbeName; readonly endpoint
   { name: 'slo', endpoint: 'GET /slo', what: 'SLO status' },
   { name: 'metrics', endpoint: 'GET /metrics', what: 'metrics' },
 ];
-
-async function settle<T>(call: () => Promise<T>): Promise<ProbeResult<T>> {
-  try {
-    return { ok: true, value: await call() };
-  } catch (error) {
-    return { ok: false, error };
-  }
-}
 
 export function probeHealth(client: KyroClient, signal: AbortSignal): Promise<ProbeResult<Health>> {
   return settle(() => client.health({ signal }));

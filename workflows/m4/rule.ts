@@ -2,16 +2,8 @@ import { formatSeconds } from '../../src/core/format.js';
 import type { Finding, ProposedAction, Severity } from '../../src/core/report.js';
 import { inconclusiveFinding, isTargetError } from '../../src/core/target-error.js';
 
-/** What one probe got: the answer, or why there is none. Probes never throw. */
-export type ProbeResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
-
-export async function settle<T>(call: () => Promise<T>): Promise<ProbeResult<T>> {
-  try {
-    return { ok: true, value: await call() };
-  } catch (error) {
-    return { ok: false, error };
-  }
-}
+/** Probes come from the core; this system's workflows import them from here. */
+export { settle, type ProbeResult } from '../../src/core/probe.js';
 
 /** What a rule's `evaluate` returns; {@link evaluateRules} adds the rule's code, section and defaults. */
 export interface FindingDraft {

@@ -6,17 +6,10 @@ import { parseExposition } from '../../integrations/prometheus/parse-exposition.
 import type { Clock } from '../../src/core/clock.js';
 import { isTargetError } from '../../src/core/target-error.js';
 import { ratesFromPrometheus, ratesFromScrapes, type RateSignals } from './signals.js';
+import { settle, type ProbeResult } from '../../src/core/probe.js';
 
-/** What one probe got: the answer, or why there is none. Probes never throw. */
-export type ProbeResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
-
-export async function settle<T>(call: () => Promise<T>): Promise<ProbeResult<T>> {
-  try {
-    return { ok: true, value: await call() };
-  } catch (error) {
-    return { ok: false, error };
-  }
-}
+/** Probes come from the core; this system's workflows import them from here. */
+export { settle, type ProbeResult } from '../../src/core/probe.js';
 
 /** Waits `ms`, or rejects when `signal` aborts. Injected in tests (with a clock that moves). */
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;

@@ -1,17 +1,9 @@
 import type { Finding, ProposedAction, Severity } from '../../src/core/report.js';
 import { inconclusiveFinding, isTargetError } from '../../src/core/target-error.js';
+import type { ProbeResult } from '../../src/core/probe.js';
 
-/** What one probe got: the answer, or why there is none. Probes never throw. */
-export type ProbeResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
-
-/** Runs a probe; a failure becomes `{ ok: false, error }`. */
-export async function settle<T>(call: () => Promise<T>): Promise<ProbeResult<T>> {
-  try {
-    return { ok: true, value: await call() };
-  } catch (error) {
-    return { ok: false, error };
-  }
-}
+/** Probes come from the core; this system's workflows import them from here. */
+export { settle, type ProbeResult } from '../../src/core/probe.js';
 
 /** The value of a probe that answered, else undefined. */
 export function valueOf<T>(p: ProbeResult<T>): T | undefined {
