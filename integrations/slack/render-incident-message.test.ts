@@ -1,25 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { goldenChecker } from '../../test/support/golden.js';
 import type { IncidentCard, IncidentMessage } from '../../src/core/incident.js';
 import { renderIncidentMessageText } from '../../src/core/incident.js';
 import { BLOCK_KIT_LIMITS } from './block-kit-limits.js';
 import { renderIncidentMessage } from './render-incident-message.js';
 
-async function expectGolden(name: string, content: string): Promise<void> {
-  const path = fileURLToPath(new URL(`./__golden__/${name}`, import.meta.url));
-  const update = process.env.UPDATE_GOLDEN === '1';
-  if (update || !existsSync(path)) {
-    if (!update && process.env.CI) throw new Error(`golden ${name} is missing; run with UPDATE_GOLDEN=1`);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, content);
-    return;
-  }
-  expect(content, `differs from __golden__/${name} (re-run with UPDATE_GOLDEN=1 if intended)`).toBe(
-    readFileSync(path, 'utf8'),
-  );
-}
+const expectGolden = goldenChecker(import.meta.url);
 
 const triggered: IncidentCard = {
   incidentId: 'inc_0123456789abcdef01234567',

@@ -1,8 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
+import { goldenChecker } from '../../test/support/golden.js';
 import { createReport, type Finding, type ProposedAction, type Report } from '../../src/core/report.js';
 import { renderReport, type RenderReportOptions, type SlackMessage } from './render-report.js';
 
@@ -162,20 +160,7 @@ const actionValue: RenderReportOptions['actionValue'] = (action, finding) =>
 // ---------------------------------------------------------------------------------------------------------------
 // Golden files
 
-async function expectGolden(name: string, content: string): Promise<void> {
-  const path = fileURLToPath(new URL(`./__golden__/${name}`, import.meta.url));
-  const update = process.env.UPDATE_GOLDEN === '1';
-  if (update || !existsSync(path)) {
-    // On CI a missing golden is a failure, not something to write silently.
-    if (!update && process.env.CI) throw new Error(`golden ${name} is missing; run with UPDATE_GOLDEN=1`);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, content);
-    return;
-  }
-  expect(content, `differs from __golden__/${name} (re-run with UPDATE_GOLDEN=1 if intended)`).toBe(
-    readFileSync(path, 'utf8'),
-  );
-}
+const expectGolden = goldenChecker(import.meta.url);
 
 const json = (message: SlackMessage): string => `${JSON.stringify(message, null, 2)}\n`;
 

@@ -1,8 +1,6 @@
 // Goldens and checks of the approval, incident and text renderers for Teams.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { goldenChecker } from '../../test/support/golden.js';
 import type { ApprovalCard } from '../../src/core/approval-card.js';
 import type { IncidentMessage } from '../../src/core/incident.js';
 import { validateTeamsActivity } from '../../test/support/fake-bot-connector.js';
@@ -11,19 +9,7 @@ import { renderApprovalCard } from './render-approval-card.js';
 import { renderIncidentCard } from './render-incident-card.js';
 import { renderTextMessage } from './render-text-message.js';
 
-async function expectGolden(name: string, content: string): Promise<void> {
-  const path = fileURLToPath(new URL(`./__golden__/${name}`, import.meta.url));
-  const update = process.env.UPDATE_GOLDEN === '1';
-  if (update || !existsSync(path)) {
-    if (!update && process.env.CI) throw new Error(`golden ${name} is missing; run with UPDATE_GOLDEN=1`);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, content);
-    return;
-  }
-  expect(content, `differs from __golden__/${name} (re-run with UPDATE_GOLDEN=1 if intended)`).toBe(
-    readFileSync(path, 'utf8'),
-  );
-}
+const expectGolden = goldenChecker(import.meta.url);
 
 const json = (m: unknown): string => `${JSON.stringify(m, null, 2)}\n`;
 

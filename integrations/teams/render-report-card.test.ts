@@ -1,7 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { goldenChecker } from '../../test/support/golden.js';
 import { createReport, type Finding, type ProposedAction, type Report } from '../../src/core/report.js';
 import { validateTeamsActivity, validateTeamsCard } from '../../test/support/fake-bot-connector.js';
 import { cardActivity, type CardElement, type TeamsCardMessage, truncateText } from './adaptive-card.js';
@@ -165,19 +163,7 @@ const actionId: RenderReportCardOptions['actionId'] = (action) => action.offerId
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
 
-async function expectGolden(name: string, content: string): Promise<void> {
-  const path = fileURLToPath(new URL(`./__golden__/${name}`, import.meta.url));
-  const update = process.env.UPDATE_GOLDEN === '1';
-  if (update || !existsSync(path)) {
-    if (!update && process.env.CI) throw new Error(`golden ${name} is missing; run with UPDATE_GOLDEN=1`);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, content);
-    return;
-  }
-  expect(content, `differs from __golden__/${name} (re-run with UPDATE_GOLDEN=1 if intended)`).toBe(
-    readFileSync(path, 'utf8'),
-  );
-}
+const expectGolden = goldenChecker(import.meta.url);
 
 const json = (m: TeamsCardMessage): string => `${JSON.stringify(m, null, 2)}\n`;
 

@@ -1,7 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { goldenChecker } from '../../test/support/golden.js';
 import { renderText } from './render-text.js';
 import { createReport, type Finding, type ProposedAction, type Report } from './report.js';
 
@@ -121,20 +119,7 @@ const hostile = report({
   notes: ['Note <script>&\nsecond line'],
 });
 
-async function expectGolden(name: string, content: string): Promise<void> {
-  const path = fileURLToPath(new URL(`./__golden__/${name}`, import.meta.url));
-  const update = process.env.UPDATE_GOLDEN === '1';
-  if (update || !existsSync(path)) {
-    // On CI a missing golden is a failure, not something to write silently.
-    if (!update && process.env.CI) throw new Error(`golden ${name} is missing; run with UPDATE_GOLDEN=1`);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, content);
-    return;
-  }
-  expect(content, `differs from __golden__/${name} (re-run with UPDATE_GOLDEN=1 if intended)`).toBe(
-    readFileSync(path, 'utf8'),
-  );
-}
+const expectGolden = goldenChecker(import.meta.url);
 
 describe('renderText goldens', () => {
   it.each([
