@@ -1,56 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { goldenChecker } from '../../test/support/golden.js';
+import {
+  healthy,
+  rebuildSqlite,
+  report,
+  resumeQueue,
+  showLag,
+  SEVERITY_CYCLE,
+} from '../../test/support/report-fixtures.js';
 import { renderText } from './render-text.js';
-import { createReport, type Finding, type ProposedAction, type Report } from './report.js';
+import type { Finding, Report } from './report.js';
 
-// Fixtures mirror integrations/slack/render-report.test.ts (src/core may not import from integrations).
-
-const GENERATED_AT = '2025-03-14T09:26:53.000Z';
-
-function report(fields: Partial<Omit<Report, 'verdict'>> & Pick<Report, 'findings'>): Report {
-  return createReport({
-    title: 'Corvo health',
-    system: 'corvo',
-    target: 'prod',
-    workflow: 'health',
-    summary: 'Checked 5 signals on corvo-prod-1.',
-    invocationId: 'inv-0001',
-    generatedAt: GENERATED_AT,
-    ...fields,
-  });
-}
-
-const rebuildSqlite: ProposedAction = {
-  remediation: 'rebuild-sqlite',
-  label: 'Rebuild SQLite mirror',
-  params: { node: 'corvo-prod-1' },
-  level: 'approval',
-  destructive: true,
-};
-const resumeQueue: ProposedAction = {
-  remediation: 'resume-queue',
-  label: 'Resume queue',
-  params: { queue: 'emails' },
-  level: 'confirm',
-  destructive: false,
-};
-const showLag: ProposedAction = {
-  remediation: 'show-apply-lag',
-  label: 'Show apply lag',
-  params: {},
-  level: 'none',
-  destructive: false,
-};
-
-const healthy = report({
-  summary: 'All 4 checks passed on corvo-prod-1.',
-  findings: [
-    { code: 'corvo.api.up', severity: 'ok', title: 'API reachable', evidence: 'GET /health 200 in 12 ms' },
-    { code: 'corvo.sqlite.mirror', severity: 'ok', title: 'SQLite mirror in sync', evidence: 'lag 0 writes' },
-    { code: 'corvo.queue.apply', severity: 'ok', title: 'Apply queue drained', evidence: '3 / 16,384 pending' },
-    { code: 'corvo.disk.free', severity: 'ok', title: 'Disk has room', evidence: '71% free' },
-  ],
-});
+// Fixtures: the shared reports (test/support/report-fixtures.ts), plus this renderer's own incident, big and hostile ones.
 
 const incident = report({
   summary: 'SQLite diverged from Pebble; the apply queue is backing up.',
@@ -84,8 +45,6 @@ const incident = report({
   ],
   notes: ['Manual: corvo admin mirror status --node corvo-prod-1', 'Escalate to #corvo-oncall if rebuild fails.'],
 });
-
-const SEVERITY_CYCLE = ['critical', 'warning', 'ok', 'inconclusive', 'ok', 'warning', 'ok', 'critical'] as const;
 
 function bigReport(): Report {
   const findings: Finding[] = [];
