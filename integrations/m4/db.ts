@@ -1,7 +1,7 @@
-import pg from 'pg';
 import type { Secret } from '../../src/core/secret.js';
 import { TargetError } from '../../src/core/target-error.js';
-import { pgError, safeDatabaseHost, type PgErrorTexts } from '../shared/pg-errors.js';
+import { pgError, type PgErrorTexts } from '../shared/pg-errors.js';
+import { APPLICATION_NAME, createTargetDatabase } from '../shared/pg-target.js';
 
 /**
  * Access to M4's Postgres (`reference/targets.md` §4.3). Every read runs in a `READ ONLY` transaction with a
@@ -193,7 +193,7 @@ const MISSING_SCAN_RANGE = 100_000;
 /** Window of "recent" publish lag, ms (the runbook's alerts speak of 5 minutes). */
 export const RECENT_WINDOW_MS = 5 * 60_000;
 /** `application_name` of the bot's sessions: its own locks are left out of {@link M4Database.locks}. */
-export const APPLICATION_NAME = 'runbook-bot';
+export { APPLICATION_NAME } from '../shared/pg-target.js';
 
 /** UTC `timestamp(3)` → epoch ms as a float8 (node-postgres would read a `timestamp` in the process's local zone). */
 const ms = (column: string): string => `(extract(epoch FROM ${column}) * 1000)::float8`;
@@ -282,70 +282,16 @@ export const M4_QUERIES = {
 
 /** Builds the database access. The pool is created on first use, so building clients never touches the network. */
 export function createM4Database(o: M4DatabaseOptions): M4Database {
-  let pool: pg.Pool | undefined;
-  let closed = false;
-  const host = safeDatabaseHost(o.databaseUrl);
-
-  function getPool(): pg.Pool {
-    if (closed) throw new TargetError('unreachable', 'M4 database not queried: the client was closed');
-    if (!pool) {
-      pool = new pg.Pool({
-        // The one place the DSN is revealed: the driver that connects with it.
-        connectionString: o.databaseUrl.reveal(),
-        max: o.maxConnections ?? 2,
-        connectionTimeoutMillis: o.connectTimeoutMs,
-        idleTimeoutMillis: 30_000,
-        // Client-side backstop in case the server never answers (statement_timeout is the server-side bound).
-        query_timeout: o.statementTimeoutMs + 2000,
-        application_name: APPLICATION_NAME,
-        allowExitOnIdle: true,
-      });
-      // An idle client losing its connection must not crash the worker; the next query reports it. One listener
-      // per connection (not per checkout, which would pile them up on reused clients).
-      pool.on('error', () => undefined);
-      pool.on('connect', (client) => client.on('error', () => undefined));
-    }
-    return pool;
-  }
-
-  async function transaction<T>(
-    what: string,
-    mode: 'snapshot' | 'read only' | 'read write',
-    signal: AbortSignal | undefined,
-    body: (client: pg.PoolClient) => Promise<T>,
-  ): Promise<T> {
-    if (signal?.aborted) throw new TargetError('timeout', `${what} was cancelled before it started`);
-    let client: pg.PoolClient;
-    try {
-      client = await getPool().connect();
-    } catch (err) {
-      throw databaseError(err, what, host, o.statementTimeoutMs);
-    }
-    let broken = false;
-    try {
-      // `snapshot`: several reads that must agree with each other (nextSeq vs lastSeq vs the event at nextSeq) while
-      // the outbox keeps publishing, so one REPEATABLE READ snapshot rather than one per statement.
-      await client.query(
-        mode === 'snapshot'
-          ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'
-          : mode === 'read only'
-            ? 'BEGIN READ ONLY'
-            : 'BEGIN READ WRITE',
-      );
-      // = SET LOCAL statement_timeout, parameterised (SET itself cannot take parameters); reset at COMMIT/ROLLBACK.
-      await client.query("SELECT set_config('statement_timeout', $1, true)", [`${o.statementTimeoutMs}ms`]);
-      const result = await body(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      broken = true;
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw databaseError(err, what, host, o.statementTimeoutMs);
-    } finally {
-      // A connection that failed mid-transaction is discarded rather than reused.
-      client.release(broken);
-    }
-  }
+  const db = createTargetDatabase({
+    databaseUrl: o.databaseUrl,
+    maxConnections: o.maxConnections,
+    connectTimeoutMs: o.connectTimeoutMs,
+    statementTimeoutMs: o.statementTimeoutMs,
+    queryTimeoutMarginMs: 2000,
+    texts: M4_DB_TEXTS,
+    closedName: 'client',
+  });
+  const transaction = db.transaction;
 
   return {
     async inspectRun(runId, q = {}) {
@@ -516,12 +462,7 @@ export function createM4Database(o: M4DatabaseOptions): M4Database {
       });
     },
 
-    async close() {
-      closed = true;
-      const p = pool;
-      pool = undefined;
-      if (p) await p.end().catch(() => undefined);
-    },
+    close: () => db.close(),
   };
 }
 

@@ -1,8 +1,8 @@
-import pg from 'pg';
 import type { Clock } from '../../src/core/clock.js';
 import type { Secret } from '../../src/core/secret.js';
 import { TargetError } from '../../src/core/target-error.js';
-import { pgError, safeDatabaseHost, type PgErrorTexts } from '../shared/pg-errors.js';
+import { pgError, type PgErrorTexts } from '../shared/pg-errors.js';
+import { createTargetDatabase } from '../shared/pg-target.js';
 
 /**
  * Read access to Streamhouse's Postgres metadata store (`reference/targets.md` §3.3), plus the one write the runbook's
@@ -121,65 +121,16 @@ const TOPIC_RE = /^[A-Za-z0-9._-]{1,249}$/;
 
 /** Builds the store. The pool is created on first use, so building clients never touches the network. */
 export function createStreamhouseMetadataStore(o: MetadataStoreOptions): StreamhouseMetadataStore {
-  let pool: pg.Pool | undefined;
-  let closed = false;
-  const host = safeDatabaseHost(o.databaseUrl);
-
-  function getPool(): pg.Pool {
-    if (closed) throw new TargetError('unreachable', 'metadata database not queried: the store was closed');
-    if (!pool) {
-      pool = new pg.Pool({
-        // The one place the DSN is revealed: the driver that connects with it.
-        connectionString: o.databaseUrl.reveal(),
-        max: o.maxConnections ?? 2,
-        connectionTimeoutMillis: o.timeoutMs,
-        idleTimeoutMillis: 30_000,
-        // Client-side backstop in case the server never answers (statement_timeout is the server-side bound).
-        query_timeout: o.timeoutMs + 1000,
-        application_name: 'runbook-bot',
-        allowExitOnIdle: true,
-      });
-      // An idle client losing its connection must not crash the worker; the next query reports it.
-      pool.on('error', () => undefined);
-    }
-    return pool;
-  }
-
-  async function transaction<T>(
-    what: string,
-    mode: 'read only' | 'read write',
-    signal: AbortSignal | undefined,
-    body: (client: pg.PoolClient) => Promise<T>,
-  ): Promise<T> {
-    if (signal?.aborted) throw new TargetError('timeout', `${what} was cancelled before it started`);
-    let client: pg.PoolClient;
-    try {
-      client = await getPool().connect();
-    } catch (err) {
-      throw databaseError(err, what, host, o.timeoutMs);
-    }
-    // A connection lost mid-transaction emits 'error' on the checked-out client (the pool listens only to idle ones);
-    // the running query rejects with it, so this listener only keeps the process alive.
-    const onError = (): void => undefined;
-    client.on('error', onError);
-    let broken = false;
-    try {
-      await client.query(mode === 'read only' ? 'BEGIN READ ONLY' : 'BEGIN READ WRITE');
-      // Transaction-local, parameterised (SET cannot take parameters).
-      await client.query("SELECT set_config('statement_timeout', $1, true)", [`${o.timeoutMs}ms`]);
-      const result = await body(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      broken = true;
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw databaseError(err, what, host, o.timeoutMs);
-    } finally {
-      client.off('error', onError);
-      // A connection that failed mid-transaction is discarded rather than reused.
-      client.release(broken);
-    }
-  }
+  const db = createTargetDatabase({
+    databaseUrl: o.databaseUrl,
+    maxConnections: o.maxConnections,
+    connectTimeoutMs: o.timeoutMs,
+    statementTimeoutMs: o.timeoutMs,
+    queryTimeoutMarginMs: 1000,
+    texts: METADATA_DB_TEXTS,
+    closedName: 'store',
+  });
+  const transaction = db.transaction;
 
   return {
     async leases(q = {}) {
@@ -304,12 +255,7 @@ export function createStreamhouseMetadataStore(o: MetadataStoreOptions): Streamh
       });
     },
 
-    async close() {
-      closed = true;
-      const p = pool;
-      pool = undefined;
-      if (p) await p.end().catch(() => undefined);
-    },
+    close: () => db.close(),
   };
 }
 
