@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { describeCardState, type ApprovalCard } from '../../src/core/approval-card.js';
-import { BLOCK_KIT_LIMITS, escapeMrkdwn, mrkdwnText, plainText, toOneLine } from './block-kit-limits.js';
+import { BLOCK_KIT_LIMITS, escapeMrkdwn, mrkdwnText, plainText, toOneLine, truncateText } from './block-kit-limits.js';
 import type { SlackMessage } from './render-report.js';
 
 /** Action ids of the card's buttons; their value is the approval id and nothing else. */
@@ -12,7 +12,8 @@ const mention = (userId: string) => `<@${escapeMrkdwn(userId)}>`;
 /** Slack Block Kit for an approval request; Approve/Deny buttons only while it is pending. Pure. */
 export function renderApprovalCard(card: ApprovalCard): SlackMessage {
   const verb = card.level === 'approval' ? 'Approval needed' : 'Confirm';
-  const stateLine = describeCardState(card, mention);
+  // The state line may carry a target's error text (`result`): everything but the mentions is escaped.
+  const stateLine = describeCardState(card, mention, escapeMrkdwn);
   const icon =
     card.state === 'pending'
       ? ':hourglass_flowing_sand:'
@@ -65,11 +66,9 @@ export function renderApprovalCard(card: ApprovalCard): SlackMessage {
     });
   }
   blocks.push({ type: 'context', elements: [mrkdwnText(`request ${escapeMrkdwn(card.approvalId)}`)] });
-  return {
-    text: toOneLine(`${verb}: ${card.title} on ${card.target} — ${stateLine.replace(/<@([^>]+)>/g, '$1')}`).slice(
-      0,
-      BLOCK_KIT_LIMITS.fallbackText,
-    ),
-    blocks,
-  };
+  // The notification text is mrkdwn too: escaped, with user ids as plain text (a card update must not notify again).
+  const fallback = escapeMrkdwn(
+    toOneLine(`${verb}: ${card.title} on ${card.target} — ${describeCardState(card, (u) => u)}`),
+  );
+  return { text: truncateText(fallback, BLOCK_KIT_LIMITS.fallbackText, { mrkdwn: true }), blocks };
 }

@@ -9,6 +9,8 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '../../src/core/logger.js';
 import type { Secret } from '../../src/core/secret.js';
 import { createBoltLogger } from './bolt-logger.js';
+import { escapeMrkdwn } from './block-kit-limits.js';
+import { redactSecrets } from '../../src/core/redact.js';
 import { verifySlackRequest } from './verify-slack-request.js';
 
 export interface SlackIngressOptions {
@@ -141,7 +143,8 @@ export function createSlackIngress(o: SlackIngressOptions) {
       });
       return;
     }
-    await ack({ response_type: 'ephemeral', text: reply.text });
+    // The answer may repeat what the user typed (`Invalid <queue>: "…"`): plain text, escaped and redacted.
+    await ack({ response_type: 'ephemeral', text: escapeMrkdwn(redactSecrets(reply.text)) });
   });
 
   app.action({ type: 'block_actions', action_id: /^(runbook-action:|approval:)/ }, async ({ body, ack }) => {

@@ -8,6 +8,8 @@ import type { Secret } from '../../src/core/secret.js';
 import { renderReport } from './render-report.js';
 import { renderApprovalCard } from './render-approval-card.js';
 import { renderIncidentMessage } from './render-incident-message.js';
+import { escapeMrkdwn } from './block-kit-limits.js';
+import { withRedaction } from '../../src/core/redacting-transport.js';
 import type { ApprovalCard } from '../../src/core/approval-card.js';
 
 export interface SlackTransportOptions {
@@ -47,9 +49,15 @@ function slackErrorOf(err: unknown): string | undefined {
 /**
  * Posting to Slack through the Web API client pointed at `SLACK_API_URL`. Rate limits are not retried inside the
  * client (it would pause every call of the process): a 429 becomes {@link RateLimitedError} and the job waits
- * `Retry-After` in the queue, where the wait survives restarts.
+ * `Retry-After` in the queue, where the wait survives restarts. Plain texts are escaped here (`&`, `<`, `>`: a
+ * `<!channel>` or `<https://evil|click>` from a target shows as typed and pings or links nothing), structured messages
+ * by their renderers; secrets are redacted from everything (`withRedaction`).
  */
 export function createSlackTransport(o: SlackTransportOptions): ChatTransport & { client: WebClient } {
+  return withRedaction(createRawSlackTransport(o));
+}
+
+function createRawSlackTransport(o: SlackTransportOptions): ChatTransport & { client: WebClient } {
   const client = new WebClient(o.botToken.reveal(), {
     slackApiUrl: o.apiUrl,
     rejectRateLimitedCalls: true,
@@ -105,7 +113,7 @@ export function createSlackTransport(o: SlackTransportOptions): ChatTransport & 
       return post(conversation, message.text, message.blocks);
     },
     postText(conversation: Conversation, text: string) {
-      return post(conversation, text);
+      return post(conversation, escapeMrkdwn(text));
     },
     postApprovalCard(conversation: Conversation, card: ApprovalCard) {
       const message = renderApprovalCard(card);
@@ -150,7 +158,7 @@ export function createSlackTransport(o: SlackTransportOptions): ChatTransport & 
         client.chat.postEphemeral({
           channel: conversation.channelId,
           user: userId,
-          text,
+          text: escapeMrkdwn(text),
           ...(conversation.threadId ? { thread_ts: conversation.threadId } : {}),
         }),
       );

@@ -5,6 +5,7 @@ import type { ChatInteraction } from '../../src/core/interaction.js';
 import type { Logger } from '../../src/core/logger.js';
 import { ADAPTIVE_CARD_CONTENT_TYPE } from './adaptive-card.js';
 import { renderTextMessage } from './render-text-message.js';
+import { redactSecrets } from '../../src/core/redact.js';
 import {
   parseTeamsActivity,
   referenceOf,
@@ -84,7 +85,8 @@ export function createTeamsIngress(o: TeamsIngressOptions) {
     if (!o.connector || !activity.id) return;
     try {
       await o.connector.replyToActivity(activity.serviceUrl, activity.conversation.id, activity.id, {
-        ...renderTextMessage(text),
+        // The answer may repeat what the user typed: redacted here, escaped by renderTextMessage.
+        ...renderTextMessage(redactSecrets(text)),
         replyToId: activity.id,
       });
     } catch (err) {

@@ -5,6 +5,7 @@ import type { IncidentMessage } from '../../src/core/incident.js';
 import type { Conversation } from '../../src/core/invocation.js';
 import type { Logger } from '../../src/core/logger.js';
 import type { Report } from '../../src/core/report.js';
+import { withRedaction } from '../../src/core/redacting-transport.js';
 import { cardActivity, type TeamsCardMessage } from './adaptive-card.js';
 import { renderApprovalCard } from './render-approval-card.js';
 import { renderIncidentCard } from './render-incident-card.js';
@@ -51,9 +52,14 @@ export interface TeamsTransportOptions {
  * inbound activity). Replies in a channel thread go to `<conversation>;messageid=<root>`; a top-level post in a
  * channel starts a new thread with `POST v3/conversations`; cards are replaced in place with `PUT …/activities/{id}`.
  * Teams has no ephemeral messages for bots in channels, so a message "for one user" (a refusal) is a reply that
- * @mentions them.
+ * @mentions them. Texts are escaped by {@link renderTextMessage}, card text goes only into plain `TextRun`s, and
+ * secrets are redacted from everything (`withRedaction`).
  */
 export function createTeamsTransport(o: TeamsTransportOptions): ChatTransport {
+  return withRedaction(createRawTeamsTransport(o));
+}
+
+function createRawTeamsTransport(o: TeamsTransportOptions): ChatTransport {
   const configured = new Map(o.configuredChannels.map((c) => [conversationKeyOf(c.conversationId), c]));
 
   async function referenceOf(key: string): Promise<TeamsConversationReference> {

@@ -39,31 +39,50 @@ export interface ApprovalCard {
   readonly result?: string;
 }
 
-/** Human line for a card's state, e.g. "Approved by <who> at 14:02 UTC". `mention` renders a user id. */
-export function describeCardState(card: ApprovalCard, mention: (userId: string) => string): string {
+/**
+ * Human line for a card's state, e.g. "Approved by <who> at 14:02 UTC". `mention` renders a user id (as platform
+ * markup, if the platform has mentions); `escape` is applied to every other piece, which may hold a target's error
+ * text (`result`), so a markup renderer passes its escaper and a plain-text one the identity.
+ */
+export function describeCardState(
+  card: ApprovalCard,
+  mention: (userId: string) => string,
+  escape: (text: string) => string = (text) => text,
+): string {
+  const line = describeCardStateParts(card);
+  return line.map((part) => (typeof part === 'string' ? escape(part) : mention(part.userId))).join('');
+}
+
+/** The state line as text pieces and mentions, so text and markup never mix before escaping. */
+function describeCardStateParts(card: ApprovalCard): (string | { readonly userId: string })[] {
+  const who = (userId: string) => ({ userId });
   const at = card.decidedAt ? ` at ${card.decidedAt.slice(11, 16)} UTC` : '';
-  const by = card.decidedBy ? ` by ${mention(card.decidedBy)}` : '';
+  const by = card.decidedBy ? [' by ', who(card.decidedBy)] : [];
   switch (card.state) {
     case 'pending':
       return card.level === 'approval'
-        ? `Waiting for a second person's approval (expires ${card.expiresAt.slice(11, 16)} UTC)`
-        : `Waiting for ${mention(card.requestedBy)} to confirm (expires ${card.expiresAt.slice(11, 16)} UTC)`;
+        ? [`Waiting for a second person's approval (expires ${card.expiresAt.slice(11, 16)} UTC)`]
+        : ['Waiting for ', who(card.requestedBy), ` to confirm (expires ${card.expiresAt.slice(11, 16)} UTC)`];
     case 'approved':
-      return `Approved${by}${at} — queued to run`;
+      return ['Approved', ...by, `${at} — queued to run`];
     case 'executing':
-      return `Approved${by}${at} — running`;
+      return ['Approved', ...by, `${at} — running`];
     case 'succeeded':
-      return `Approved${by}${at} — done: ${card.result ?? 'ok'}`;
+      return ['Approved', ...by, `${at} — done: ${card.result ?? 'ok'}`];
     case 'failed':
-      return `Approved${by}${at} — FAILED: ${card.result ?? 'unknown error'} (not retried)`;
+      return ['Approved', ...by, `${at} — FAILED: ${card.result ?? 'unknown error'} (not retried)`];
     case 'outcome-unknown':
-      return `Approved${by}${at} — OUTCOME UNKNOWN: the worker stopped while it ran; it was not run again. ${card.result ?? ''}`.trim();
+      return [
+        'Approved',
+        ...by,
+        `${at} — OUTCOME UNKNOWN: the worker stopped while it ran; it was not run again. ${card.result ?? ''}`.trimEnd(),
+      ];
     case 'skipped':
-      return `Approved${by}${at} — not run: ${card.result ?? 'nothing to do'}`;
+      return ['Approved', ...by, `${at} — not run: ${card.result ?? 'nothing to do'}`];
     case 'denied':
-      return `Denied${by}${at}`;
+      return ['Denied', ...by, at];
     case 'expired':
-      return 'Expired — nobody answered in time; it can no longer run';
+      return ['Expired — nobody answered in time; it can no longer run'];
   }
 }
 

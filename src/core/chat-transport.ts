@@ -33,15 +33,24 @@ export class MessageNotFoundError extends Error {
   }
 }
 
-/** The outbound side of a chat platform: renders with its own renderer and posts. */
+/**
+ * The outbound side of a chat platform: renders with its own renderer and posts.
+ *
+ * Every string handed to a transport — a text, and each field of a report, card or incident message — is plain text
+ * that may come from a target, an alert or a user: the transport escapes it for its platform (Slack: `&`, `<`, `>`, so
+ * `<!channel>` and `<url|text>` are inert; Teams: XML text or plain `TextRun`s) and redacts secrets in it
+ * (`withRedaction` in `redacting-transport.ts`). Callers never write platform markup; the only formatting they use is Slack-style emoji
+ * codes (`:warning:`), which every platform renders.
+ */
 export interface ChatTransport {
   readonly platform: Conversation['platform'];
   postReport(conversation: Conversation, report: Report): Promise<PostedMessage>;
+  /** Posts plain text (escaped and redacted by the transport, never read as markup). */
   postText(conversation: Conversation, text: string): Promise<PostedMessage>;
   postApprovalCard(conversation: Conversation, card: ApprovalCard): Promise<PostedMessage>;
   /** Replaces a posted card in place for everyone. */
   updateApprovalCard(message: PostedMessage, card: ApprovalCard): Promise<void>;
-  /** A message only `userId` sees (refusals, "already approved"). */
+  /** A plain-text message only `userId` sees (refusals, "already approved"); escaped and redacted like `postText`. */
   postEphemeral(conversation: Conversation, userId: string, text: string): Promise<void>;
   /**
    * Posts an incident root, a thread note or a storm summary, rendered by the platform's own renderer. Optional: a
