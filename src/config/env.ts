@@ -58,6 +58,23 @@ export const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest accepted request body, bytes. Default 1 MiB. */
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  /**
+   * Over MAX_BODY_BYTES, up to this many bytes of a body are read and thrown away so that the sender reads a 413
+   * rather than a reset connection (Alertmanager retries connection errors, not 4xx). Default 64 MiB.
+   */
+  MAX_DISCARD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
+  /** All request headers must arrive within this, ms; slower connections get 408 and are closed. Default 10 000. */
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** The whole request (headers and body) must arrive within this, ms; at least the headers timeout. Default 15 000. */
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  /** An idle keep-alive connection is closed after this, ms. Default 5 000. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  /** Open connections the web process accepts at most; more are closed at once. Default 512. */
+  HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(512),
   /** Prefix of every BullMQ key, so that several deployments (or test runs) can share one Redis. Default `rbb`. */
   QUEUE_PREFIX: z
     .string()
@@ -73,6 +90,20 @@ export const EnvSchema = z.object({
 
 export type Env = z.infer<typeof EnvSchema>;
 
+/** The schema with its cross-field checks (one place, so every problem is listed together). */
+const CheckedEnvSchema = EnvSchema.superRefine((env, ctx) => {
+  if (env.HTTP_REQUEST_TIMEOUT_MS < env.HTTP_HEADERS_TIMEOUT_MS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['HTTP_REQUEST_TIMEOUT_MS'],
+      message: 'must be at least HTTP_HEADERS_TIMEOUT_MS (the request includes its headers)',
+    });
+  }
+  if (env.MAX_DISCARD_BYTES < env.MAX_BODY_BYTES) {
+    ctx.addIssue({ code: 'custom', path: ['MAX_DISCARD_BYTES'], message: 'must be at least MAX_BODY_BYTES' });
+  }
+});
+
 /** A configuration problem found at start; the message lists every problem, each naming the variable. */
 export class ConfigError extends Error {
   readonly problems: readonly string[];
@@ -86,7 +117,7 @@ export class ConfigError extends Error {
 
 /** Parses the environment once, listing every problem (never the values: some are secrets). */
 export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
-  const result = EnvSchema.safeParse(source);
+  const result = CheckedEnvSchema.safeParse(source);
   if (result.success) return result.data;
   throw new ConfigError(
     'invalid environment',

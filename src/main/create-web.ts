@@ -101,6 +101,13 @@ export function createWeb(o: WebOptions): { server: Server; close(): Promise<voi
 
   const server = createHttpServer({
     maxBodyBytes: o.env.MAX_BODY_BYTES,
+    limits: {
+      headersTimeoutMs: o.env.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: o.env.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: o.env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: o.env.HTTP_MAX_CONNECTIONS,
+      maxDiscardBytes: o.env.MAX_DISCARD_BYTES,
+    },
     logger: log,
     registry,
     postRoutes,
