@@ -10,6 +10,7 @@ import {
   parseJson,
   parseRetryAfter,
 } from '../shared/http-json-client.js';
+import { encodePathSegment } from '../shared/path-segment.js';
 import type { CorvoInstanceConfig } from './config.js';
 import {
   ClusterStatusSchema,
@@ -197,13 +198,8 @@ export function createCorvoClient(config: CorvoInstanceConfig, deps: CorvoClient
   };
 }
 
-/** One URL-encoded path segment; an empty one would silently hit another route. */
-function segment(value: string, what: string, endpoint: string): string {
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new TargetError('api-error', `${endpoint} not sent: the ${what} is empty`, { code: 'VALIDATION_ERROR' });
-  }
-  return encodeURIComponent(value);
-}
+/** One URL-encoded path segment; an empty one or a dot segment would silently hit another route. */
+const segment = encodePathSegment;
 
 function integer(value: number, what: string, endpoint: string): void {
   if (!Number.isSafeInteger(value)) {

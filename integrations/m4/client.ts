@@ -14,6 +14,7 @@ import {
 import type { M4InstanceConfig } from './config.js';
 import { RUN_ID_PATTERN } from './db.js';
 import { createSseParser, type SseMessage } from './sse.js';
+import { encodePathSegment } from '../shared/path-segment.js';
 
 /** Per-call options. */
 export interface CallOptions {
@@ -204,7 +205,7 @@ export function createM4Client(config: M4InstanceConfig, deps: M4ClientDeps): M4
         });
       }
       const query = o.fromSeq === undefined ? '' : `?fromSeq=${encodeURIComponent(String(o.fromSeq))}`;
-      const path = `/api/agents/runs/${encodeURIComponent(runId)}/stream${query}`;
+      const path = `/api/agents/runs/${encodePathSegment(runId, 'run id', 'GET /api/agents/runs/{runId}/stream')}/stream${query}`;
       const endpoint = `GET ${path}`;
       const maxEvents = o.maxEvents ?? DEFAULT_MAX_EVENTS;
       const maxMs = o.maxMs ?? windowMs;

@@ -1,6 +1,7 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { TargetError } from '../../src/core/target-error.js';
+import { assertNoDotSegments } from './path-segment.js';
 
 /**
  * The HTTP plumbing every target integration shares: one keep-alive undici `Agent` per client, a per-request timeout
@@ -149,7 +150,10 @@ export interface HttpJsonClientOptions {
 /** One HTTP exchange. */
 export interface HttpRequest {
   readonly method: 'GET' | 'POST' | 'DELETE';
-  /** Path below the base URL, segments already encoded; may carry a query string. */
+  /**
+   * Path below the base URL, segments already encoded (`encodePathSegment`); may carry a query string. A path with a
+   * `.` or `..` segment is refused before anything is sent.
+   */
   readonly path: string;
   /** Label for messages (`GET /api/v1/jobs/{id}`). */
   readonly endpoint: string;
@@ -256,6 +260,7 @@ export function createHttpJsonClient(o: HttpJsonClientOptions): HttpJsonClient {
       headers['content-type'] = 'application/json';
     }
     try {
+      assertNoDotSegments(req.path, req.endpoint);
       if (controller.signal.aborted) throw controller.signal.reason;
       const res = await request(`${origin}${basePath}${req.path}`, {
         method: req.method,

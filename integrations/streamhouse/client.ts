@@ -19,6 +19,7 @@ import {
   type Readiness,
   type SchemaVersion,
 } from './schemas.js';
+import { encodePathSegment } from '../shared/path-segment.js';
 
 /** Per-call options. */
 export interface CallOptions {
@@ -109,12 +110,8 @@ export function createStreamhouseClient(
       })
     : undefined;
 
-  const subjectPath = (subject: string, what: string): string => {
-    if (typeof subject !== 'string' || subject.trim() === '') {
-      throw new TargetError('api-error', `GET /subjects/{subject}/${what} not sent: the subject is empty`);
-    }
-    return `/subjects/${encodeURIComponent(subject)}`;
-  };
+  const subjectPath = (subject: string, what: string): string =>
+    `/subjects/${encodePathSegment(subject, 'subject', `GET /subjects/{subject}/${what}`)}`;
 
   return {
     async health(o) {
@@ -149,10 +146,7 @@ export function createStreamhouseClient(
       return registry.getJson(`${subjectPath(subject, 'versions/{n}')}/versions/${v}`, SchemaVersionSchema, o?.signal);
     },
     async subjectCompatibility(subject, o) {
-      if (typeof subject !== 'string' || subject.trim() === '') {
-        throw new TargetError('api-error', 'GET /config/{subject} not sent: the subject is empty');
-      }
-      const path = `/config/${encodeURIComponent(subject)}`;
+      const path = `/config/${encodePathSegment(subject, 'subject', 'GET /config/{subject}')}`;
       const answer = await registry.get({ path, accept: 'application/json', passStatus: [404], ...o });
       if (answer.status === 404) return undefined;
       return parseJson(CompatibilitySchema, answer.text, `GET ${path}`, answer.status, 'the schema registry')

@@ -3,6 +3,7 @@ import type { ClientDeps } from '../../src/core/system.js';
 import { TargetError } from '../../src/core/target-error.js';
 import { chatSafe, createHttpSender, parseJsonAnswer, type CallOptions, type HttpAnswer } from './http.js';
 import { CaddyErrorSchema, CaddyRoutesSchema, DEMO_ROUTE_PREFIX, type CaddyRoute } from './schemas.js';
+import { encodePathSegment } from '../shared/path-segment.js';
 
 /** What the Caddy client needs of the instance config. */
 export interface TryItNowCaddyConfig {
@@ -71,7 +72,7 @@ export function createCaddyAdminClient(config: TryItNowCaddyConfig, deps: CaddyC
         );
       }
       const answer = await http.send(
-        { method: 'DELETE', path: `/id/${encodeURIComponent(id)}`, label: `/id/${id}` },
+        { method: 'DELETE', path: `/id/${encodePathSegment(id, 'route id', 'DELETE /id/{id}')}`, label: `/id/${id}` },
         o,
       );
       if (answer.status === 404) {

@@ -2,6 +2,7 @@ import { UserFacingError } from './user-facing-error.js';
 import type { Workflow } from './workflow.js';
 import type { Remediation } from './remediation.js';
 import type { Actor, Conversation } from './invocation.js';
+import { hasDotSegment } from './dot-segment.js';
 
 /** A positional argument of a subcommand. */
 export interface ArgSpec {
@@ -61,6 +62,32 @@ export type ParsedCommand =
     };
 
 const MAX_TEXT = 500;
+
+/**
+ * Whether `value` is acceptable for `spec`: it matches the pattern, and it is never a `.`/`..` path segment in any
+ * spelling (values end up in request paths, where those would reach another endpoint — whatever the pattern allows).
+ */
+export function isValidArg(spec: Pick<ArgSpec, 'pattern'>, value: string): boolean {
+  return typeof value === 'string' && (!spec.pattern || spec.pattern.test(value)) && !hasDotSegment(value);
+}
+
+/**
+ * Checks parameters that did not come through {@link parseCommandText} — e.g. a fix offered by a finding, whose
+ * values come from a target (a queue's name) — against the fix's own argument specs: every required one present,
+ * nothing unknown, each value valid ({@link isValidArg}). Returns what is wrong, or undefined when they pass.
+ */
+export function checkParams(specs: readonly ArgSpec[], params: Readonly<Record<string, string>>): string | undefined {
+  for (const spec of specs) {
+    const value = params[spec.name];
+    if (value === undefined) {
+      if (spec.required) return `<${spec.name}> is missing`;
+      continue;
+    }
+    if (!isValidArg(spec, value)) return `<${spec.name}> is not a valid ${spec.description}`;
+  }
+  const unknown = Object.keys(params).find((k) => !specs.some((s) => s.name === k));
+  return unknown === undefined ? undefined : `"${unknown.slice(0, 40)}" is not a parameter of this fix`;
+}
 
 /** Splits on whitespace; double or single quotes group words. */
 function tokenize(text: string): string[] {
@@ -123,7 +150,7 @@ export function parseCommandText(spec: CommandSpec, text: string, targets: reado
     }
     const opt = sub.options?.find((o) => o.name === key);
     if (!opt) throw usageError(spec, `Unknown option --${key.slice(0, 40)}.`, sub);
-    if (opt.pattern && !opt.pattern.test(value)) throw usageError(spec, `Invalid value for --${key}.`, sub);
+    if (!isValidArg(opt, value)) throw usageError(spec, `Invalid value for --${key}.`, sub);
     options[opt.name] = value;
   }
 
@@ -135,8 +162,7 @@ export function parseCommandText(spec: CommandSpec, text: string, targets: reado
       if (a.required) throw usageError(spec, `Missing <${a.name}>.`, sub);
       return;
     }
-    if (a.pattern && !a.pattern.test(value))
-      throw usageError(spec, `Invalid <${a.name}>: "${value.slice(0, 80)}".`, sub);
+    if (!isValidArg(a, value)) throw usageError(spec, `Invalid <${a.name}>: "${value.slice(0, 80)}".`, sub);
     args[a.name] = value;
   });
 

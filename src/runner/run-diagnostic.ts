@@ -9,6 +9,7 @@ import type { WorkflowResult } from '../core/workflow.js';
 import { finishInvocation, markInvocationRunning, recordInvocation } from '../store/invocations.js';
 import { saveReport } from '../store/reports.js';
 import { newOpaqueId, saveOffer } from '../approvals/approval-store.js';
+import { checkParams } from '../core/command.js';
 
 /** An engine-level workflow that needs no target (e.g. `/runbook audit`). */
 export interface EngineWorkflow {
@@ -28,6 +29,14 @@ export interface RunDiagnosticDeps {
   readonly logger: Logger;
   /** Hard limit for one workflow run, ms. */
   readonly timeoutMs: number;
+}
+
+/** `queue=".."`, bounded: what a refused offer carried, quoted so it reads as data. */
+function describeParams(params: Readonly<Record<string, string>> | undefined): string {
+  const text = Object.entries(params ?? {})
+    .map(([k, v]) => `${k}=${JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v)}`)
+    .join(' ');
+  return text || 'no parameters';
 }
 
 function summarize(findings: readonly Finding[]): string {
@@ -121,9 +130,13 @@ export async function runDiagnostic(invocation: Invocation, deps: RunDiagnosticD
     clearTimeout(timer);
   }
 
-  // Each offered fix the system knows how to run becomes a stored offer; its button carries only the offer id.
+  // Each offered fix the system knows how to run becomes a stored offer; its button carries only the offer id. Its
+  // parameters come from the target (a queue's name), so they pass the fix's own argument specs first, exactly as if
+  // typed: a queue named `..` or `Q <!channel>` gets no button (and the report says why) rather than a request that
+  // would reach another path.
   const system = deps.systems.find((s) => s.id === invocation.system);
   const findings: Finding[] = [];
+  const refusedOffers: string[] = [];
   for (const finding of result.findings) {
     if (!finding.actions?.length || !system) {
       findings.push(finding);
@@ -131,8 +144,18 @@ export async function runDiagnostic(invocation: Invocation, deps: RunDiagnosticD
     }
     const actions = [];
     for (const action of finding.actions) {
-      if (!system.remediations.some((r) => r.id === action.remediation)) {
+      const remediation = system.remediations.find((r) => r.id === action.remediation);
+      if (!remediation) {
         actions.push(action);
+        continue;
+      }
+      const problem = checkParams(remediation.params, action.params ?? {});
+      if (problem !== undefined) {
+        log.warn({ remediation: remediation.id, finding: finding.code }, 'offer refused: parameters not valid');
+        refusedOffers.push(
+          `No "${remediation.title}" button for "${finding.title}": ${problem} (${describeParams(action.params)}), ` +
+            'so it cannot be requested safely. Handle it by hand.',
+        );
         continue;
       }
       const offerId = newOpaqueId('ofr');
@@ -161,7 +184,7 @@ export async function runDiagnostic(invocation: Invocation, deps: RunDiagnosticD
     findings,
     invocationId: invocation.invocationId,
     generatedAt: new Date(deps.clock.now()).toISOString(),
-    notes: result.notes,
+    notes: refusedOffers.length ? [...(result.notes ?? []), ...refusedOffers] : result.notes,
   });
   await saveReport(deps.db, report);
   await finishInvocation(deps.db, invocation.invocationId, {
