@@ -24,6 +24,12 @@ export interface SlackIngressOptions {
   readonly onCommand: (req: CommandRequest) => Promise<CommandReply>;
   /** Queues a button click; rejects only when the queue is unavailable. */
   readonly onInteraction: (interaction: ChatInteraction) => Promise<void>;
+  /**
+   * The Slack workspaces (`T…`) or Enterprise Grid organisations (`E…`) this bot serves (config `slack.teamIds`).
+   * Empty: any workspace whose requests carry a valid signature. Otherwise a command from another workspace is
+   * answered with a refusal and nothing runs; a click from one is acknowledged and ignored.
+   */
+  readonly teamIds?: readonly string[];
 }
 
 /** The fields of a `block_actions` payload we rely on (platforms.md §1.4). */
@@ -37,10 +43,17 @@ const BlockActionsSchema = z.object({
   trigger_id: z.string().min(1).max(300),
   channel: z.object({ id: z.string().min(1).max(50) }).optional(),
   container: z
-    .object({ channel_id: z.string().max(50).optional(), thread_ts: z.string().max(50).optional() })
+    .object({
+      channel_id: z.string().max(50).optional(),
+      thread_ts: z.string().max(50).optional(),
+      message_ts: z.string().max(50).optional(),
+    })
     .passthrough()
     .optional(),
-  message: z.object({ ts: z.string(), thread_ts: z.string().optional() }).passthrough().optional(),
+  message: z
+    .object({ ts: z.string().max(50), thread_ts: z.string().max(50).optional() })
+    .passthrough()
+    .optional(),
   actions: z
     .array(
       z.object({
@@ -52,15 +65,20 @@ const BlockActionsSchema = z.object({
     .min(1),
 });
 
-/** Button action ids (see render-report.ts and render-approval-card.ts). */
-const OFFER_ACTION = /^runbook-action:/;
+/** Button action ids (see render-report.ts and render-approval-card.ts); anything else is a stale button. */
+const OFFER_ACTION = /^runbook-action:\d{1,4}$/;
 const DECISION_ACTION = /^approval:(approve|deny)$/;
+/** What a button carries: one opaque id. */
+const BUTTON_VALUE = /^[A-Za-z0-9_-]{1,150}$/;
 
 /** The fields of a slash command we rely on (platforms.md §1.2). */
 const SlashCommandSchema = z.object({
   command: z.string().regex(/^\/[a-z0-9_-]{1,32}$/i),
-  text: z.string().max(4000),
+  // Bounded by the body limit only: an over-long argument is a usage error answered in chat by the command layer,
+  // not a malformed request.
+  text: z.string(),
   team_id: z.string().min(1).max(50),
+  enterprise_id: z.string().max(50).optional(),
   channel_id: z.string().min(1).max(50),
   user_id: z.string().min(1).max(50),
   user_name: z.string().max(200).optional(),
@@ -68,10 +86,39 @@ const SlashCommandSchema = z.object({
 });
 
 /** An interactivity payload (`payload=` form field holding JSON). Validated in detail by its handler. */
-const InteractivitySchema = z.object({ type: z.string() });
+const InteractivitySchema = z.object({
+  type: z.string().max(100),
+  team: z
+    .object({ id: z.string().max(50).optional() })
+    .passthrough()
+    .nullable()
+    .optional(),
+  user: z
+    .object({ id: z.string().max(50).optional(), team_id: z.string().max(50).optional() })
+    .passthrough()
+    .optional(),
+  enterprise: z
+    .object({ id: z.string().max(50).optional() })
+    .passthrough()
+    .nullable()
+    .optional(),
+});
 
 /** An Events API body (`url_verification`, `event_callback`). */
-const EventsSchema = z.object({ type: z.string() });
+const EventsSchema = z.object({
+  type: z.string().max(100),
+  team_id: z.string().max(50).optional(),
+  enterprise_id: z.string().max(50).optional(),
+});
+
+/** A verified, well-formed request, by kind. */
+type SlackInbound =
+  | { readonly kind: 'command'; readonly teams: readonly string[] }
+  | { readonly kind: 'interactivity'; readonly type: string; readonly payload: unknown; readonly teams: string[] }
+  | { readonly kind: 'events'; readonly type: string; readonly teams: string[] };
+
+/** Events API types Bolt handles (answers itself); others would wait for its 3 s timeout. */
+const BOLT_EVENT_TYPES = new Set(['url_verification', 'event_callback']);
 
 export type SlackIngressResult = 'handled' | 'bad-request' | 'unauthorized';
 
@@ -94,6 +141,15 @@ export function createSlackIngress(o: SlackIngressOptions) {
       log.warn({ err: { name: error.name, message: error.message.split('\n')[0] } }, 'slack dispatch failed');
       if (!response.headersSent) {
         response.writeHead(500);
+        response.end();
+      }
+    },
+    // Reached only when a listener did not ack in time — a click whose queueing failed (Redis down): 503, so it is
+    // not mistaken for an unknown route. Requests with no listener are answered by `handle` before Bolt sees them.
+    unhandledRequestHandler: ({ response }) => {
+      log.warn({}, 'slack request not acknowledged in time (queue unavailable?)');
+      if (!response.headersSent) {
+        response.writeHead(503);
         response.end();
       }
     },
@@ -151,13 +207,10 @@ export function createSlackIngress(o: SlackIngressOptions) {
     const parsed = BlockActionsSchema.safeParse(body);
     const action = parsed.success ? parsed.data.actions[0] : undefined;
     const value = action?.value;
-    if (!parsed.success || !action || !value || !/^[A-Za-z0-9_-]{1,150}$/.test(value)) {
-      await ack();
-      return;
-    }
-    const b = parsed.data;
-    const channelId = b.container?.channel_id ?? b.channel?.id;
-    if (!channelId) {
+    const b = parsed.success ? parsed.data : undefined;
+    const channelId = b?.container?.channel_id ?? b?.channel?.id;
+    // `handle` sends only well-formed clicks of our buttons here (see staleClickOf); this is the type guard.
+    if (!b || !action || !value || !BUTTON_VALUE.test(value) || !channelId) {
       await ack();
       return;
     }
@@ -181,6 +234,8 @@ export function createSlackIngress(o: SlackIngressOptions) {
           decision: decision[1] as 'approve' | 'deny',
           actor,
           conversation,
+          // The card the button was on: the engine refuses decisions made anywhere else.
+          messageId: b.container?.message_ts ?? b.message?.ts,
           deliveryKey,
         });
       }
@@ -218,9 +273,40 @@ export function createSlackIngress(o: SlackIngressOptions) {
         res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"invalid signature"}');
         return 'unauthorized';
       }
-      if (!isWellFormed(contentType, text)) {
+      const inbound = classify(contentType, text);
+      if (!inbound) {
         res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"malformed body"}');
         return 'bad-request';
+      }
+      const pinned = o.teamIds ?? [];
+      if (pinned.length > 0 && !inbound.teams.some((t) => pinned.includes(t))) {
+        // Signed by our app, but from a workspace this bot does not serve (the app is distributed, or installed
+        // elsewhere by mistake): run nothing, and say why to whoever typed it.
+        log.warn(
+          { team: inbound.teams[0] ?? '(none)', kind: inbound.kind },
+          'slack request from an unpinned workspace',
+        );
+        answer(res, inbound.kind === 'command' ? { response_type: 'ephemeral', text: UNPINNED_TEXT } : undefined);
+        return 'handled';
+      }
+      if (inbound.kind === 'events' && !BOLT_EVENT_TYPES.has(inbound.type)) {
+        answer(res);
+        return 'handled';
+      }
+      if (inbound.kind === 'interactivity') {
+        const stale = staleClickOf(inbound);
+        if (stale !== 'ours') {
+          // Acknowledged at once (Slack's 3 s rule; Bolt would wait for its timeout and answer 404), nothing changes;
+          // the clicker hears privately that the button is stale when we know where they are.
+          answer(res);
+          log.info({ type: inbound.type }, 'slack interaction without a handler acknowledged');
+          if (stale) {
+            o.onInteraction(stale).catch((err: Error) =>
+              log.warn({ err: { name: err.name, message: err.message } }, 'stale-button notice not queued'),
+            );
+          }
+          return 'handled';
+        }
       }
       // Bolt parses as form only for this exact content type (platforms.md §1.1).
       req.headers['content-type'] = contentType;
@@ -236,16 +322,115 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-function isWellFormed(contentType: string, text: string): boolean {
+const UNPINNED_TEXT =
+  'This bot is not set up for this Slack workspace, so nothing was run. (Its operators list the workspaces it serves under slack.teamIds.)';
+
+function answer(res: ServerResponse, body?: object): void {
+  if (res.headersSent) return;
+  if (!body) {
+    res.writeHead(200).end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+}
+
+const present = (...ids: (string | null | undefined)[]): string[] => ids.filter((v): v is string => !!v);
+
+/** Parses a verified body into what it is, or undefined when it is malformed (400). */
+function classify(contentType: string, text: string): SlackInbound | undefined {
   try {
     if (contentType === 'application/x-www-form-urlencoded') {
       const form = parseQuery(text);
-      if (typeof form.payload === 'string') return InteractivitySchema.safeParse(JSON.parse(form.payload)).success;
-      return SlashCommandSchema.safeParse(form).success;
+      if (typeof form.payload === 'string') {
+        const payload: unknown = JSON.parse(form.payload);
+        const p = InteractivitySchema.safeParse(payload);
+        if (!p.success) return undefined;
+        const teams = present(p.data.team?.id, p.data.user?.team_id, p.data.enterprise?.id);
+        return { kind: 'interactivity', type: p.data.type, payload, teams };
+      }
+      const c = SlashCommandSchema.safeParse(form);
+      return c.success ? { kind: 'command', teams: present(c.data.team_id, c.data.enterprise_id) } : undefined;
     }
-    if (contentType === 'application/json') return EventsSchema.safeParse(JSON.parse(text)).success;
+    if (contentType === 'application/json') {
+      const e = EventsSchema.safeParse(JSON.parse(text));
+      return e.success
+        ? { kind: 'events', type: e.data.type, teams: present(e.data.team_id, e.data.enterprise_id) }
+        : undefined;
+    }
   } catch {
-    return false;
+    return undefined;
   }
-  return false;
+  return undefined;
 }
+
+/**
+ * `'ours'` for a well-formed click on one of our buttons (Bolt's listener handles it). Anything else — an unknown
+ * action id, a `block_actions` without actions, a `view_submission`, a shortcut — has no handler: the stale-button
+ * notice to send (when the payload says who and where), or undefined.
+ */
+function staleClickOf(
+  inbound: Extract<SlackInbound, { kind: 'interactivity' }>,
+): 'ours' | Extract<ChatInteraction, { kind: 'stale' }> | undefined {
+  const click = BlockActionsSchema.safeParse(inbound.payload);
+  const action = click.success ? click.data.actions[0] : undefined;
+  const channelId = click.success ? (click.data.container?.channel_id ?? click.data.channel?.id) : undefined;
+  if (
+    click.success &&
+    action &&
+    click.data.actions.length === 1 &&
+    (OFFER_ACTION.test(action.action_id) || DECISION_ACTION.test(action.action_id)) &&
+    action.value !== undefined &&
+    BUTTON_VALUE.test(action.value) &&
+    channelId
+  ) {
+    return 'ours';
+  }
+  // Who and where, from whatever shape arrived (a `block_actions` with no actions still names both).
+  const loose = LooseClickSchema.safeParse(inbound.payload);
+  if (!loose.success) return undefined;
+  const where = loose.data.container?.channel_id ?? loose.data.channel?.id;
+  if (!where || !loose.data.user?.id || !loose.data.trigger_id) return undefined;
+  return {
+    kind: 'stale',
+    actor: { platform: 'slack', userId: loose.data.user.id },
+    conversation: {
+      platform: 'slack',
+      channelId: where,
+      threadId: loose.data.container?.thread_ts ?? loose.data.message?.thread_ts,
+    },
+    deliveryKey: createHash('sha256').update(loose.data.trigger_id).digest('hex').slice(0, 32),
+  };
+}
+
+/** Just enough of any interactivity payload to tell the clicker privately. */
+const LooseClickSchema = z.object({
+  user: z.object({ id: z.string().regex(/^[A-Z0-9]{1,50}$/) }).optional(),
+  trigger_id: z.string().min(1).max(300).optional(),
+  channel: z
+    .object({ id: z.string().regex(/^[A-Z0-9]{1,50}$/) })
+    .nullable()
+    .optional(),
+  container: z
+    .object({
+      channel_id: z
+        .string()
+        .regex(/^[A-Z0-9]{1,50}$/)
+        .optional(),
+      thread_ts: z
+        .string()
+        .regex(/^\d{1,20}\.\d{1,10}$/)
+        .optional(),
+    })
+    .nullable()
+    .optional(),
+  message: z
+    .object({
+      thread_ts: z
+        .string()
+        .regex(/^\d{1,20}\.\d{1,10}$/)
+        .optional(),
+    })
+    .nullable()
+    .optional(),
+});

@@ -97,6 +97,8 @@ describe('parseTeamsActivity: Action.Execute', () => {
         decision: 'approve',
         actor: { platform: 'teams', userId: ALICE.aadObjectId },
         conversation: { channelId: CHANNEL, threadId: '1700000000001' },
+        // The card the button was on: the engine binds the decision to it.
+        messageId: '1700000000009',
       },
     });
     const key = (approve as { interaction: { deliveryKey: string } }).interaction.deliveryKey;

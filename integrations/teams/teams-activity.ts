@@ -241,6 +241,8 @@ export function parseTeamsActivity(a: TeamsActivity): TeamsInbound {
           kind: 'decision',
           approvalId: data.id,
           decision: verb === VERBS.approve ? 'approve' : 'deny',
+          // The card the button was on (the invoke's replyToId): a decision counts only on the request's own card.
+          ...(a.replyToId ? { messageId: a.replyToId } : {}),
           ...base,
         },
       };

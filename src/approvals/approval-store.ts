@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import type { Conversation } from '../core/invocation.js';
+import type { Conversation, Platform } from '../core/invocation.js';
 
 /**
  * `pending → approved | denied | expired`, `approved → executing | skipped`,
@@ -44,6 +44,11 @@ export interface ApprovalRecord {
   readonly finishedAt: Date | null;
   readonly result: string | null;
   readonly cardMessageId: string | null;
+  /**
+   * Where the card lives, recorded when it is posted: the only place a decision counts. For rows from before
+   * migration 005 (and until the card is posted) the conversation's platform and channel.
+   */
+  readonly card: { readonly platform: Platform; readonly channelId: string; readonly messageId: string | null };
 }
 
 export interface ApprovalEvent {
@@ -79,6 +84,11 @@ function toRecord(r: Record<string, unknown>): ApprovalRecord {
     finishedAt: r.finished_at as Date | null,
     result: r.result as string | null,
     cardMessageId: r.card_message_id as string | null,
+    card: {
+      platform: ((r.card_platform as string | null) ?? (r.conversation as Conversation).platform) as Platform,
+      channelId: (r.card_channel_id as string | null) ?? (r.conversation as Conversation).channelId,
+      messageId: r.card_message_id as string | null,
+    },
   };
 }
 
@@ -252,8 +262,35 @@ export async function getApproval(db: pg.Pool, id: string): Promise<ApprovalReco
   return rows[0] ? toRecord(rows[0]) : undefined;
 }
 
-export async function setCardMessage(db: pg.Pool, id: string, messageId: string): Promise<void> {
-  await db.query(`update approvals set card_message_id = coalesce(card_message_id, $2) where id = $1`, [id, messageId]);
+/** Records where the card was posted, once (a retried job keeps the first card). */
+export async function setCardMessage(
+  db: pg.Pool,
+  id: string,
+  card: { readonly platform: Platform; readonly channelId: string; readonly messageId: string },
+): Promise<void> {
+  await db.query(
+    `update approvals set card_message_id = $2, card_platform = $3, card_channel_id = $4
+      where id = $1 and card_message_id is null`,
+    [id, card.messageId, card.platform, card.channelId],
+  );
+}
+
+/**
+ * Records a refused decision in the audit trail (no state change: from and to are the current state) — e.g. a click
+ * that did not come from the request's card.
+ */
+export async function recordRefusal(
+  db: pg.Pool,
+  id: string,
+  state: ApprovalState,
+  actor: string,
+  detail: string,
+  nowMs: number,
+): Promise<void> {
+  await db.query(
+    `insert into approval_events (approval_id, from_state, to_state, actor, detail, at) values ($1, $2, $2, $3, $4, $5)`,
+    [id, state, actor, detail, new Date(nowMs)],
+  );
 }
 
 /** Pending requests, oldest first. */

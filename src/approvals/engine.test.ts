@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { integrations } from '../../integrations/index.js';
 import { startCorvoSimulator, type CorvoSimulator } from '../../integrations/corvo/simulator.js';
 import { createSlackTransport } from '../../integrations/slack/slack-transport.js';
+import { createTerminalTransport } from '../dev/terminal-transport.js';
 import { parseConfig } from '../config/config-file.js';
 import { Secret } from '../core/secret.js';
 import { silentLogger } from '../core/logger.js';
@@ -34,6 +35,7 @@ let deps: RunDiagnosticDeps;
 let executions: string[];
 let expiries: { id: string; delayMs: number }[];
 let seq = 0;
+const terminalOutput: string[] = [];
 
 const channel = 'C0OPS';
 const conversation: Conversation = { platform: 'slack', channelId: channel };
@@ -77,7 +79,11 @@ beforeAll(async () => {
     keyPrefix: uniqueName('apr'),
     systems,
     clientsFor,
-    transports: { slack: createSlackTransport({ botToken: new Secret('xoxb-test'), apiUrl: slack.url }) },
+    transports: {
+      slack: createSlackTransport({ botToken: new Secret('xoxb-test'), apiUrl: slack.url }),
+      // The demo's chat: a platform of its own, for decisions typed where no card of a Slack request lives.
+      terminal: createTerminalTransport((text) => terminalOutput.push(text)),
+    },
     policy: { approvers: config.approvals.approvers, requireDistinctApprover: true },
     levels: {},
     ttlMs: config.approvals.ttl,
@@ -129,8 +135,16 @@ async function requestRebuild(): Promise<string> {
   return `apr_${deliveryKey}`;
 }
 
-const decide = (id: string, actor: Actor, decision: 'approve' | 'deny' = 'approve') =>
-  engine.handle({ kind: 'decision', approvalId: id, decision, actor, conversation });
+/** A click on the request's own card (the message it was posted as), as the Slack ingress sends it. */
+const decide = async (id: string, actor: Actor, decision: 'approve' | 'deny' = 'approve') =>
+  engine.handle({
+    kind: 'decision',
+    approvalId: id,
+    decision,
+    actor,
+    conversation,
+    messageId: (await getApproval(db, id))?.cardMessageId ?? undefined,
+  });
 
 async function runExecutions(): Promise<void> {
   for (const id of executions.splice(0)) await engine.execute(id, new AbortController().signal);
@@ -319,6 +333,79 @@ describe('approval engine', () => {
     await runExecutions();
     expect(corvo.calls.filter((c) => c.path === '/api/v1/queues/emails/resume')).toHaveLength(1);
     expect((await getApproval(db, id))!.state).toBe('succeeded');
+  });
+
+  it('counts a decision only on the card it was shown on: another channel, message or platform changes nothing', async () => {
+    const id = await requestRebuild();
+    const a = (await getApproval(db, id))!;
+    expect(a.card).toEqual({ platform: 'slack', channelId: channel, messageId: a.cardMessageId });
+    expect(a.cardMessageId).toMatch(/^\d+\.\d+$/);
+    const offCard = [
+      // A signed click in another channel, on an unrelated message, carrying the pending approval's id.
+      { conversation: { platform: 'slack', channelId: 'C0ELSEWHERE' }, messageId: a.cardMessageId! },
+      // Same channel, another message (e.g. the report, or a message the attacker posted).
+      { conversation, messageId: '1700000000.000001' },
+      // No message at all.
+      { conversation, messageId: undefined },
+      // Another platform: the demo's terminal cannot decide a Slack request.
+      { conversation: { platform: 'terminal', channelId: channel }, messageId: a.cardMessageId! },
+    ] as const;
+    for (const c of offCard) {
+      await engine.handle({
+        kind: 'decision',
+        approvalId: id,
+        decision: 'approve',
+        actor: c.conversation.platform === 'terminal' ? { platform: 'terminal', userId: 'U0BOB' } : bob,
+        conversation: c.conversation,
+        messageId: c.messageId,
+      });
+    }
+    await engine.handle({
+      kind: 'decision',
+      approvalId: id,
+      decision: 'deny',
+      actor: carol,
+      conversation,
+      messageId: '1700000000.000001',
+    });
+    expect((await getApproval(db, id))!.state).toBe('pending');
+    expect(executions).toEqual([]);
+    // Each refusal was said privately where the click came from, and recorded.
+    expect(slack.ephemerals('C0ELSEWHERE').map((e) => `${e.user}: ${e.text}`)).toEqual([
+      expect.stringMatching(/^U0BOB: That button is not on this request's approval card, so nothing changed/),
+    ]);
+    expect(ephemeralsTo('U0CAROL').at(-1)!.text).toMatch(/not on this request's approval card/);
+    expect(terminalOutput.join('')).toMatch(/only U0BOB.*not on this request's approval card/);
+    const refusals = (await listEvents(db, id)).filter((e) => e.fromState === 'pending' && e.toState === 'pending');
+    expect(refusals.map((e) => `${e.actor} ${e.detail}`)).toEqual([
+      'slack:U0BOB approve refused: from another channel',
+      'slack:U0BOB approve refused: from another message',
+      'slack:U0BOB approve refused: from another message',
+      'terminal:U0BOB approve refused: from terminal, card in slack',
+      'slack:U0CAROL deny refused: from another message',
+    ]);
+    // On the card itself, the same approver's click counts.
+    await decide(id, bob);
+    expect((await getApproval(db, id))!.state).toBe('approved');
+    expect(executions).toEqual([id]);
+    executions = [];
+  });
+
+  it('the card replaced in place keeps its binding: a decision on the updated card still counts', async () => {
+    const id = await requestRebuild();
+    const before = (await getApproval(db, id))!;
+    await decide(id, alice); // refused (own request), card unchanged
+    now = T0 + 16 * 60_000;
+    await engine.handle({ kind: 'expire', approvalId: id }); // the card is updated in place to "expired"
+    const after = (await getApproval(db, id))!;
+    expect(after.state).toBe('expired');
+    expect(after.card).toEqual(before.card);
+    expect(slack.messages(channel).filter((m) => m.ts === before.cardMessageId)).toHaveLength(1);
+  });
+
+  it('tells the clicker of a stale button privately, and changes nothing', async () => {
+    await engine.handle({ kind: 'stale', actor: dave, conversation });
+    expect(ephemeralsTo('U0DAVE').at(-1)!.text).toMatch(/That button is no longer active.*Nothing changed/);
   });
 
   it('the sweep re-queues an approved step whose job was lost, and closes overdue requests', async () => {

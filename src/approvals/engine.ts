@@ -15,6 +15,7 @@ import {
   getOffer,
   listExpiredPending,
   listStaleApproved,
+  recordRefusal,
   setCardMessage,
   transition,
   type ApprovalRecord,
@@ -81,7 +82,11 @@ export type Interaction =
       readonly decision: Decision;
       readonly actor: Actor;
       readonly conversation: Conversation;
+      /** The message the button was on (absent from the demo's terminal, where the id typed names the card). */
+      readonly messageId?: string;
     }
+  /** A click with no handler (a stale button): the clicker is told so; nothing changes. */
+  | { readonly kind: 'stale'; readonly actor: Actor; readonly conversation: Conversation }
   | { readonly kind: 'expire'; readonly approvalId: string }
   /** Periodic safety net (a job scheduler): closes overdue requests and re-queues approved steps whose job was lost. */
   | { readonly kind: 'sweep' };
@@ -133,7 +138,7 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
     const found = findRemediation(a.system, a.remediation);
     if (!found || !a.cardMessageId) return;
     const message: PostedMessage = {
-      channelId: a.conversation.channelId,
+      channelId: a.card.channelId,
       messageId: a.cardMessageId,
       threadId: a.conversation.threadId,
     };
@@ -195,13 +200,38 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
         record.conversation,
         toCard(record, found.remediation),
       );
-      await setCardMessage(deps.db, record.id, posted.messageId);
+      // Recorded where it was posted: the only place a decision on this request counts.
+      await setCardMessage(deps.db, record.id, {
+        platform: record.conversation.platform,
+        channelId: posted.channelId,
+        messageId: posted.messageId,
+      });
       // Expiry is enforced by the server: a delayed job at `expiresAt` (duplicates are harmless).
       await deps.enqueueExpiry(record.id, Math.max(0, record.expiresAt.getTime() - deps.clock.now()));
       log.info({ approvalId: record.id, remediation: record.remediation, target: record.target }, 'approval requested');
-      return { ...record, cardMessageId: posted.messageId };
+      return {
+        ...record,
+        cardMessageId: posted.messageId,
+        card: { platform: record.conversation.platform, channelId: posted.channelId, messageId: posted.messageId },
+      };
     }
     return record;
+  }
+
+  /**
+   * A decision counts only on the card the request was shown on: the platform it was posted to (a Teams invoke
+   * cannot decide a Slack request, whatever Teams' authentication mode), its channel or conversation, and that
+   * message. Buttons carry the approval id, and ids leak (screenshots, logs, a copied payload): the id alone is not
+   * a bearer token. The demo's terminal has one conversation and no clickable messages; the id typed there names
+   * the card, so the message check does not apply to it.
+   */
+  function offCardReason(a: ApprovalRecord, conversation: Conversation, messageId: string | undefined) {
+    if (conversation.platform !== a.card.platform) return `from ${conversation.platform}, card in ${a.card.platform}`;
+    if (conversation.channelId !== a.card.channelId) return 'from another channel';
+    if (conversation.platform === 'terminal') return undefined;
+    if (!a.card.messageId) return 'card not posted yet';
+    if (messageId !== a.card.messageId) return 'from another message';
+    return undefined;
   }
 
   async function decide(
@@ -209,10 +239,28 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
     decision: Decision,
     actor: Actor,
     conversation: Conversation,
+    messageId: string | undefined,
   ): Promise<void> {
     const a = await getApproval(deps.db, approvalId);
     if (!a) {
       await tell(conversation, actor, 'That request no longer exists.');
+      return;
+    }
+    const offCard = offCardReason(a, conversation, messageId);
+    if (offCard) {
+      const who = principalOf(actor);
+      log.warn({ approvalId, actor: who, decision, reason: offCard }, 'decision refused: not on the approval card');
+      await recordRefusal(deps.db, a.id, a.state, who, `${decision} refused: ${offCard}`, deps.clock.now());
+      await bestEffort('refusal notice', () =>
+        tell(
+          conversation,
+          actor,
+          offCard === 'card not posted yet'
+            ? "This request's card is still being posted; nothing changed. Decide on the card once it appears."
+            : "That button is not on this request's approval card, so nothing changed. A request is approved or " +
+                'denied only on its own card, in the channel where it was asked.',
+        ),
+      );
       return;
     }
     const transport = transportFor(a.conversation.platform);
@@ -476,7 +524,21 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
           });
           return;
         case 'decision':
-          await decide(interaction.approvalId, interaction.decision, interaction.actor, interaction.conversation);
+          await decide(
+            interaction.approvalId,
+            interaction.decision,
+            interaction.actor,
+            interaction.conversation,
+            interaction.messageId,
+          );
+          return;
+        case 'stale':
+          await tell(
+            interaction.conversation,
+            interaction.actor,
+            'That button is no longer active (it belongs to an older message or version of the bot). Nothing ' +
+              'changed; run the command again for fresh buttons.',
+          );
           return;
         case 'expire':
           await expire(interaction.approvalId);

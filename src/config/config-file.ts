@@ -45,6 +45,18 @@ export const ApprovalsSchema = z.object({
   levels: z.record(z.string(), z.enum(['approval', 'confirm'])).default({}),
 });
 
+/** The Slack side of the bot (`slack`). */
+export const SlackConfigSchema = z.object({
+  /**
+   * Workspaces (`T…`) or Enterprise Grid organisations (`E…`) the bot serves. Empty (the default): any workspace
+   * whose requests carry the app's valid signature. Set it when the app could be installed in more than one
+   * workspace: a command from any other is refused readably and nothing runs.
+   */
+  teamIds: z
+    .array(z.string().regex(/^[TE][A-Z0-9]{2,49}$/, 'must be a Slack team id (T…) or enterprise id (E…)'))
+    .default([]),
+});
+
 /** A `match` value: equal, or a regular expression written `/…/flags`. */
 const MatchValueSchema = z.string().superRefine((value, ctx) => {
   try {
@@ -92,6 +104,7 @@ export function createConfigSchema(integrations: readonly TargetIntegration[]) {
     .object({
       targets: z.strictObject(targetShape).partial().default({}),
       channels: z.record(z.string(), ChannelSchema).default({}),
+      slack: SlackConfigSchema.default({ teamIds: [] }),
       approvals: ApprovalsSchema.default({
         approvers: [],
         requireDistinctApprover: true,
@@ -152,6 +165,8 @@ export function createConfigSchema(integrations: readonly TargetIntegration[]) {
 export interface BotConfig {
   readonly targets: Readonly<Record<string, Readonly<Record<string, unknown>> | undefined>>;
   readonly channels: Readonly<Record<string, z.infer<typeof ChannelSchema>>>;
+  /** Absent in hand-built configs: no workspace pinning. */
+  readonly slack?: z.infer<typeof SlackConfigSchema>;
   readonly approvals: z.infer<typeof ApprovalsSchema>;
   readonly alerts: {
     readonly pagerduty: readonly z.infer<typeof AlertRuleSchema>[];

@@ -19,5 +19,20 @@ export type ChatInteraction =
       readonly decision: 'approve' | 'deny';
       readonly actor: Actor;
       readonly conversation: Conversation;
+      /**
+       * The message the button was on (Slack message `ts`, Teams activity id). A decision counts only on the card
+       * the request was shown on: same platform, same conversation, this message.
+       */
+      readonly messageId?: string;
+      readonly deliveryKey: string;
+    }
+  /**
+   * A verified click the bot has no handler for (a button of an older version, an unknown action id, an empty
+   * `block_actions`): acknowledged at once; the clicker is told privately that the button is stale. Nothing changes.
+   */
+  | {
+      readonly kind: 'stale';
+      readonly actor: Actor;
+      readonly conversation: Conversation;
       readonly deliveryKey: string;
     };

@@ -14,9 +14,24 @@ export async function enqueueInteraction(queues: BotQueues, i: ChatInteraction):
     );
     return;
   }
+  if (i.kind === 'stale') {
+    await queues.interactions.add(
+      'stale',
+      { kind: 'stale', actor: i.actor, conversation: i.conversation },
+      { jobId: `stale-${i.deliveryKey}` },
+    );
+    return;
+  }
   await queues.interactions.add(
     'decision',
-    { kind: 'decision', approvalId: i.approvalId, decision: i.decision, actor: i.actor, conversation: i.conversation },
+    {
+      kind: 'decision',
+      approvalId: i.approvalId,
+      decision: i.decision,
+      actor: i.actor,
+      conversation: i.conversation,
+      ...(i.messageId !== undefined ? { messageId: i.messageId } : {}),
+    },
     { jobId: `decision-${i.deliveryKey}` },
   );
 }

@@ -54,7 +54,11 @@ export const InteractionJobSchema = z.discriminatedUnion('kind', [
     decision: z.enum(['approve', 'deny']),
     actor: ActorSchema,
     conversation: ConversationSchema,
+    /** The message the button was on; the engine refuses a decision made anywhere but on the request's card. */
+    messageId: z.string().min(1).max(200).optional(),
   }),
+  /** A click with no handler: the clicker is told the button is stale. */
+  z.object({ kind: z.literal('stale'), actor: ActorSchema, conversation: ConversationSchema }),
   z.object({ kind: z.literal('expire'), approvalId: z.string().min(1).max(150) }),
   z.object({ kind: z.literal('sweep') }),
 ]);

@@ -69,6 +69,7 @@ export function createWeb(o: WebOptions): { server: Server; close(): Promise<voi
       logger: log,
       onCommand: (req) => dispatchCommand(req, dispatchDeps),
       onInteraction: (i) => enqueueInteraction(queues, i),
+      teamIds: o.config.slack?.teamIds ?? [],
     });
     postRoutes['/slack/events'] = (req, res, body) => {
       slack.handle(req, res, body);

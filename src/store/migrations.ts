@@ -247,4 +247,13 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
       create index teams_cards_updated_at on teams_cards (updated_at);
     `,
   },
+  {
+    id: '005_approval_card_binding',
+    sql: `
+      -- Where an approval's card was posted (platform and channel, next to card_message_id), recorded when it is
+      -- posted: a decision counts only when it comes from that card (issue 11: an approval id is not a bearer
+      -- token). Rows from before this migration fall back to their conversation's platform and channel.
+      alter table approvals add column card_platform text, add column card_channel_id text;
+    `,
+  },
 ];
