@@ -61,12 +61,16 @@ export async function startBotStack(o: {
   scenario?: CorvoScenario;
   approvers?: string[];
   corvoTimeoutMs?: number;
+  /** Where the bot reaches Corvo, when a loopback proxy sits in front of the simulator (default the simulator). */
+  corvoUrl?: string;
   workerEnv?: Record<string, string>;
   /**
    * Teams at the edge: a fake Bot Connector, and `TEAMS_ALLOW_UNAUTHENTICATED=true` unless `env` says otherwise
    * (e.g. `MICROSOFT_APP_ID`).
    */
   teams?: { env?: Record<string, string> };
+  /** More top-level YAML for the config file (e.g. `slack:\n  teamIds: [T0FAKE]\n`). */
+  extraConfig?: string;
 }): Promise<BotStack> {
   const corvo = await startCorvoSimulator({ scenario: o.scenario ?? 'healthy', apiKey: CORVO_KEY });
   const slack = await startFakeSlack({ token: BOT_TOKEN });
@@ -76,8 +80,9 @@ export async function startBotStack(o: {
   const port = await getFreePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const configFile = writeConfigFile(
-    `targets:\n  corvo:\n    prod: { url: "${corvo.url}", apiKey: "\${CORVO_API_KEY}", timeoutMs: ${o.corvoTimeoutMs ?? 2000} }\n` +
-      `approvals:\n  approvers: ${JSON.stringify(o.approvers ?? [])}\n  ttl: 15m\n`,
+    `targets:\n  corvo:\n    prod: { url: "${o.corvoUrl ?? corvo.url}", apiKey: "\${CORVO_API_KEY}", timeoutMs: ${o.corvoTimeoutMs ?? 2000} }\n` +
+      `approvals:\n  approvers: ${JSON.stringify(o.approvers ?? [])}\n  ttl: 15m\n` +
+      (o.extraConfig ?? ''),
   );
   const env: Record<string, string> = {
     PORT: String(port),
