@@ -105,7 +105,7 @@ describe('createCorvoClient: reads', () => {
     const workers = await c.workers();
     expect(workers).toHaveLength(6);
     expect(workers[0]).toMatchObject({ id: 'wkr-emails-7f9c', hostname: 'worker-3', queues: '["emails"]' });
-    expect(workers.find((w) => w.hostname === null)?.queues).toBeNull();
+    expect(workers.find((w) => w.hostname === '')?.queues).toBeNull();
   });
 
   it('returns the metrics exposition as raw text', async () => {

@@ -4,7 +4,15 @@
  * HELP/TYPE blocks together before their interleaved samples, and the invalid `<nil>` lines of multi-raft mode.
  */
 import { formatGoFloat } from './go-format.js';
-import { RAFT_HIST_BOUNDS, resolveStamp, type HistData, type RaftGroup, type SimState } from './simulator-state.js';
+import {
+  RAFT_HIST_BOUNDS,
+  liveIndexes,
+  resolveStamp,
+  visibleQueues,
+  type HistData,
+  type RaftGroup,
+  type SimState,
+} from './simulator-state.js';
 
 /** Upper bounds of `corvo_http_request_duration_seconds` (without `+Inf`). */
 export const HTTP_DURATION_BOUNDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
@@ -139,8 +147,9 @@ export function renderExposition(state: SimState, requests: Iterable<RequestMetr
   const stateValue = multi ? 0 : (RAFT_STATE_VALUE[g0.state.toLowerCase()] ?? 0);
   single('corvo_raft_state', 'Raft state: 0=follower, 1=candidate, 2=leader, 3=shutdown.', 'gauge', stateValue);
   if (!multi) {
-    single('corvo_raft_applied_index', 'Last applied log index.', 'gauge', g0.appliedIndex);
-    single('corvo_raft_commit_index', 'Last committed log index.', 'gauge', g0.commitIndex);
+    const index = liveIndexes(state, g0, now);
+    single('corvo_raft_applied_index', 'Last applied log index.', 'gauge', index.applied);
+    single('corvo_raft_commit_index', 'Last committed log index.', 'gauge', index.commit);
     if (g0.snapshot.latestIndex !== undefined) {
       single('corvo_raft_snapshot_latest_index', 'Latest snapshot index.', 'gauge', g0.snapshot.latestIndex);
     }
@@ -148,7 +157,7 @@ export function renderExposition(state: SimState, requests: Iterable<RequestMetr
     histogram(out, 'corvo_raft_apply_time_seconds', 'FSM apply execution time.', g0.applyTime);
   }
 
-  const queues = [...state.queues.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const queues = visibleQueues(state);
   single('corvo_queues_total', 'Number of known queues.', 'gauge', queues.length);
   const jobStates = ['pending', 'active', 'held', 'completed', 'dead', 'scheduled', 'retrying'] as const;
   const totals = Object.fromEntries(jobStates.map((s) => [s, 0])) as Record<(typeof jobStates)[number], number>;

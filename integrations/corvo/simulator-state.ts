@@ -14,7 +14,9 @@ export type CorvoScenario =
   | 'unreachable'
   | 'multi-raft'
   | 'jobs-stuck-active'
-  | 'queue-paused';
+  | 'queue-paused'
+  | 'rebuild-fk-error'
+  | 'follower-forward-loop';
 
 export const CORVO_SCENARIOS: readonly CorvoScenario[] = [
   'healthy',
@@ -26,6 +28,8 @@ export const CORVO_SCENARIOS: readonly CorvoScenario[] = [
   'multi-raft',
   'jobs-stuck-active',
   'queue-paused',
+  'rebuild-fk-error',
+  'follower-forward-loop',
 ];
 
 /** A time that is either fixed (ms since epoch) or live: `ago` ms before the clock's now, at read time. */
@@ -111,6 +115,11 @@ export interface RaftGroup {
   mirror: SqliteMirror;
   rebuild: SqliteRebuild;
   nodes: RaftNode[];
+  /**
+   * This node's id in the group when it differs from {@link SimState.nodeId}: under `--raft-shards N` Corvo names
+   * each group's node `<node-id>-sNN` (`node-1-s00`, `node-1-s01`), real-systems.md Corvo item 3.
+   */
+  nodeId?: string;
 }
 
 export interface SimQueue {
@@ -167,8 +176,20 @@ export interface SchedulerState {
   last: Record<SchedulerOp, Stamp>;
 }
 
+/** Jobs that `clear` or `DELETE /queues/{q}` left in the store, invisible to every read (real-systems.md item 6). */
+export interface Leftovers {
+  /** Counted pending jobs left behind. */
+  pending: number;
+  /** The materialized ones among them. */
+  jobs: SimJob[];
+  /** The queue's settings when it was deleted, so a rebuild brings it back. */
+  deleted?: SimQueue;
+}
+
 export interface SimState {
   scenario: CorvoScenario;
+  /** Clock time the scenario started, ms: the idle raft traffic of the scheduler is counted from here. */
+  startedAt: number;
   nodeId: string;
   /** `1`: single raft (`groups[0]` is the cluster); `> 1`: multi-raft, one group per shard. */
   shards: number;
@@ -208,6 +229,47 @@ export interface SimState {
    */
   staleMirror: Map<string, SimJob>;
   workers: SimWorker[];
+  /** Per queue name: normal-priority pending jobs that clear/delete answered for but left in the store. */
+  leftovers: Map<string, Leftovers>;
+  /** The next this many rebuilds fail with the foreign-key error (787) of real-systems.md item 5a. */
+  rebuildFkFailures: number;
+  /** Set after a multi-raft rebuild: SQLite (so `/queues` and `/metrics`) keeps only this shard's queues (item 5b). */
+  mirrorOnlyShard?: number;
+  /** A follower whose HTTP port differs from the leader's: every write answers 503 FORWARD_LOOP (item 7). */
+  forwardLoop: boolean;
+}
+
+/**
+ * The priority Corvo calls normal (0 critical, 1 high, 2 normal): its pending jobs survive `clear` and `DELETE
+ * /queues/{q}` in the store (real-systems.md item 6).
+ */
+export const NORMAL_PRIORITY = 2;
+
+/**
+ * Entries an idle leader still writes through raft every second (the scheduler's own ops): an idle node's
+ * `applied_index` grows by 1–2 a second (real-systems.md item 8).
+ */
+export const IDLE_RAFT_ENTRIES_PER_SECOND = 1.5;
+
+/** The shard a queue lives on under multi-raft: the simulator's own stable hash (Corvo's differs; only stability matters). */
+export function shardOf(queue: string, shards: number): number {
+  let sum = 0;
+  for (const ch of queue) sum += ch.codePointAt(0) ?? 0;
+  return shards > 0 ? sum % shards : 0;
+}
+
+/** The queues SQLite shows: all of them, or only the last shard's after a multi-raft rebuild. */
+export function visibleQueues(state: SimState): SimQueue[] {
+  const all = [...state.queues.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const only = state.mirrorOnlyShard;
+  return only === undefined ? all : all.filter((q) => shardOf(q.name, state.shards) === only);
+}
+
+/** A group's raft indexes at `now`: they grow while a leader's scheduler writes, even with no job traffic. */
+export function liveIndexes(state: SimState, g: RaftGroup, now: number): { applied: number; commit: number } {
+  const grows = g.leaderId !== '' && g.state !== 'Shutdown';
+  const idle = grows ? Math.floor((Math.max(0, now - state.startedAt) / 1000) * IDLE_RAFT_ENTRIES_PER_SECOND) : 0;
+  return { applied: g.appliedIndex + idle, commit: g.commitIndex + idle };
 }
 
 const SECOND = 1000;
@@ -285,8 +347,15 @@ function liveScheduler(): SchedulerState {
   return {
     runs: { promote: 7640, reclaim: 7640, expire: 764, purge: 2 },
     errors: { promote: 0, reclaim: 0, expire: 0, purge: 0 },
-    // §1.7: promote/reclaim run every second (now), expire every 10 s (7 s ago), purge hourly (1902 s ago).
-    last: { promote: { ago: 0 }, reclaim: { ago: 0 }, expire: { ago: 7 * SECOND }, purge: { ago: 1902 * SECOND } },
+    // Promote/reclaim run every second; printed as whole Unix seconds, a healthy idle leader shows ages from 0.6 to
+    // 2.5 s (real-systems.md item 2): modelled as a run 1.5 s ago, so the printed age is 1.5–2.5 s. Expire every
+    // 10 s (7 s ago), purge hourly (1902 s ago).
+    last: {
+      promote: { ago: 1500 },
+      reclaim: { ago: 1500 },
+      expire: { ago: 7 * SECOND },
+      purge: { ago: 1902 * SECOND },
+    },
   };
 }
 
@@ -367,7 +436,8 @@ function healthyWorkers(t0: number): SimWorker[] {
       lastHeartbeat: { at: t0 - 41 * MINUTE },
       startedAt: t0 - 30 * HOUR,
     },
-    { id: 'wkr-batch-a07d', hostname: null, queues: null, lastHeartbeat: { at: t0 - 2 * HOUR }, startedAt: t0 - DAY },
+    // Corvo prints "" for a worker registered without a hostname (real-systems.md item 8).
+    { id: 'wkr-batch-a07d', hostname: '', queues: null, lastHeartbeat: { at: t0 - 2 * HOUR }, startedAt: t0 - DAY },
   ];
 }
 
@@ -475,6 +545,7 @@ function healthyState(t0: number): SimState {
   const nextId = jobIds();
   return {
     scenario: 'healthy',
+    startedAt: t0,
     nodeId: 'node-1',
     shards: 1,
     groups: [healthyGroup()],
@@ -506,6 +577,9 @@ function healthyState(t0: number): SimState {
     jobs: new Map(healthyJobs(t0, nextId).map((j) => [j.id, j])),
     staleMirror: new Map(),
     workers: healthyWorkers(t0),
+    leftovers: new Map(),
+    rebuildFkFailures: 0,
+    forwardLoop: false,
   };
 }
 
@@ -525,7 +599,8 @@ export function createScenarioState(scenario: CorvoScenario, t0: number): SimSta
     case 'unreachable': // the state is never seen: every socket is destroyed
       break;
 
-    case 'sqlite-diverged': {
+    case 'sqlite-diverged':
+    case 'rebuild-fk-error': {
       g.mirror = {
         async: true,
         dropped: 1842,
@@ -547,6 +622,9 @@ export function createScenarioState(scenario: CorvoScenario, t0: number): SimSta
         });
       }
       if (dead) s.staleMirror.set(dead.id, { ...dead, state: 'pending', failedAt: undefined, startedAt: undefined });
+      // Dead jobs carry recorded errors; the rebuild replays job errors before their jobs, so whether it fails with
+      // the foreign-key error depends on the pooled connection it lands on: here the first attempt fails.
+      if (scenario === 'rebuild-fk-error') s.rebuildFkFailures = 1;
       break;
     }
 
@@ -615,6 +693,15 @@ export function createScenarioState(scenario: CorvoScenario, t0: number): SimSta
     case 'multi-raft': {
       s.shards = 2;
       const shard1 = healthyGroup();
+      // Each group names this node `<node-id>-sNN`, on raft port base + shard (real-systems.md item 3).
+      [g, shard1].forEach((group, shard) => {
+        const id = (base: string): string => `${base}-s${String(shard).padStart(2, '0')}`;
+        const port = (address: string): string => address.replace(/:(\d+)$/, (_, p: string) => `:${Number(p) + shard}`);
+        group.nodeId = id(s.nodeId);
+        group.leaderId = id(group.leaderId);
+        group.leaderAddr = port(group.leaderAddr);
+        group.nodes = group.nodes.map((node) => ({ ...node, id: id(node.id), address: port(node.address) }));
+      });
       shard1.appliedIndex = 377810;
       shard1.commitIndex = 377810;
       shard1.applyPending = 12;
@@ -648,6 +735,20 @@ export function createScenarioState(scenario: CorvoScenario, t0: number): SimSta
       );
       s.scheduler.last.reclaim = { at: t0 - 6 * MINUTE };
       s.scheduler.errors.reclaim = 23;
+      break;
+    }
+
+    case 'follower-forward-loop': {
+      // node-2, a follower whose HTTP port differs from the leader's: it forwards writes to the leader's raft host
+      // on its own HTTP port, which lands on a follower again: 503 FORWARD_LOOP (real-systems.md item 7).
+      s.nodeId = 'node-2';
+      g.state = 'Follower';
+      s.forwardLoop = true;
+      s.scheduler = {
+        runs: { promote: 0, reclaim: 0, expire: 0, purge: 0 },
+        errors: { promote: 0, reclaim: 0, expire: 0, purge: 0 },
+        last: { promote: { at: 0 }, reclaim: { at: 0 }, expire: { at: 0 }, purge: { at: 0 } },
+      };
       break;
     }
 

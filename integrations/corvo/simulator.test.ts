@@ -129,10 +129,11 @@ describe('simulator exposition', () => {
 });
 
 describe('simulator scenarios', () => {
-  it('healthy: scheduler timestamps are the clock now, workers 6 registered / 4 active', async () => {
+  it('healthy: scheduler timestamps are whole seconds of a run 1.5 s ago, workers 6 registered / 4 active', async () => {
+    // Like a real idle leader (real-systems.md Corvo item 2): the 1 s ops ran ~1.5 s ago, printed as whole seconds.
     const text = await metrics(await start());
-    expect(sample(text, 'corvo_scheduler_last_promote_seconds')).toBe(String(SAMPLE_NOW / 1000));
-    expect(sample(text, 'corvo_scheduler_last_reclaim_seconds')).toBe(String(SAMPLE_NOW / 1000));
+    expect(sample(text, 'corvo_scheduler_last_promote_seconds')).toBe(String(SAMPLE_NOW / 1000 - 2));
+    expect(sample(text, 'corvo_scheduler_last_reclaim_seconds')).toBe(String(SAMPLE_NOW / 1000 - 2));
     expect(sample(text, 'corvo_workers_registered')).toBe('6');
     expect(sample(text, 'corvo_workers_active')).toBe('4');
   });
@@ -143,7 +144,7 @@ describe('simulator scenarios', () => {
     const sim = await start({ clock });
     now += 90_000;
     const text = await metrics(sim);
-    expect(sample(text, 'corvo_scheduler_last_promote_seconds')).toBe(String(now / 1000));
+    expect(sample(text, 'corvo_scheduler_last_promote_seconds')).toBe(String(now / 1000 - 2));
     const job = (await call(sim, 'GET', `/api/v1/jobs/${ACTIVE_JOB}`)).json as { lease_expires_at: string };
     expect(Date.parse(job.lease_expires_at)).toBe(now + 45_000);
   });

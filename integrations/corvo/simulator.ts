@@ -17,8 +17,11 @@ import {
 } from './simulator-exposition.js';
 import {
   RAFT_HIST_BOUNDS,
+  NORMAL_PRIORITY,
   createScenarioState,
+  liveIndexes,
   resolveStamp,
+  visibleQueues,
   type CorvoScenario,
   type HistData,
   type JobState,
@@ -294,11 +297,15 @@ export async function startCorvoSimulator(o: CorvoSimulatorOptions = {}): Promis
     return undefined;
   }
 
-  /** `requireLeader`: writes need a leader; a follower with a known leader would proxy (served here, flagged). */
+  /**
+   * `requireLeader`: writes need a leader. A follower proxies them to the leader's raft host on its OWN HTTP port:
+   * served here when every node uses the same port, 503 FORWARD_LOOP when they differ (real-systems.md item 7).
+   */
   function requireLeader(): Reply | undefined {
     if (state.groups.every((g) => g.state === 'Leader')) return undefined;
     const g0 = state.groups[0] as RaftGroup;
     if (g0.leaderAddr.trim() === '') return jsonError(503, 'leader unavailable', 'LEADER_UNAVAILABLE');
+    if (state.forwardLoop) return jsonError(503, 'request forwarding loop detected', 'FORWARD_LOOP');
     return undefined;
   }
 
@@ -342,6 +349,8 @@ export async function startCorvoSimulator(o: CorvoSimulatorOptions = {}): Promis
   }
 
   function groupStatus(g: RaftGroup): Record<string, unknown> {
+    const self = g.nodeId ?? state.nodeId;
+    const index = liveIndexes(state, g, clock.now());
     const snapshot: Record<string, unknown> = { count: g.snapshot.count };
     if (g.snapshot.count > 0) {
       snapshot.latest_id = g.snapshot.latestId;
@@ -364,9 +373,9 @@ export async function startCorvoSimulator(o: CorvoSimulatorOptions = {}): Promis
       state: g.state,
       leader_id: g.leaderId,
       leader_addr: g.leaderAddr,
-      node_id: state.nodeId,
-      applied_index: String(g.appliedIndex),
-      commit_index: String(g.commitIndex),
+      node_id: self,
+      applied_index: String(index.applied),
+      commit_index: String(index.commit),
       raft_nosync: true,
       raft_store: 'badger',
       pebble_nosync: true,
@@ -398,7 +407,7 @@ export async function startCorvoSimulator(o: CorvoSimulatorOptions = {}): Promis
         queue_capacity: g.mirror.queueCapacity,
       },
       sqlite_rebuild: rebuild,
-      nodes: g.nodes.map((node) => (node.id === state.nodeId ? { ...node, role: g.state, self: true } : { ...node })),
+      nodes: g.nodes.map((node) => (node.id === self ? { ...node, role: g.state, self: true } : { ...node })),
     };
   }
 
@@ -425,28 +434,27 @@ export async function startCorvoSimulator(o: CorvoSimulatorOptions = {}): Promis
   }
 
   function queuesJson(): unknown[] {
-    return [...state.queues.values()]
-      .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))
-      .map((q) => ({
-        name: q.name,
-        paused: q.paused,
-        ...(q.maxConcurrency !== undefined ? { max_concurrency: q.maxConcurrency } : {}),
-        ...(q.rateLimit !== undefined ? { rate_limit: q.rateLimit } : {}),
-        ...(q.rateWindowMs !== undefined ? { rate_window_ms: q.rateWindowMs } : {}),
-        created_at: formatRfc3339Nano(q.createdAt),
-        pending: q.pending,
-        active: q.active,
-        held: q.held,
-        completed: q.completed,
-        dead: q.dead,
-        scheduled: q.scheduled,
-        retrying: q.retrying,
-        enqueued: q.enqueued,
-        failed: q.failed,
-        ...(q.oldestPendingAt !== undefined && q.pending > 0
-          ? { oldest_pending_at: formatRfc3339Nano(q.oldestPendingAt) }
-          : {}),
-      }));
+    return visibleQueues(state).map((q) => ({
+      name: q.name,
+      paused: q.paused,
+      ...(q.maxConcurrency !== undefined ? { max_concurrency: q.maxConcurrency } : {}),
+      ...(q.rateLimit !== undefined ? { rate_limit: q.rateLimit } : {}),
+      ...(q.rateWindowMs !== undefined ? { rate_window_ms: q.rateWindowMs } : {}),
+      // Corvo never fills it: always Go's zero time (real-systems.md item 8).
+      created_at: '0001-01-01T00:00:00Z',
+      pending: q.pending,
+      active: q.active,
+      held: q.held,
+      completed: q.completed,
+      dead: q.dead,
+      scheduled: q.scheduled,
+      retrying: q.retrying,
+      enqueued: q.enqueued,
+      failed: q.failed,
+      ...(q.oldestPendingAt !== undefined && q.pending > 0
+        ? { oldest_pending_at: formatRfc3339Nano(q.oldestPendingAt) }
+        : {}),
+    }));
   }
 
   function workersJson(): unknown[] {
@@ -534,11 +542,31 @@ export async function startCorvoSimulator(o: CorvoSimulatorOptions = {}): Promis
   function rebuildSqlite(): Reply {
     // Not a Raft apply: RebuildSQLiteFromPebble rewrites the leader's mirror directly, so OVERLOADED never applies.
     const now = clock.now();
+    if (state.rebuildFkFailures > 0) {
+      // Job errors are replayed before their jobs (real-systems.md item 5a); a retry may land on another connection.
+      state.rebuildFkFailures--;
+      const withError = [...state.jobs.values()].find((j) => j.state === 'dead');
+      const error = `insert job_error for job ${withError?.id ?? 'job_unknown'}: FOREIGN KEY constraint failed (787)`;
+      for (const g of state.groups) {
+        g.rebuild = { ran: true, lastStartedAt: now, lastDurationMs: 87, lastSuccess: false, lastError: error };
+      }
+      return jsonError(500, error, 'INTERNAL_ERROR');
+    }
     for (const g of state.groups) {
       g.mirror = { ...g.mirror, dropped: 0, applied: g.mirror.queued, lag: 0, queueDepth: 0 };
       g.rebuild = { ran: true, lastStartedAt: now, lastDurationMs: REBUILD_DURATION_MS, lastSuccess: true };
     }
     state.staleMirror.clear();
+    // Pebble still holds what clear/delete left behind: the rebuilt mirror shows it again (item 5d).
+    for (const [name, left] of state.leftovers) {
+      const q = state.queues.get(name) ?? (left.deleted ? { ...left.deleted, pending: 0 } : queueOf(name));
+      state.queues.set(name, q);
+      q.pending += left.pending;
+      for (const j of left.jobs) state.jobs.set(j.id, j);
+    }
+    state.leftovers.clear();
+    // Multi-raft: each shard's rebuild rewrites the same SQLite, so only the last shard's data stays (item 5b).
+    if (state.shards > 1) state.mirrorOnlyShard = state.shards - 1;
     return json(200, { status: 'ok', rebuilt: true, duration_ms: REBUILD_DURATION_MS });
   }
 
@@ -600,27 +628,49 @@ export async function startCorvoSimulator(o: CorvoSimulatorOptions = {}): Promis
 
   function removeThrottle(name: string): Reply {
     return apply(() => {
-      const q = queueOf(name);
-      delete q.rateLimit;
-      delete q.rateWindowMs;
+      // 200 for an unknown queue too (real-systems.md item 1); unlike pause/resume/concurrency it creates nothing.
+      const q = state.queues.get(name);
+      if (q) {
+        delete q.rateLimit;
+        delete q.rateWindowMs;
+      }
       return json(200, { status: 'ok' });
     });
   }
 
+  /**
+   * What clear and delete really remove: scheduled jobs and pending ones of other priorities. Normal-priority pending
+   * jobs stay in the store (still handed to workers), invisible to `/queues`, search and `/metrics`, and nothing
+   * counts as a dropped mirror update (real-systems.md item 6).
+   */
+  function leaveBehind(name: string, deleted: boolean): void {
+    const q = state.queues.get(name);
+    const left = state.leftovers.get(name) ?? { pending: 0, jobs: [] };
+    const materialized = [...state.jobs.values()].filter((j) => j.queue === name && j.state === 'pending');
+    const otherPriority = materialized.filter((j) => j.priority !== NORMAL_PRIORITY).length;
+    left.pending += Math.max(0, (q?.pending ?? 0) - otherPriority);
+    for (const [id, j] of state.jobs) {
+      if (j.queue !== name) continue;
+      const stays = j.state === 'pending' && j.priority === NORMAL_PRIORITY;
+      if (stays) left.jobs.push(j);
+      if (stays || deleted || j.state === 'pending' || j.state === 'scheduled') {
+        state.jobs.delete(id);
+        state.staleMirror.delete(id);
+      }
+    }
+    if (deleted && q) left.deleted = { ...q, pending: 0, scheduled: 0, active: 0 };
+    if (left.pending > 0 || left.jobs.length > 0) state.leftovers.set(name, left);
+  }
+
   function clearQueue(name: string): Reply {
     return apply(() => {
-      // Deletes the queue's pending and scheduled jobs (applyClearQueueOp).
+      // Answers "cleared" and the queue reads 0 pending, but normal-priority pending jobs stay (leaveBehind).
+      leaveBehind(name, false);
       const q = state.queues.get(name);
       if (q) {
         q.pending = 0;
         q.scheduled = 0;
         delete q.oldestPendingAt;
-      }
-      for (const [id, j] of state.jobs) {
-        if (j.queue === name && (j.state === 'pending' || j.state === 'scheduled')) {
-          state.jobs.delete(id);
-          state.staleMirror.delete(id);
-        }
       }
       return json(200, { status: 'cleared' });
     });
@@ -628,13 +678,8 @@ export async function startCorvoSimulator(o: CorvoSimulatorOptions = {}): Promis
 
   function deleteQueue(name: string): Reply {
     return apply(() => {
+      leaveBehind(name, true);
       state.queues.delete(name);
-      for (const [id, j] of state.jobs) {
-        if (j.queue === name) {
-          state.jobs.delete(id);
-          state.staleMirror.delete(id);
-        }
-      }
       return json(200, { status: 'deleted' });
     });
   }

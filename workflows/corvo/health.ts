@@ -13,7 +13,13 @@ export function describeCluster(obs: CorvoObservations): string {
   const via = lead.isLeader === false && lead.selfId ? ` (via follower ${lead.selfId})` : '';
   if (groups && groups.length > 1) {
     const leaderless = groups.filter((g) => !g.status.leader_id).length;
-    const leaders = lead.leaderIds.length > 0 ? `, leaders ${lead.leaderIds.join(', ')}` : '';
+    // One node leading every shard is one leader (`node-1-s00`, `node-1-s01` are node-1's two shards).
+    const leaders =
+      lead.leaderIds.length === 1 && lead.ledGroups === groups.length
+        ? `, leader ${lead.leaderIds[0]} (every shard)`
+        : lead.leaderIds.length > 0
+          ? `, leaders ${lead.leaderIds.join(', ')}`
+          : '';
     const missing = leaderless > 0 ? `, ${leaderless} group${leaderless === 1 ? '' : 's'} without leader` : '';
     return `Multi-raft, ${groups.length} groups${leaders}${missing}${nodes}`;
   }

@@ -45,7 +45,8 @@ describe('jobs-stuck-active against the Corvo simulator', () => {
     const reclaim = r.byCode.get('corvo.scheduler.reclaim');
     expect(reclaim?.severity).toBe('critical');
     expect(reclaim?.evidence).toBe(
-      'last reclaim 6 min ago — the runbook expects within 2 s (Corvo defers it up to 10 s under load); ' +
+      'last reclaim 6 min ago — the runbook expects within 2 s (Corvo reports whole seconds, so the bot allows 1 s ' +
+        'for the rounding; Corvo defers it up to 10 s under load); ' +
         '23 reclaim errors since process start — should be 0',
     );
     expect(reclaim?.nextStep).toContain('"reclaim expired leases"');
@@ -60,7 +61,10 @@ describe('jobs-stuck-active against the Corvo simulator', () => {
   it('the offered cancel works on a stuck job, where the runbook’s retry is refused', async () => {
     const r = await harness.run(jobsStuckActiveWorkflow, 'jobs-stuck-active');
     const [first, second] = r.byCode.get('corvo.jobs.expired-lease')?.actions ?? [];
-    expect(await applyFix('cancel', first!.params, r.client)).toBe(`job ${first!.params['job-id']}: cancelling`);
+    // Corvo answers "cancelling" for an active job, which reads cancelled at once (real-systems.md Corvo item 8).
+    expect(await applyFix('cancel', first!.params, r.client)).toBe(
+      `job ${first!.params['job-id']}: Corvo answered "cancelling"; it now reads cancelled`,
+    );
     const refused = await r.client.retryJob(second!.params['job-id']!).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(TargetError);
     expect((refused as TargetError).code).toBe('RETRY_ERROR');

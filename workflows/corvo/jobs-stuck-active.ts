@@ -12,7 +12,17 @@ import {
   type CorvoObservations,
   type ProbeResult,
 } from './observe.js';
-import { STUCK_ACTIVE_CORRECTION, THRESHOLDS, ageText, schedulerOnFollower, type CorvoRule } from './rules.js';
+import {
+  RECLAIM_WITHIN_2S_CORRECTION,
+  STUCK_ACTIVE_CORRECTION,
+  THRESHOLDS,
+  WHOLE_SECONDS_NOTE,
+  ageText,
+  schedulerAge,
+  schedulerAgeText,
+  schedulerOnFollower,
+  type CorvoRule,
+} from './rules.js';
 import { SECTIONS } from './sections.js';
 import { parseTimestampMs, readLeadership, readMetric, readRaftGroups } from './signals.js';
 import { diagnose, reuseRule } from './symptom.js';
@@ -28,7 +38,10 @@ export const STUCK_ACTIVE_THRESHOLDS = {
    * than this should already have been reclaimed.
    */
   reclaimGraceSeconds: 10,
-  /** Runbook: `corvo_scheduler_last_reclaim_seconds` "should be recent (within 2s)". */
+  /**
+   * Runbook: `corvo_scheduler_last_reclaim_seconds` "should be recent (within 2s)". Judged on the lower bound of
+   * the age (Corvo prints whole seconds: one more second is allowed, see `schedulerAge`).
+   */
   reclaimRecentSeconds: 2,
   /** Cancel buttons offered at most (one per stuck job); the others are listed. */
   maxCancelOffers: 5,
@@ -63,6 +76,21 @@ interface LeaseView {
   readonly unread: ActiveJob[];
   readonly read: number;
 }
+
+/**
+ * True when Corvo refused the job search for the key's role: `POST /api/v1/jobs/search` is a POST, and a readonly
+ * key may only GET (403 FORBIDDEN "insufficient role permissions", real-systems.md Corvo item 4).
+ */
+export function isSearchForbidden(obs: StuckActiveObservations): boolean {
+  return !obs.activeJobs.ok && isTargetError(obs.activeJobs.error) && obs.activeJobs.error.kind === 'forbidden';
+}
+
+/** What the stuck-active report loses without a key that may POST the search (also in the README). */
+export const OPERATOR_KEY_LOSS =
+  'Without it the bot cannot list the active jobs, so it cannot find the ones with an expired lease that reclaim ' +
+  'missed, ' +
+  'which worker holds them, nor offer Cancel buttons; the reclaim scheduler, leader and SQLite checks below still ' +
+  'run. A single job can still be read by id (`GET /api/v1/jobs/{id}` is a GET).';
 
 /** Sorts the active jobs by their lease against the clock; undefined when the search failed. */
 function readLeases(obs: StuckActiveObservations, nowMs: number): LeaseView | undefined {
@@ -138,6 +166,20 @@ const expiredLease: CorvoRule<StuckActiveObservations> = {
     'retried once cancelled). Do not `corvo retry` an active job: Corvo answers 400 RETRY_ERROR.',
   runbookCorrection: STUCK_ACTIVE_CORRECTION,
   evaluate(obs, nowMs) {
+    if (isSearchForbidden(obs) && !obs.activeJobs.ok) {
+      const err = obs.activeJobs.error;
+      return {
+        severity: 'inconclusive',
+        title: 'Stuck-active check needs an operator key',
+        evidence:
+          `${isTargetError(err) ? err.message : 'POST /api/v1/jobs/search was refused (403)'} — Corvo's job search is a ` +
+          'POST, and a readonly key may only GET',
+        nextStep:
+          'Give the bot an operator (or admin) key for this target (`targets.corvo.<name>.apiKey`). ' +
+          OPERATOR_KEY_LOSS,
+        runbookCorrection: STUCK_ACTIVE_CORRECTION,
+      };
+    }
     const view = readLeases(obs, nowMs);
     if (!view || !obs.activeJobs.ok) return null;
     const { total } = obs.activeJobs.value;
@@ -225,6 +267,7 @@ const reclaimScheduler: CorvoRule<StuckActiveObservations> = {
     'Check the leader\'s logs for "reclaim expired leases" error=…. If reclaim keeps failing or stays stalled, ' +
     "restart the leader (manual step in the notes): leadership moves, and the new leader's scheduler reclaims the " +
     'expired leases.',
+  runbookCorrection: RECLAIM_WITHIN_2S_CORRECTION,
   evaluate(obs, nowMs) {
     const errors = readMetric(obs, 'corvo_scheduler_reclaim_errors_total');
     const last = readMetric(obs, 'corvo_scheduler_last_reclaim_seconds');
@@ -233,24 +276,27 @@ const reclaimScheduler: CorvoRule<StuckActiveObservations> = {
     if (follower) return follower;
     const { reclaimRecentSeconds: recent, reclaimGraceSeconds: deferred } = STUCK_ACTIVE_THRESHOLDS;
     const leaderKnown = readLeadership(obs).isLeader === true;
-    const age = last === undefined ? undefined : last <= 0 ? Infinity : Math.max(0, nowMs / 1000 - last);
+    const age = last === undefined || last <= 0 ? undefined : schedulerAge(nowMs, last);
+    // The lower bound of the age: Corvo's whole seconds alone must not make a healthy leader look late.
+    const atLeast = last === undefined ? undefined : last <= 0 ? Infinity : (age?.atLeast ?? 0);
     let severity: Severity = 'ok';
-    if (age !== undefined && age > deferred) severity = leaderKnown ? 'critical' : 'warning';
-    else if ((age !== undefined && age > recent) || (errors ?? 0) > 0) severity = 'warning';
+    if (atLeast !== undefined && atLeast > deferred) severity = leaderKnown ? 'critical' : 'warning';
+    else if ((atLeast !== undefined && atLeast > recent) || (errors ?? 0) > 0) severity = 'warning';
     const lastText =
-      age === undefined
+      last === undefined
         ? 'last reclaim unknown'
-        : age === Infinity
+        : age === undefined
           ? 'reclaim never ran since process start'
-          : `last reclaim ${ageText(age)}`;
+          : `last reclaim ${schedulerAgeText(age)}`;
     const errorText =
       errors === undefined ? 'reclaim errors unknown' : `${n(errors)} reclaim errors since process start — should be 0`;
     return {
       severity,
       evidence:
-        `${lastText} — the runbook expects within ${recent} s (Corvo defers it up to ${deferred} s under load); ` +
-        errorText +
+        `${lastText} — the runbook expects within ${recent} s (${WHOLE_SECONDS_NOTE}; Corvo defers it up to ` +
+        `${deferred} s under load); ${errorText}` +
         (severity !== 'ok' && !leaderKnown ? ' (could not confirm this node is the leader)' : ''),
+      runbookCorrection: RECLAIM_WITHIN_2S_CORRECTION,
     };
   },
 };
@@ -317,7 +363,7 @@ export const jobsStuckActiveWorkflow: Workflow<CorvoClients> = {
   id: 'jobs-stuck-active',
   title: 'Corvo jobs stuck active',
   description:
-    'Finds active jobs whose lease expired, checks the reclaim scheduler and their workers; offers cancel (not retry).',
+    'Active jobs with an expired lease, the reclaim scheduler, their workers; offers cancel. Needs an operator key.',
   async run(ctx) {
     const client = ctx.clients.corvo;
     const [core, activeJobs] = await Promise.all([
@@ -328,7 +374,10 @@ export const jobsStuckActiveWorkflow: Workflow<CorvoClients> = {
     return diagnose(ctx, {
       obs,
       rules: stuckActiveRules,
-      extras: [{ name: 'activeJobs', endpoint: 'POST /api/v1/jobs/search', what: 'active jobs', result: activeJobs }],
+      // A 403 on the search is reported by `corvo.jobs.expired-lease` (it needs an operator key), not as a failed probe.
+      extras: isSearchForbidden(obs)
+        ? []
+        : [{ name: 'activeJobs', endpoint: 'POST /api/v1/jobs/search', what: 'active jobs', result: activeJobs }],
       notes: [manualSteps.killStuckServer],
       headline: (o) => {
         const view = readLeases(o, ctx.clock.now());

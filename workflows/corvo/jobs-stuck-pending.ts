@@ -240,7 +240,8 @@ const fetchLeader: CorvoRule<StuckPendingObservations> = {
       title: `Workers must fetch from the leader ${leader}`,
       evidence:
         `${leaderHint(lead)} leads. A worker whose lifecycle stream goes to a follower gets NOT_LEADER with the ` +
-        "leader's address and fetches nothing (HTTP calls to a follower are proxied to the leader instead).",
+        "leader's address and fetches nothing. HTTP writes to a follower are forwarded to the leader on the " +
+        "follower's own HTTP port: that works only when every node uses the same HTTP port (else 503 FORWARD_LOOP).",
     };
   },
 };

@@ -118,11 +118,28 @@ export const SNAPSHOT_CORRECTION =
   '`snapshot.error` are the reliable source.';
 
 export const REBUILD_SQLITE_CORRECTION =
-  'The runbook calls `POST /api/v1/admin/rebuild-sqlite` "safe to run anytime" and the "Nuclear" fix: it rebuilds ' +
-  "ONLY the leader's SQLite mirror (the request is proxied to the leader); a follower's mirror needs a restart or " +
-  're-join of that node. It does not touch Pebble, so it is no fix for jobs stuck active. The log line to grep is ' +
-  '"sqlite mirror queue full; dropping mirror updates" (plural, attribute `total_drops`), logged on the 1st drop ' +
-  'and then every 10,000th.';
+  'The runbook calls `POST /api/v1/admin/rebuild-sqlite` "safe to run anytime" and the "Nuclear" fix. On a real ' +
+  "Corvo it is neither: it rebuilds ONLY the leader's SQLite mirror (a follower's needs a restart or re-join); it " +
+  'can fail with 500 INTERNAL_ERROR "FOREIGN KEY constraint failed (787)" when a job has a recorded error (a retry ' +
+  "may succeed); under multi-raft (`--raft-shards > 1`) it answers ok while SQLite keeps only the last shard's " +
+  "data; sent to a follower whose HTTP port differs from the leader's it fails with 503 FORWARD_LOOP; and it brings " +
+  'back jobs of queues that were cleared or deleted. It does not touch Pebble, so it is no fix for jobs stuck ' +
+  'active. The log line to grep is "sqlite mirror queue full; dropping mirror updates" (plural, attribute ' +
+  '`total_drops`), logged on the 1st drop and then every 10,000th.';
+
+export const RECLAIM_WITHIN_2S_CORRECTION =
+  'The runbook says `corvo_scheduler_last_reclaim_seconds` "should be recent (within 2s)": Corvo prints whole Unix ' +
+  'seconds, so with the 1 s reclaim interval a healthy idle leader shows 0.6–2.5 s by `time() - …`, and a strict ' +
+  '2 s rule alarms on it about twice in 30 runs. Allow one more second (the bot does).';
+
+export const FOLLOWER_PROXY_CORRECTION =
+  "Writes sent to a follower are forwarded to the leader's raft host on the follower's OWN HTTP port: this works " +
+  'only when every node uses the same HTTP port (`--bind`); otherwise the answer is 503 FORWARD_LOOP.';
+
+export const APPLIED_INDEX_CORRECTION =
+  'The runbook says `corvo_raft_applied_index` "should grow steadily": it grows by 1–2 entries a second on an idle ' +
+  "node too (the leader's scheduler writes through raft), so its growth is not evidence of traffic; an idle node " +
+  'still snapshots every 4,096 entries (about 45 min).';
 
 export const STUCK_ACTIVE_CORRECTION =
   'The runbook\'s "Jobs Stuck Active" fix `corvo retry <job-id>` does not work on active jobs: the server answers ' +
@@ -229,6 +246,35 @@ export function ageText(seconds: number): string {
   return seconds < 1 ? 'just now' : `${formatSeconds(Math.round(seconds))} ago`;
 }
 
+/**
+ * How long ago a scheduler op ran, from its `corvo_scheduler_last_*_seconds`. Corvo prints whole Unix seconds
+ * (real-systems.md Corvo item 2): a run printed as second S happened within [S, S + 1), so its age lies between
+ * `now − S − 1` and `now − S`. Rules judge `atLeast`, so the rounding alone never makes a healthy leader look late
+ * (an idle leader with the 1 s interval shows 0.6–2.5 s by the raw subtraction).
+ */
+export interface SchedulerAge {
+  readonly atLeast: number;
+  readonly atMost: number;
+}
+
+/** One second: the granularity of Corvo's scheduler timestamps. */
+export const SCHEDULER_GRANULARITY_SECONDS = 1;
+
+export function schedulerAge(nowMs: number, lastSeconds: number): SchedulerAge {
+  const atMost = Math.max(0, nowMs / 1000 - lastSeconds);
+  return { atLeast: Math.max(0, atMost - SCHEDULER_GRANULARITY_SECONDS), atMost };
+}
+
+/** "0.2–1.2 s ago", "4 min 59 s ago": the range while it matters, one value when a second does not. */
+export function schedulerAgeText(age: SchedulerAge): string {
+  if (age.atMost >= 60) return `${formatSeconds(Math.round(age.atMost))} ago`;
+  const r = (x: number): string => formatNumber(Math.round(x * 10) / 10);
+  return `${r(age.atLeast)}–${r(age.atMost)} s ago`;
+}
+
+/** Shown with every scheduler-age evidence line: why the bot allows one more second than the raw subtraction. */
+export const WHOLE_SECONDS_NOTE = 'Corvo reports whole seconds, so the bot allows 1 s for the rounding';
+
 // ---------------------------------------------------------------------------------------------------------------
 // The rules.
 
@@ -286,9 +332,10 @@ const raftNoLeader: CorvoRule = {
         severity: part.severity,
         evidence: part.text + nodes,
         nextStep: follower
-          ? `The bot probed a follower: writes and remediations sent to ${describeSelf(lead)} are proxied to ` +
-            `${leaderHint(lead)}, the scheduler runs only on the leader, and workers must stream from the leader ` +
-            '(a follower answers NOT_LEADER).'
+          ? `The bot probed a follower: writes and remediations sent to ${describeSelf(lead)} are forwarded to ` +
+            `${leaderHint(lead)} on this node's own HTTP port — they work only if every node uses the same HTTP ` +
+            'port, else they fail with 503 FORWARD_LOOP (then point the target at the leader). The scheduler runs ' +
+            'only on the leader, and workers must stream from the leader (a follower answers NOT_LEADER).'
           : undefined,
       };
     }
@@ -492,7 +539,10 @@ const replicationLag: CorvoRule = {
     const commit = readMetric(obs, 'corvo_raft_commit_index');
     const applied = readMetric(obs, 'corvo_raft_applied_index');
     const result = fromStatus ?? (commit !== undefined && applied !== undefined ? part(commit, applied) : undefined);
-    return result ? { severity: result.severity, evidence: result.text } : null;
+    // Shown whatever the lag: the runbook's "should grow steadily" misleads on an idle cluster either way.
+    return result
+      ? { severity: result.severity, evidence: result.text, runbookCorrection: APPLIED_INDEX_CORRECTION }
+      : null;
   },
 };
 
@@ -621,6 +671,18 @@ const mirrorDropped: CorvoRule = {
         : undefined);
     if (!result) return null;
     if (result.severity === 'ok') return { severity: 'ok', evidence: result.text };
+    if (isMultiRaft(obs)) {
+      // real-systems.md Corvo item 5b: under multi-raft the rebuild answers ok and keeps only the last shard's data.
+      return {
+        severity: result.severity,
+        evidence: result.text,
+        nextStep:
+          'This Corvo runs multi-raft (`--raft-shards > 1`): its rebuild-sqlite answers ok while SQLite keeps only the ' +
+          "last shard's data, so the bot offers no rebuild. No API fix is safe here: restart or re-join the node " +
+          "(the runbook's recovery steps; not verified on multi-raft), and find why the mirror queue fills up.",
+        actions: [],
+      };
+    }
     if (lead.isLeader === false) {
       // The rebuild would run on the leader, not on the node whose mirror diverged.
       return {
@@ -710,7 +772,7 @@ const schedulerErrors: CorvoRule = {
     const stillFailing = failing.filter((c) => {
       if (c.op !== 'promote' && c.op !== 'reclaim') return false;
       const last = readMetric(obs, `corvo_scheduler_last_${c.op}_seconds`);
-      return last !== undefined && nowMs / 1000 - last > THRESHOLDS.schedulerStalledSeconds;
+      return last !== undefined && schedulerAge(nowMs, last).atLeast > THRESHOLDS.schedulerStalledSeconds;
     });
     const severity: Severity = stillFailing.length > 0 ? 'critical' : failing.length > 0 ? 'warning' : 'ok';
     const list = counts.map((c) => `${c.op} ${c.errors === undefined ? '?' : n(c.errors)}`).join(', ');
@@ -749,18 +811,20 @@ const schedulerStalled: CorvoRule = {
     const parts = last.map(({ op, at }) => {
       if (at === undefined) return { stalled: false, text: `last ${op} unknown` };
       if (at <= 0) return { stalled: true, text: `${op} never ran since process start` };
-      const age = nowSec - at;
-      const skew = age < -5 ? ` (Corvo's clock is ${formatSeconds(-age)} ahead of the bot's)` : '';
+      const raw = nowSec - at;
+      const skew = raw < -5 ? ` (Corvo's clock is ${formatSeconds(-raw)} ahead of the bot's)` : '';
+      const age = schedulerAge(nowMs, at);
       return {
-        stalled: age > THRESHOLDS.schedulerStalledSeconds,
-        text: `last ${op} ${ageText(Math.max(0, age))}${skew}`,
+        stalled: age.atLeast > THRESHOLDS.schedulerStalledSeconds,
+        text: `last ${op} ${schedulerAgeText(age)}${skew}`,
       };
     });
     const stalled = parts.some((p) => p.stalled);
     return {
       severity: stalled ? (leaderKnown ? 'critical' : 'warning') : 'ok',
       evidence:
-        `${parts.map((p) => p.text).join(', ')} — stalled above ${THRESHOLDS.schedulerStalledSeconds} s` +
+        `${parts.map((p) => p.text).join(', ')} — stalled above ${THRESHOLDS.schedulerStalledSeconds} s ` +
+        `(${WHOLE_SECONDS_NOTE})` +
         (stalled && !leaderKnown ? ' (could not confirm this node is the leader)' : ''),
     };
   },

@@ -69,6 +69,15 @@ export function parseWorkerQueues(value: string | null | undefined): string[] | 
   }
 }
 
+/**
+ * Under `--raft-shards N` Corvo names this node's member of each raft group `<node-id>-sNN` (`node-1-s00`,
+ * `node-1-s01`; real-systems.md Corvo item 3): one node, N shards. The node's own id, without the shard suffix.
+ * Only applied under multi-raft, where the suffix is Corvo's; a single-raft node may be named anything.
+ */
+export function nodeOfGroupMember(id: string, multiRaft: boolean): string {
+  return multiRaft ? id.replace(/-s\d{2,}$/, '') : id;
+}
+
 /** Who leads, as seen from the probed node. */
 export interface Leadership {
   /** The probed node's id (cluster status `node_id`). */
@@ -77,8 +86,13 @@ export interface Leadership {
   readonly isLeader?: boolean;
   /** The probed node's raft state (`Leader`, `Follower`, `Candidate`, `Shutdown`). */
   readonly raftState?: string;
-  /** Leader ids, one per raft group, deduplicated; empty when no leader is known. */
+  /**
+   * Leader node ids, one per raft group, deduplicated; empty when no leader is known. Under multi-raft these are
+   * node ids (`node-1`), not the per-shard member ids (`node-1-s00`).
+   */
   readonly leaderIds: readonly string[];
+  /** Raft groups with a known leader (under multi-raft, one per shard). */
+  readonly ledGroups: number;
   /** Leader raft address of the single group (or shard 0). */
   readonly leaderAddr?: string;
   /** Cluster members listed by the cluster status (union over groups). */
@@ -95,10 +109,14 @@ export function readLeadership(obs: CorvoObservations): Leadership {
     healthz?.leader ??
     (first?.state !== undefined ? first.state === 'Leader' : undefined) ??
     (metricLeader !== undefined ? metricLeader === 1 : undefined);
-  const leaderIds = [...new Set((groups ?? []).map((g) => g.status.leader_id).filter((id): id is string => !!id))];
-  const nodeIds = new Set((groups ?? []).flatMap((g) => (g.status.nodes ?? []).map((n) => n.id)));
+  const multi = isMultiRaft(obs);
+  const node = (id: string): string => nodeOfGroupMember(id, multi);
+  const leaders = (groups ?? []).map((g) => g.status.leader_id).filter((id): id is string => !!id);
+  const leaderIds = [...new Set(leaders.map(node))];
+  const nodeIds = new Set((groups ?? []).flatMap((g) => (g.status.nodes ?? []).map((n) => node(n.id))));
   return {
-    selfId: first?.node_id,
+    selfId: first?.node_id !== undefined ? node(first.node_id) : undefined,
+    ledGroups: leaders.length,
     isLeader,
     raftState: first?.state ?? healthz?.raft_state,
     leaderIds,

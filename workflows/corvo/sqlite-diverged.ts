@@ -5,7 +5,7 @@ import { manualSteps } from './manual-steps.js';
 import { observeCorvo, type CorvoObservations } from './observe.js';
 import { perGroup, type CorvoRule } from './rules.js';
 import { SECTIONS } from './sections.js';
-import { readLeadership, readRaftGroups } from './signals.js';
+import { isMultiRaft, nodeOfGroupMember, readLeadership, readRaftGroups } from './signals.js';
 import { diagnose, reuseRule } from './symptom.js';
 
 const n = formatNumber;
@@ -58,7 +58,9 @@ function nodeScopeNote(obs: CorvoObservations): string {
   const self = lead.selfId ?? 'the probed node';
   const others = [
     ...new Set(
-      (groups ?? []).flatMap((g) => (g.status.nodes ?? []).map((node) => node.id)).filter((id) => id !== lead.selfId),
+      (groups ?? [])
+        .flatMap((g) => (g.status.nodes ?? []).map((node) => nodeOfGroupMember(node.id, isMultiRaft(obs))))
+        .filter((id) => id !== lead.selfId),
     ),
   ];
   const role =
