@@ -391,6 +391,33 @@ describe('approval engine', () => {
     executions = [];
   });
 
+  it('a click that races the recording of its card is retried by the queue, not refused and not counted', async () => {
+    const id = await requestRebuild();
+    const ts = (await getApproval(db, id))!.cardMessageId!;
+    await db.query(
+      `update approvals set card_message_id = null, card_platform = null, card_channel_id = null where id = $1`,
+      [id],
+    );
+    const click = {
+      kind: 'decision',
+      approvalId: id,
+      decision: 'approve',
+      actor: bob,
+      conversation,
+      messageId: ts,
+    } as const;
+    await expect(engine.handle(click)).rejects.toThrow(/not recorded yet/);
+    expect((await getApproval(db, id))!.state).toBe('pending');
+    expect((await listEvents(db, id)).map((e) => e.toState)).toEqual(['pending']);
+    await db.query(
+      `update approvals set card_message_id = $2, card_platform = 'slack', card_channel_id = $3 where id = $1`,
+      [id, ts, channel],
+    );
+    await engine.handle(click); // the retry
+    expect((await getApproval(db, id))!.state).toBe('approved');
+    executions = [];
+  });
+
   it('the card replaced in place keeps its binding: a decision on the updated card still counts', async () => {
     const id = await requestRebuild();
     const before = (await getApproval(db, id))!;

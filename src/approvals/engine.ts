@@ -247,6 +247,11 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
       return;
     }
     const offCard = offCardReason(a, conversation, messageId);
+    if (offCard === 'card not posted yet') {
+      // The card is in chat but its message id is not recorded yet (the click raced the UPDATE after posting):
+      // fail this job so the queue retries it in a moment. If no card is ever recorded, nothing changes.
+      throw new Error('the approval card is not recorded yet; the decision is retried');
+    }
     if (offCard) {
       const who = principalOf(actor);
       log.warn({ approvalId, actor: who, decision, reason: offCard }, 'decision refused: not on the approval card');
@@ -255,10 +260,8 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
         tell(
           conversation,
           actor,
-          offCard === 'card not posted yet'
-            ? "This request's card is still being posted; nothing changed. Decide on the card once it appears."
-            : "That button is not on this request's approval card, so nothing changed. A request is approved or " +
-                'denied only on its own card, in the channel where it was asked.',
+          "That button is not on this request's approval card, so nothing changed. A request is approved or " +
+            'denied only on its own card, in the channel where it was asked.',
         ),
       );
       return;
