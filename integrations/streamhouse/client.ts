@@ -96,8 +96,10 @@ export function createStreamhouseClient(
     baseUrl: config.schemaRegistryUrl ?? `${config.url.replace(/\/+$/, '')}/schemas`,
     timeoutMs,
     dispatcher,
-    // At HEAD the subject and per-subject config routes answer 400 without it (§3.1).
-    headers: () => ({ 'x-organization-id': config.organizationId }),
+    // At HEAD the subject and per-subject config routes answer 400 without it (§3.1); without organizationId
+    // configured the registry says so ("Missing x-organization-id header").
+    headers: (): Record<string, string> =>
+      config.organizationId ? { 'x-organization-id': config.organizationId } : {},
     readError: readRegistryError,
   });
   const prometheus = config.prometheusUrl

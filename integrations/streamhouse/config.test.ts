@@ -29,6 +29,11 @@ describe('StreamhouseInstanceSchema', () => {
     expect(text).not.toContain('hunter2');
   });
 
+  it('organizationId is optional (a role that owns the tables or has BYPASSRLS needs none for the leases)', () => {
+    const { organizationId: _, ...withoutOrg } = valid;
+    expect(StreamhouseInstanceSchema.parse(withoutOrg).organizationId).toBeUndefined();
+  });
+
   it('requires a UUID organization and http(s) URLs', () => {
     expect(StreamhouseInstanceSchema.safeParse({ ...valid, organizationId: 'acme' }).success).toBe(false);
     expect(StreamhouseInstanceSchema.safeParse({ ...valid, url: 'ftp://x' }).success).toBe(false);

@@ -20,16 +20,24 @@ export const StreamhouseInstanceSchema = z.object({
   url: z.url({ protocol: /^https?$/ }),
   /**
    * DSN of Streamhouse's Postgres metadata store (`DATABASE_URL` of the server), e.g.
-   * `postgres://readonly@db:5432/streamhouse`. Reads run in read-only transactions; a read-only role is enough for
-   * diagnostics. Wrapped in a {@link Secret}: it never appears in a message or a log line.
+   * `postgres://runbook_bot@db:5432/streamhouse`. Reads run in read-only transactions. At HEAD row-level security
+   * hides every lease from a role that is not the tables' owner, superuser or BYPASSRLS, unless `organizationId` is
+   * set (then the bot reads that organization's); the lease reset also needs UPDATE on `partition_leases`. Wrapped in
+   * a {@link Secret}: it never appears in a message or a log line.
    */
   databaseUrl: z
     .string()
     .min(1)
     .refine(isPostgresUrl, 'must be a postgres:// or postgresql:// URL with a host')
     .transform((v) => new Secret(v)),
-  /** Organization sent as `x-organization-id` to the schema registry (required there at HEAD). */
-  organizationId: z.guid('must be a UUID such as 3f0c2a7e-1b9d-4c55-9a61-2d7f0e4b8c10'),
+  /**
+   * Organization (optional, but needed by the schema registry and by a role that row-level security limits). Sent
+   * as `x-organization-id` to the schema registry (its subject routes answer 400 without it at HEAD). When the
+   * database role cannot see every lease (it is not the tables' owner, superuser or BYPASSRLS), the bot sets
+   * `app.current_organization_id` to it for its own reads and reports leases of this organization only. It must be
+   * a real organization: migration 002 deletes the all-zero default one.
+   */
+  organizationId: z.guid('must be a UUID such as 3f0c2a7e-1b9d-4c55-9a61-2d7f0e4b8c10').optional(),
   /**
    * Prometheus that scrapes every Streamhouse server (optional). When set, rates come from
    * `GET /api/v1/query` over 5 minutes and cover the whole cluster; otherwise the bot samples this server's

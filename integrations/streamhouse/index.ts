@@ -13,7 +13,11 @@ export type {
   LeaderChangeRow,
   LeaseList,
   LeaseRow,
+  LeaseState,
+  LeaseVisibility,
+  ResetExpectation,
   ResetLeaseResult,
+  ResetRefusal,
   StreamhouseMetadataStore,
 } from './metadata-store.js';
 export type { Agent, Health, PromVector, Readiness, SchemaVersion } from './schemas.js';
@@ -40,6 +44,7 @@ export const streamhouseIntegration: TargetIntegration<StreamhouseInstanceConfig
       databaseUrl: config.databaseUrl,
       timeoutMs: config.timeoutMs ?? deps.timeoutMs ?? 5000,
       clock: deps.clock,
+      organizationId: config.organizationId,
     }),
   }),
 };

@@ -12,20 +12,27 @@ import {
 export interface SeedOptions {
   /** The "now" the rows are relative to (heartbeat ages, lease expiries). Use the test's injected clock. */
   readonly nowMs: number;
+  /**
+   * Also insert the sample's `leader_changes` rows. Default false: Streamhouse's Postgres store never writes that
+   * table at HEAD (only its SQLite store records transfers), so a real database has none.
+   */
+  readonly recordLeaderChanges?: boolean;
 }
 
 /**
  * Test and demo helper: creates the §3.3 tables (idempotent) in the given database and inserts the sample cluster
  * in the given state — `healthy`, `expired-lease` (a dead agent's leases expired 2 min ago), `agent-dead` (a lease
  * held by an agent with no heartbeat for 4 min, still valid), `lease-churn` (one partition changed leader six times
- * in 12 min) — plus the sample schema registry. Returns what it inserted. Never pointed at a real Streamhouse.
+ * in 12 min; recorded in `leader_changes` only with `recordLeaderChanges`) — plus the sample schema registry, as
+ * the tables' owner. Returns what it inserted. Never pointed at a real Streamhouse.
  */
 export async function seedStreamhouseMetadata(
   target: pg.Pool | pg.ClientBase,
   state: SampleClusterState,
   o: SeedOptions,
 ): Promise<SampleCluster> {
-  // A transaction needs one connection: a pool lends one for the whole seed.
+  // A transaction needs one connection: a pool lends one for the whole seed. The seeding role owns the tables (as
+  // Streamhouse's own role does), so row-level security does not apply to it.
   const db = target instanceof pg.Pool ? await target.connect() : target;
   try {
     return await seed(db, state, o);
@@ -41,7 +48,7 @@ async function seed(db: pg.ClientBase, state: SampleClusterState, o: SeedOptions
   await db.query('BEGIN');
   try {
     await db.query(
-      `INSERT INTO organizations (id, name, slug) VALUES ($1, 'Sample', 'sample') ON CONFLICT (id) DO NOTHING`,
+      `INSERT INTO organizations (id, name, slug, plan) VALUES ($1, 'Sample', 'sample', 'pro') ON CONFLICT (id) DO NOTHING`,
       [org],
     );
     for (const t of cluster.topics) {
@@ -58,10 +65,11 @@ async function seed(db: pg.ClientBase, state: SampleClusterState, o: SeedOptions
       }
     }
     for (const a of cluster.agents) {
+      // agents.organization_id stays NULL: agent registration never writes it (real-systems.md, Streamhouse 3).
       await db.query(
-        `INSERT INTO agents (agent_id, organization_id, address, availability_zone, agent_group, last_heartbeat, started_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [a.agentId, org, a.address, a.availabilityZone, a.agentGroup, a.lastHeartbeat, a.startedAt],
+        `INSERT INTO agents (agent_id, address, availability_zone, agent_group, last_heartbeat, started_at)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [a.agentId, a.address, a.availabilityZone, a.agentGroup, a.lastHeartbeat, a.startedAt],
       );
     }
     for (const l of cluster.leases) {
@@ -72,7 +80,7 @@ async function seed(db: pg.ClientBase, state: SampleClusterState, o: SeedOptions
         [org, l.topic, l.partition, l.holder, l.expiresAt, l.acquiredAt, l.epoch],
       );
     }
-    for (const c of cluster.leaderChanges) {
+    for (const c of o.recordLeaderChanges ? cluster.leaderChanges : []) {
       await db.query(
         `INSERT INTO leader_changes (topic, partition_id, from_agent_id, to_agent_id, reason, epoch, gap_ms, changed_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
@@ -107,4 +115,41 @@ async function seed(db: pg.ClientBase, state: SampleClusterState, o: SeedOptions
     throw err;
   }
   return cluster;
+}
+
+/** How a test or demo role reaches the metadata store: the ways real deployments grant it (README, credentials). */
+export type MetadataRoleAccess =
+  /** SELECT on every table (and UPDATE of `partition_leases` for the reset): row-level security applies. */
+  | 'reader'
+  /** The same grants plus BYPASSRLS: sees every organization's rows. */
+  | 'bypassrls';
+
+/**
+ * Test and demo helper: creates (or updates) the login role `role` — not the tables' owner — with the grants of
+ * `access` on the database at `databaseUrl`, and returns that URL with the role as its user. Run it after the seed
+ * (grants cover the tables that exist). Roles are cluster-wide: use a name unique to the database.
+ */
+export async function grantMetadataRole(
+  admin: pg.ClientBase | pg.Pool,
+  databaseUrl: string,
+  role: string,
+  access: MetadataRoleAccess,
+): Promise<string> {
+  if (!/^[a-z][a-z0-9_]{0,62}$/.test(role)) throw new Error(`unsafe role name ${JSON.stringify(role)}`);
+  const database = new URL(databaseUrl).pathname.slice(1);
+  const bypass = access === 'bypassrls' ? 'BYPASSRLS' : 'NOBYPASSRLS';
+  await admin.query(`DO $$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role} LOGIN; END IF;
+    END $$`);
+  await admin.query(`ALTER ROLE ${role} LOGIN NOSUPERUSER ${bypass}`);
+  await admin.query(`GRANT CONNECT ON DATABASE "${database}" TO ${role}`);
+  await admin.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
+  await admin.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
+  if ((await admin.query(`SELECT to_regclass('partition_leases') IS NOT NULL AS ok`)).rows[0]?.ok) {
+    await admin.query(`GRANT UPDATE (lease_expires_at) ON partition_leases TO ${role}`);
+  }
+  const url = new URL(databaseUrl);
+  url.username = role;
+  url.password = '';
+  return url.toString();
 }

@@ -52,6 +52,10 @@ export interface SampleCluster {
   readonly topics: readonly { readonly name: string; readonly partitions: number }[];
   readonly agents: readonly SampleAgent[];
   readonly leases: readonly SampleLease[];
+  /**
+   * Leader changes as the SQLite store records them. Streamhouse's Postgres store never writes `leader_changes`
+   * (real-systems.md, Streamhouse 2), so the metadata seed inserts them only when asked to.
+   */
   readonly leaderChanges: readonly SampleLeaderChange[];
 }
 
@@ -104,13 +108,16 @@ export function createSampleCluster(state: SampleClusterState, nowMs: number): S
       // Renewed within the last 10 s while the holder lives; frozen at its last renewal once it died.
       const renewedAt = dead ? nowMs - deadFor - 5_000 : nowMs - ((k * 1_700) % LEASE_RENEW_INTERVAL_MS);
       const churn = state === 'lease-churn' && topic.name === CHURN_PARTITION.topic && p === CHURN_PARTITION.partition;
+      // First acquired a day ago (the churned partition 2 min ago). Every 10 s renewal goes through the acquire
+      // upsert (real-systems.md, Streamhouse 3): `epoch` rises by one and `acquired_at` resets to the renewal time.
+      const firstAcquiredAt = churn ? nowMs - 120_000 : nowMs - DAY_MS + k * 1_000;
       leases.push({
         topic: topic.name,
         partition: p,
         holder: churn ? AGENTS[0]!.agentId : holder,
         expiresAt: renewedAt + LEASE_DURATION_MS,
-        acquiredAt: churn ? nowMs - 120_000 : nowMs - DAY_MS + k * 1_000,
-        epoch: churn ? 13 : 1 + (k % 7),
+        acquiredAt: renewedAt,
+        epoch: 1 + Math.floor((renewedAt - firstAcquiredAt) / LEASE_RENEW_INTERVAL_MS),
       });
     }
   }

@@ -58,4 +58,17 @@ export const SCHEMAS =
   'its subject routes need an `x-organization-id` header (400 "Missing x-organization-id header" without it), and ' +
   '`?permanent=true` is ignored.';
 
+export const SELECT_LEASES_AS_OWNER =
+  'The runbook\'s `psql -U streamhouse -c "SELECT * FROM partition_leases;"` shows every lease only because ' +
+  '`streamhouse` owns the tables: at HEAD row-level security is enabled on `partition_leases` (and ten other ' +
+  'tables) with a per-organization policy on `app.current_organization_id`, so under any other role it returns 0 ' +
+  "rows and no error. Run it as the owner, as a BYPASSRLS role, or after `SELECT set_config('app.current_" +
+  "organization_id', '<organization id>', false);` (that organization's leases only).";
+
+export const LEADER_CHANGES_NOT_RECORDED =
+  'Leadership churn is not measured here: Streamhouse on Postgres never writes `leader_changes` at HEAD (only its ' +
+  'SQLite store records transfers), so no rows there is no evidence that leadership is stable. Nor are `epoch` or ' +
+  '`acquired_at`: every 10 s renewal goes through the acquire upsert, which bumps the epoch and resets acquired_at. ' +
+  'Churn shows in Prometheus as `streamhouse_leader_changes_total` (by topic, partition and reason).';
+
 export const MANUAL_RESTART = 'Restarting or scaling agents is a manual step (kubectl); the bot does not do it.';

@@ -3,7 +3,7 @@ import { formatNumber, formatSeconds } from '../../src/core/format.js';
 import type { Severity } from '../../src/core/report.js';
 import * as correct from './corrections.js';
 import { SECTION } from './corrections.js';
-import { LEASE_THRESHOLDS, leasesDeadHolder, leasesExpired } from './lease-rules.js';
+import { LEASE_THRESHOLDS, leasesDeadHolder, leasesExpired, leasesVisibility } from './lease-rules.js';
 import type { HealthObservations } from './observe.js';
 import { ago, formatAge, listText, type StreamhouseRule } from './rule.js';
 import type { RateSignals } from './signals.js';
@@ -89,21 +89,34 @@ interface AgentView {
   readonly address: string;
   readonly zone: string;
   readonly lastHeartbeatMs: number;
-  readonly leases: number;
+  /** Leases held; null when row-level security keeps the bot from counting them all (and no other source has). */
+  readonly leases: number | null;
+  /** Why {@link AgentView.leases} may undercount: ` of organization <id>` (one organization's only). */
+  readonly leaseScope: string;
 }
 
 /** The agents, from the metadata store when it answered (it has every row), else from `/admin/agents`. */
 export function readAgents(obs: HealthObservations): { agents: AgentView[]; source: string } | undefined {
   if (obs.dbAgents.ok) {
+    // The server's /admin/agents counts every lease (it owns the tables); the bot's role may see fewer, or none,
+    // through row-level security. Prefer the server's count then, and never show a count the bot cannot know.
+    const served = obs.agents.ok ? new Map(obs.agents.value.map((a) => [a.agent_id, a.active_leases])) : undefined;
     return {
       source: 'the metadata store',
-      agents: obs.dbAgents.value.map((a) => ({
-        id: a.agentId,
-        address: a.address,
-        zone: a.availabilityZone,
-        lastHeartbeatMs: a.lastHeartbeatMs,
-        leases: a.leases,
-      })),
+      agents: obs.dbAgents.value.map((a) => {
+        const v = a.leaseVisibility;
+        const fromServer = served?.get(a.agentId);
+        const all = v.scope === 'all';
+        return {
+          id: a.agentId,
+          address: a.address,
+          zone: a.availabilityZone,
+          lastHeartbeatMs: a.lastHeartbeatMs,
+          leases: all ? a.leases : (fromServer ?? (v.scope === 'organization' && a.leases > 0 ? a.leases : null)),
+          leaseScope:
+            all || fromServer !== undefined || v.scope !== 'organization' ? '' : ` of organization ${v.organizationId}`,
+        };
+      }),
     };
   }
   if (obs.agents.ok) {
@@ -115,6 +128,7 @@ export function readAgents(obs: HealthObservations): { agents: AgentView[]; sour
         zone: a.availability_zone,
         lastHeartbeatMs: a.last_heartbeat,
         leases: a.active_leases,
+        leaseScope: '',
       })),
     };
   }
@@ -136,7 +150,8 @@ const agentsAlive: StreamhouseRule<HealthObservations> = {
     const view = readAgents(obs);
     if (!view) return null;
     const alive = view.agents.filter((a) => !isDead(a, now));
-    const leases = view.agents.reduce((sum, a) => sum + a.leases, 0);
+    const counted = view.agents.every((a) => a.leases !== null);
+    const leases = view.agents.reduce((sum, a) => sum + (a.leases ?? 0), 0);
     if (view.agents.length === 0) {
       return {
         severity: 'warning',
@@ -144,7 +159,8 @@ const agentsAlive: StreamhouseRule<HealthObservations> = {
         evidence: `${view.source} lists no agent`,
       };
     }
-    const evidence = `${alive.length} of ${view.agents.length} agents heartbeated within ${formatAge(LEASE_THRESHOLDS.heartbeatDeadMs)}, holding ${n(leases)} leases (from ${view.source})`;
+    const holding = counted ? `holding ${n(leases)} leases` : 'lease counts hidden from the bot by row-level security';
+    const evidence = `${alive.length} of ${view.agents.length} agents heartbeated within ${formatAge(LEASE_THRESHOLDS.heartbeatDeadMs)}, ${holding} (from ${view.source})`;
     return { severity: alive.length === 0 ? 'critical' : 'ok', evidence };
   },
 };
@@ -175,14 +191,20 @@ const agentsStale: StreamhouseRule<HealthObservations> = {
             : `oldest heartbeat ${ago(oldest, now)} — agents heartbeat every 20 s, dead after ${limit}`,
       };
     }
-    const holding = dead.some((a) => a.leases > 0);
+    // A dead agent whose leases the bot cannot count may hold some: it stays critical (never "holds 0 leases").
+    const holding = dead.some((a) => a.leases === null || a.leases > 0 || a.leaseScope !== '');
+    const held = (a: AgentView): string =>
+      a.leases === null
+        ? "holds an unknown number of leases (row-level security hides partition_leases from the bot's role)"
+        : a.leaseScope !== ''
+          ? `holds ${n(a.leases)} lease${a.leases === 1 ? '' : 's'}${a.leaseScope} (other organizations' leases are not visible to the bot)`
+          : `holds ${n(a.leases)} lease${a.leases === 1 ? '' : 's'}`;
     return {
       severity: holding ? 'critical' : 'warning',
       evidence:
         listText(
           dead.map(
-            (a) =>
-              `${a.id} (${a.address}, ${a.zone}): last heartbeat ${ago(a.lastHeartbeatMs, now)}, holds ${n(a.leases)} lease${a.leases === 1 ? '' : 's'}`,
+            (a) => `${a.id} (${a.address}, ${a.zone}): last heartbeat ${ago(a.lastHeartbeatMs, now)}, ${held(a)}`,
           ),
           5,
         ) + ` — agents heartbeat every 20 s, dead after ${limit}`,
@@ -359,6 +381,7 @@ export const healthRules: readonly StreamhouseRule<HealthObservations>[] = [
   serverReady,
   agentsAlive,
   agentsStale,
+  leasesVisibility,
   leasesExpired,
   leasesDeadHolder,
   circuitBreaker,

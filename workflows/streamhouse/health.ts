@@ -80,7 +80,12 @@ function describe(obs: HealthObservations, nowMs: number): string {
   const view = readAgents(obs);
   if (!view) return 'Agents unknown';
   const alive = view.agents.filter((a) => nowMs - a.lastHeartbeatMs <= LEASE_THRESHOLDS.heartbeatDeadMs).length;
-  const leases = obs.leases.ok ? `, ${obs.leases.value.total} leases` : '';
+  const v = obs.leases.ok ? obs.leases.value.visibility : undefined;
+  const leases = !obs.leases.ok
+    ? ''
+    : v?.scope === 'hidden'
+      ? ', leases hidden by row-level security'
+      : `, ${obs.leases.value.total} leases${v?.scope === 'organization' ? ` (organization ${v.organizationId} only)` : ''}`;
   return `${alive}/${view.agents.length} agents alive${leases}`;
 }
 

@@ -1,4 +1,9 @@
-import type { LeaderChangeRow, LeaseList, LeaseRow } from '../../integrations/streamhouse/metadata-store.js';
+import type {
+  LeaderChangeRow,
+  LeaseList,
+  LeaseRow,
+  LeaseVisibility,
+} from '../../integrations/streamhouse/metadata-store.js';
 import { formatNumber } from '../../src/core/format.js';
 import * as correct from './corrections.js';
 import { SECTION } from './corrections.js';
@@ -58,6 +63,65 @@ interface WithLeases {
   readonly leases: ProbeResult<LeaseList>;
 }
 
+/** False when row-level security hides the leases from the bot's role: then 0 rows read is not 0 leases. */
+export function leasesVisible(v: LeaseVisibility): boolean {
+  return v.scope !== 'hidden';
+}
+
+/** ` of organization <id>` when the bot could read one organization's leases only, else empty. */
+export function scopeText(v: LeaseVisibility): string {
+  return v.scope === 'organization' ? ` of organization ${v.organizationId}` : '';
+}
+
+/** What the bot's role cannot see, said plainly, for findings and refusals. */
+export function hiddenText(v: LeaseVisibility): string {
+  if (v.scope !== 'hidden') return '';
+  const rls =
+    "row-level security on partition_leases (Streamhouse HEAD) hides every lease from the bot's database role — " +
+    "it is not the tables' owner, not superuser and has no BYPASSRLS";
+  return v.reason === 'unknown-organization'
+    ? `${rls}; the bot set app.current_organization_id to the configured organizationId ${v.organizationId ?? ''}, ` +
+        'but no such organization exists (migration 002 deletes the all-zero default organization), so it still sees none'
+    : `${rls}, and no organizationId is configured for the bot to read one organization's leases`;
+}
+
+/** How to give the bot a view of the leases (README "Streamhouse credentials"). */
+export const GRANT_LEASE_VIEW =
+  "Give the bot's role a view of the leases: connect as the tables' owner (Streamhouse's own role), or grant " +
+  'BYPASSRLS (`ALTER ROLE runbook_bot BYPASSRLS;` as a superuser) to see every organization, or set organizationId ' +
+  "to your organization's id (`SELECT id, slug FROM organizations;` as the owner) and the bot reads that " +
+  "organization's leases only. The reset also needs `GRANT UPDATE (lease_expires_at) ON partition_leases`.";
+
+export const leasesVisibility: StreamhouseRule<WithLeases> = {
+  code: 'streamhouse.leases.visibility',
+  title: "Row-level security hides the partition leases from the bot's role",
+  okTitle: 'Leases read for one organization only',
+  section: SECTION.database,
+  nextStep: GRANT_LEASE_VIEW,
+  runbookCorrection: correct.SELECT_LEASES_AS_OWNER,
+  correctionWhen: 'always',
+  evaluate(obs) {
+    if (!obs.leases.ok) return null;
+    const v = obs.leases.value.visibility;
+    if (v.scope === 'all') return null;
+    if (v.scope === 'organization') {
+      return {
+        severity: 'ok',
+        title: `Leases read for organization ${v.organizationId} only`,
+        evidence:
+          "row-level security limits the bot's role to one organization: the bot set app.current_organization_id = " +
+          `${v.organizationId} for its own reads (SET LOCAL) and read ${formatNumber(obs.leases.value.total)} ` +
+          'lease(s) of it; leases of other organizations are not shown',
+      };
+    }
+    return {
+      severity: 'inconclusive',
+      nextStep: GRANT_LEASE_VIEW,
+      evidence: `${hiddenText(v)}. Postgres returns 0 rows without an error, so the lease checks have no data: 0 leases read is not 0 leases`,
+    };
+  },
+};
+
 export const leasesExpired: StreamhouseRule<WithLeases> = {
   code: 'streamhouse.leases.expired',
   title: 'Partition leases expired without a new leader',
@@ -70,8 +134,9 @@ export const leasesExpired: StreamhouseRule<WithLeases> = {
     correct.MANUAL_RESTART,
   runbookCorrection: correct.LEASES,
   evaluate(obs, now) {
-    if (!obs.leases.ok) return null;
+    if (!obs.leases.ok || !leasesVisible(obs.leases.value.visibility)) return null;
     const list = obs.leases.value;
+    const scope = scopeText(list.visibility);
     const expired = expiredLeases(list, now);
     if (expired.length === 0) {
       const next = list.leases.reduce((min, l) => Math.min(min, l.expiresAtMs), Infinity);
@@ -79,14 +144,14 @@ export const leasesExpired: StreamhouseRule<WithLeases> = {
         severity: 'ok',
         evidence:
           list.leases.length === 0
-            ? 'no partition lease in partition_leases'
-            : `${formatNumber(list.total)} leases, none expired — the soonest expires in ${formatAge(next - now)}${truncated(list)}`,
+            ? `no partition lease${scope} in partition_leases`
+            : `${formatNumber(list.total)} leases${scope}, none expired — the soonest expires in ${formatAge(next - now)}${truncated(list)}`,
       };
     }
     return {
       severity: 'critical',
       evidence:
-        `${formatNumber(expired.length)} of ${formatNumber(list.total)} leases expired: ` +
+        `${formatNumber(expired.length)} of ${formatNumber(list.total)} leases${scope} expired: ` +
         listText(
           expired.map((l) => `${partitionName(l)} (${l.holder}, epoch ${l.epoch}) expired ${ago(l.expiresAtMs, now)}`),
           LISTED,
@@ -110,14 +175,14 @@ export const leasesDeadHolder: StreamhouseRule<WithLeases> = {
     correct.MANUAL_RESTART,
   runbookCorrection: correct.LEASES,
   evaluate(obs, now) {
-    if (!obs.leases.ok) return null;
+    if (!obs.leases.ok || !leasesVisible(obs.leases.value.visibility)) return null;
     const list = obs.leases.value;
     const dead = deadHolderLeases(list, now);
     if (dead.length === 0) {
       const holders = new Set(list.leases.map((l) => l.holder)).size;
       return {
         severity: 'ok',
-        evidence: `${formatNumber(holders)} lease holders, all heartbeating within ${formatAge(LEASE_THRESHOLDS.heartbeatDeadMs)}${truncated(list)}`,
+        evidence: `${formatNumber(holders)} lease holders${scopeText(list.visibility)}, all heartbeating within ${formatAge(LEASE_THRESHOLDS.heartbeatDeadMs)}${truncated(list)}`,
       };
     }
     const byHolder = new Map<string, LeaseRow[]>();
@@ -151,10 +216,15 @@ interface WithChanges {
   readonly leaderChanges: ProbeResult<readonly LeaderChangeRow[]>;
 }
 
+/**
+ * Flapping leadership, from `leader_changes` rows when there are any. Streamhouse on Postgres never writes that table
+ * at HEAD, so no rows is no evidence: the rule then says nothing (the notes say churn is not measured) instead of
+ * "leadership is stable". Epoch growth and `acquired_at` are no substitute: both move on every 10 s renewal.
+ */
 export const leasesChurn: StreamhouseRule<WithChanges> = {
   code: 'streamhouse.leases.churn',
   title: 'Partition leadership is flapping',
-  okTitle: 'Partition leadership is stable',
+  okTitle: 'No partition changed leader often in leader_changes',
   section: SECTION.leases,
   nextStep:
     'Leadership moving back and forth means leases expire before renewal: look for clock skew between nodes, ' +
@@ -169,12 +239,8 @@ export const leasesChurn: StreamhouseRule<WithChanges> = {
     for (const c of recent) byPartition.set(partitionName(c), [...(byPartition.get(partitionName(c)) ?? []), c]);
     const flapping = [...byPartition].filter(([, list]) => list.length >= LEASE_THRESHOLDS.churnChanges);
     const window = formatAge(LEASE_THRESHOLDS.churnWindowMs);
-    if (flapping.length === 0) {
-      return {
-        severity: 'ok',
-        evidence: `${formatNumber(changes.length)} leader changes in the last hour, ${formatNumber(recent.length)} in the last ${window}; none ≥ ${LEASE_THRESHOLDS.churnChanges} on one partition`,
-      };
-    }
+    // Few or no rows in a table Streamhouse does not write on Postgres proves nothing: no "stable" finding.
+    if (flapping.length === 0) return null;
     return {
       severity: 'warning',
       evidence:
@@ -184,7 +250,8 @@ export const leasesChurn: StreamhouseRule<WithChanges> = {
             return `${name} changed leader ${list.length} times in ${window} (latest ${last.from ?? '—'} → ${last.to}, epoch ${last.epoch}, reason ${last.reason}, ${ago(last.changedAtMs, now)})`;
           }),
           LISTED,
-        ) + ` — threshold ${LEASE_THRESHOLDS.churnChanges} changes per partition in ${window}`,
+        ) +
+        ` — threshold ${LEASE_THRESHOLDS.churnChanges} changes per partition in ${window}, from leader_changes rows`,
     };
   },
 };
@@ -202,11 +269,19 @@ export const leasesTopicMissing: StreamhouseRule<WithTopic> = {
     'Check the topic name (`GET /api/v1/topics`). If it exists, no agent has acquired any of its partitions: check ' +
     'that agents are running and can reach the metadata store.',
   evaluate(obs) {
-    if (obs.topic === undefined || !obs.leases.ok) return null;
+    if (obs.topic === undefined || !obs.leases.ok || !leasesVisible(obs.leases.value.visibility)) return null;
     const total = obs.leases.value.total;
+    const scope = scopeText(obs.leases.value.visibility);
     if (total > 0) {
-      return { severity: 'ok', evidence: `${formatNumber(total)} leased partitions of ${obs.topic}` };
+      return { severity: 'ok', evidence: `${formatNumber(total)} leased partitions of ${obs.topic}${scope}` };
     }
-    return { severity: 'warning', evidence: `partition_leases has no row with topic = '${obs.topic}'` };
+    return {
+      severity: 'warning',
+      evidence:
+        `partition_leases has no row with topic = '${obs.topic}'` +
+        (scope
+          ? ` visible for organization ${obs.leases.value.visibility.scope === 'organization' ? obs.leases.value.visibility.organizationId : ''} (other organizations' leases are not visible to the bot)`
+          : ''),
+    };
   },
 };

@@ -2,15 +2,18 @@ import type { StreamhouseClients } from '../../integrations/streamhouse/index.js
 import type { ArgSpec } from '../../src/core/command.js';
 import { formatNumber } from '../../src/core/format.js';
 import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
-import { SECTION } from './corrections.js';
+import { LEADER_CHANGES_NOT_RECORDED, SECTION } from './corrections.js';
 import {
   deadHolderLeases,
   leasesChurn,
   leasesDeadHolder,
   leasesExpired,
   leasesTopicMissing,
+  leasesVisibility,
+  leasesVisible,
   partitionName,
   resetLeaseSql,
+  scopeText,
 } from './lease-rules.js';
 import { observeLeases, type LeaseObservations } from './observe.js';
 import { probeFailureFindings } from './probe-findings.js';
@@ -30,6 +33,7 @@ const LISTED_CHANGES = 10;
 const LISTED_RESETS = 5;
 
 export const leaseRules: readonly StreamhouseRule<LeaseObservations>[] = [
+  leasesVisibility,
   leasesTopicMissing,
   leasesExpired,
   leasesDeadHolder,
@@ -38,7 +42,7 @@ export const leaseRules: readonly StreamhouseRule<LeaseObservations>[] = [
 
 function notes(obs: LeaseObservations, now: number): string[] {
   const out: string[] = [];
-  if (obs.leases.ok) {
+  if (obs.leases.ok && leasesVisible(obs.leases.value.visibility)) {
     const list = obs.leases.value;
     const byPartition = [...list.leases].sort((a, b) =>
       a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
@@ -50,7 +54,7 @@ function notes(obs: LeaseObservations, now: number): string[] {
     });
     if (rows.length > 0) {
       const more = list.total > rows.length ? `\n… ${formatNumber(list.total - rows.length)} more` : '';
-      out.push(`partition_leases (epoch ms):\n${rows.join('\n')}${more}`);
+      out.push(`partition_leases${scopeText(list.visibility)} (epoch ms):\n${rows.join('\n')}${more}`);
     }
     const stuck = deadHolderLeases(list, now).slice(0, LISTED_RESETS);
     if (stuck.length > 0) {
@@ -61,10 +65,13 @@ function notes(obs: LeaseObservations, now: number): string[] {
     }
   }
   if (obs.agents.ok && obs.agents.value.length > 0) {
-    const rows = obs.agents.value.map(
-      (a) =>
-        `${a.agentId}  ${a.address}  ${a.availabilityZone}  last_heartbeat=${a.lastHeartbeatMs} (${ago(a.lastHeartbeatMs, now)})  leases=${a.leases}`,
-    );
+    const rows = obs.agents.value.map((a) => {
+      const held =
+        a.leaseVisibility.scope === 'hidden'
+          ? 'leases=? (hidden by row-level security)'
+          : `leases=${a.leases}${a.leaseVisibility.scope === 'organization' ? ' (this organization)' : ''}`;
+      return `${a.agentId}  ${a.address}  ${a.availabilityZone}  last_heartbeat=${a.lastHeartbeatMs} (${ago(a.lastHeartbeatMs, now)})  ${held}`;
+    });
     out.push(`agents:\n${rows.join('\n')}`);
   }
   if (obs.leaderChanges.ok && obs.leaderChanges.value.length > 0) {
@@ -76,9 +83,12 @@ function notes(obs: LeaseObservations, now: number): string[] {
       );
     out.push(`Recent leader_changes (last hour, newest first):\n${rows.join('\n')}`);
   }
+  out.push(LEADER_CHANGES_NOT_RECORDED);
   out.push(
     'To query by hand, use the real columns: `SELECT topic, partition_id, leader_agent_id, epoch, lease_expires_at, ' +
-      'acquired_at FROM partition_leases ORDER BY lease_expires_at;` (not `agent_id` / `lease_epoch`).',
+      'acquired_at FROM partition_leases ORDER BY lease_expires_at;` (not `agent_id` / `lease_epoch`), as the ' +
+      "tables' owner (`-U streamhouse`) or a BYPASSRLS role: under any other role row-level security returns 0 rows " +
+      'and no error.',
   );
   return out;
 }
@@ -86,9 +96,11 @@ function notes(obs: LeaseObservations, now: number): string[] {
 function describe(obs: LeaseObservations): string {
   if (!obs.leases.ok) return 'Leases unknown';
   const list = obs.leases.value;
+  if (!leasesVisible(list.visibility)) return "Leases hidden from the bot's role by row-level security";
   const topics = new Set(list.leases.map((l) => l.topic)).size;
   const scope = obs.topic !== undefined ? ` of ${obs.topic}` : ` on ${topics} topic${topics === 1 ? '' : 's'}`;
-  return `${formatNumber(list.total)} lease${list.total === 1 ? '' : 's'}${scope}`;
+  const org = list.visibility.scope === 'organization' ? ` (organization ${list.visibility.organizationId} only)` : '';
+  return `${formatNumber(list.total)} lease${list.total === 1 ? '' : 's'}${scope}${org}`;
 }
 
 /** `/streamhouse leases [topic]`. */
@@ -96,7 +108,7 @@ export const leasesWorkflow: Workflow<StreamhouseClients> = {
   id: 'leases',
   title: 'Streamhouse partition leases',
   description:
-    'Lists partition leases (holder, epoch, expiry), expired leases, leases held by dead agents, and recent leader changes.',
+    'Lists partition leases (holder, epoch, expiry), expired leases, leases held by dead agents, and leader changes where recorded; says when row-level security hides leases from the bot.',
   args: [TOPIC_ARG],
   async run(ctx: WorkflowContext<StreamhouseClients>): Promise<WorkflowResult> {
     const now = ctx.clock.now();

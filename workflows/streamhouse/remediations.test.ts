@@ -61,28 +61,97 @@ describe('reset-lease (real Postgres)', () => {
     expect(second.summary).toMatch(/nothing changed/);
   });
 
-  it('changes nothing when another agent took the partition over since the offer', async () => {
+  it('re-reads the lease: refuses with the current state when the holder renewed since the card (epoch rose)', async () => {
     harness = await createHarness({ db: 'agent-dead' });
     const h = harness;
     const result = await leasesWorkflow.run(h.context());
     const { params } = result.findings.find((f) => f.code === 'streamhouse.leases.dead-holder')!.actions![0]!;
-    const c = new pg.Client({ connectionString: h.databaseUrl! });
-    await c.connect();
-    await c.query('update partition_leases set epoch = epoch + 1 where topic = $1 and partition_id = $2', [
-      params.topic,
-      Number(params.partition),
-    ]);
-    await c.end();
-    const r = await resetLease.execute({
-      target: 'prod',
-      clients: h.clients,
-      params,
-      clock: h.clock,
-      signal: new AbortController().signal,
-      logger: silentLogger,
-    });
-    expect(r.summary).toMatch(/nothing changed: the lease moved on/);
+    await admin(h.databaseUrl!, (c) =>
+      c.query('update partition_leases set epoch = epoch + 1 where topic = $1 and partition_id = $2', [
+        params.topic,
+        Number(params.partition),
+      ]),
+    );
+    const r = await resetLease.execute(ctxFor(h, params));
+    expect(r.summary).toMatch(
+      new RegExp(
+        `^nothing changed: agent-us-east-1c-03 renewed the lease of ${params.topic}/${params.partition} since the card ` +
+          `\\(epoch ${params.epoch} → ${Number(params.epoch) + 1}; every 10 s renewal bumps it\\), so it is alive: held by ` +
+          'agent-us-east-1c-03 at epoch \\d+, expires in 55 s, last heartbeat 4 min ago$',
+      ),
+    );
     const row = await leaseRow(h.databaseUrl!, params.topic!, Number(params.partition));
     expect(Number(row.lease_expires_at)).toBeGreaterThan(h.clock.now());
   });
+
+  it('refuses when another agent took the partition over, and when the holder heartbeats again', async () => {
+    harness = await createHarness({ db: 'agent-dead' });
+    const h = harness;
+    const result = await leasesWorkflow.run(h.context());
+    const offers = result.findings.find((f) => f.code === 'streamhouse.leases.dead-holder')!.actions!;
+    const [first, second] = [offers[0]!.params, offers[1]!.params];
+    await admin(h.databaseUrl!, async (c) => {
+      await c.query(
+        `update partition_leases set leader_agent_id = 'agent-us-east-1a-01', epoch = epoch + 1
+          where topic = $1 and partition_id = $2`,
+        [first.topic, Number(first.partition)],
+      );
+    });
+    expect((await resetLease.execute(ctxFor(h, first))).summary).toMatch(
+      /^nothing changed: the lease of \S+ moved on: the card showed agent-us-east-1c-03, it is now held by agent-us-east-1a-01 at epoch \d+/,
+    );
+    await admin(h.databaseUrl!, (c) =>
+      c.query(`update agents set last_heartbeat = $1 where agent_id = 'agent-us-east-1c-03'`, [h.clock.now() - 2_000]),
+    );
+    expect((await resetLease.execute(ctxFor(h, second))).summary).toMatch(
+      /^nothing changed: agent-us-east-1c-03 is heartbeating, so it is not dead: held by agent-us-east-1c-03 at epoch \d+, expires in 55 s, last heartbeat 2 s ago$/,
+    );
+  });
+
+  it('typed by hand on a live holder (no epoch on the card): refuses instead of cutting a renewing leader off', async () => {
+    harness = await createHarness({ db: 'healthy' });
+    const h = harness;
+    const before = await leaseRow(h.databaseUrl!, 'orders', 0);
+    const r = await resetLease.execute(ctxFor(h, { topic: 'orders', partition: '0' }));
+    expect(r.summary).toMatch(/^nothing changed: agent-us-east-1a-01 is heartbeating, so it is not dead/);
+    expect(await leaseRow(h.databaseUrl!, 'orders', 0)).toEqual(before);
+  });
+
+  it('real Streamhouse: RLS hides the lease — the refusal says so, never "it has no lease row"', async () => {
+    harness = await createHarness({ db: 'agent-dead', organizationId: null });
+    const h = harness;
+    const before = await leaseRow(h.databaseUrl!, 'orders', 2);
+    const cards: Record<string, string>[] = [
+      { topic: 'orders', partition: '2', holder: 'agent-us-east-1c-03', epoch: String(before.epoch) },
+      { topic: 'orders', partition: '2' },
+    ];
+    for (const params of cards) {
+      const r = await resetLease.execute(ctxFor(h, params));
+      expect(r.summary).toMatch(/^nothing changed: the bot cannot see the lease of orders\/2 — row-level security/);
+      expect(r.summary).toContain('owner, BYPASSRLS or organizationId');
+      expect(r.summary).not.toContain('no lease row');
+    }
+    expect(await leaseRow(h.databaseUrl!, 'orders', 2)).toEqual(before);
+  });
 });
+
+function ctxFor(h: Harness, params: Record<string, string>) {
+  return {
+    target: 'prod',
+    clients: h.clients,
+    params,
+    clock: h.clock,
+    signal: new AbortController().signal,
+    logger: silentLogger,
+  };
+}
+
+async function admin(url: string, body: (c: pg.Client) => Promise<unknown>): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await body(c);
+  } finally {
+    await c.end();
+  }
+}
