@@ -5,7 +5,7 @@
 import { CORVO_SCENARIOS, startCorvoSimulator } from '../../integrations/corvo/simulator.js';
 import { KYRO_SCENARIOS, startKyroSimulator } from '../../integrations/kyrodb/simulator.js';
 import { STREAMHOUSE_SCENARIOS, startStreamhouseSimulator } from '../../integrations/streamhouse/simulator.js';
-import { seedStreamhouseMetadata } from '../../integrations/streamhouse/metadata-seed.js';
+import { grantMetadataRole, seedStreamhouseMetadata } from '../../integrations/streamhouse/metadata-seed.js';
 import { SAMPLE_ORG_ID } from '../../integrations/streamhouse/sample-cluster.js';
 import pg from 'pg';
 import { createDatabase } from './local-services.js';
@@ -81,9 +81,13 @@ export const demoTargets: readonly DemoTargetFactory[] = [
       const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
       db.on('error', () => {}); // an idle connection dropped at shutdown is not an error worth a crash
       // The metadata rows follow the HTTP scenario where one exists (a dead agent); otherwise a healthy cluster.
+      // They are written by the tables' owner; the bot connects as a non-owner role, as in production, so the real
+      // row-level security applies and the bot reads the configured organization's leases (see the report).
+      let botUrl = databaseUrl;
       const reseed = async (scenario: string) => {
         await db.query('drop schema public cascade; create schema public');
         await seedStreamhouseMetadata(db, scenario === 'agent-dead' ? 'agent-dead' : 'healthy', { nowMs: Date.now() });
+        botUrl = await grantMetadataRole(db, databaseUrl, 'streamhouse_demo_bot', 'reader');
       };
       let current = initialScenario ?? 'healthy';
       await reseed(current);
@@ -93,7 +97,7 @@ export const demoTargets: readonly DemoTargetFactory[] = [
         configYaml:
           `{ url: "${sim.url}", databaseUrl: "\${STREAMHOUSE_DATABASE_URL}", organizationId: "${SAMPLE_ORG_ID}", ` +
           `prometheusUrl: "${sim.prometheusUrl}" }`,
-        env: { STREAMHOUSE_DATABASE_URL: databaseUrl },
+        env: { STREAMHOUSE_DATABASE_URL: botUrl },
         scenario: () => current,
         setScenario: async (s) => {
           current = s;
