@@ -120,3 +120,40 @@ describe('environment', () => {
     expect(env.PAGERDUTY_WEBHOOK_SECRETS.map((s) => s.reveal())).toEqual(['a', 'b']);
   });
 });
+
+describe('issue 11: workspace pinning and HTTP bounds', () => {
+  const base = { REDIS_URL: 'redis://localhost:6379', DATABASE_URL: 'postgres://u:p@localhost/db' };
+
+  it('pins Slack workspaces only when slack.teamIds lists them, and checks the ids', () => {
+    expect(parseConfig('targets: {}\n', 'bot.yaml', integrations, {}).slack).toEqual({ teamIds: [] });
+    expect(parseConfig('slack:\n  teamIds: [T0123ABCD, E0ORG]\n', 'bot.yaml', integrations, {}).slack).toEqual({
+      teamIds: ['T0123ABCD', 'E0ORG'],
+    });
+    expect(problemsOf(() => parseConfig('slack:\n  teamIds: [acme]\n', 'bot.yaml', integrations, {}))).toEqual([
+      expect.stringMatching(/^slack\.teamIds\.0 \(line 2\): must be a Slack team id \(T…\) or enterprise id \(E…\)/),
+    ]);
+  });
+
+  it('bounds slow and large requests by default, and refuses inconsistent bounds naming the variable', () => {
+    expect(parseEnv(base)).toMatchObject({
+      HTTP_HEADERS_TIMEOUT_MS: 10_000,
+      HTTP_REQUEST_TIMEOUT_MS: 15_000,
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: 5_000,
+      HTTP_MAX_CONNECTIONS: 512,
+      MAX_DISCARD_BYTES: 64 * 1024 * 1024,
+    });
+    expect(
+      problemsOf(() =>
+        parseEnv({
+          ...base,
+          HTTP_HEADERS_TIMEOUT_MS: '20000',
+          HTTP_REQUEST_TIMEOUT_MS: '10000',
+          MAX_DISCARD_BYTES: '10',
+        }),
+      ),
+    ).toEqual([
+      'HTTP_REQUEST_TIMEOUT_MS: must be at least HTTP_HEADERS_TIMEOUT_MS (the request includes its headers)',
+      'MAX_DISCARD_BYTES: must be at least MAX_BODY_BYTES',
+    ]);
+  });
+});

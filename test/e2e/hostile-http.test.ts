@@ -248,6 +248,18 @@ describe('class 7: oversize bodies and over-long arguments', () => {
   });
 });
 
+describe('class 7 on Teams', () => {
+  it('answers a 10,000-character argument in the thread with usage, and runs nothing', async () => {
+    const before = await stack.queuedJobs();
+    const post = mentionPost(BOB, `corvo health ${'a'.repeat(10_000)}`);
+    expect((await stack.postTeams(post)).status).toBe(200);
+    const reply = () => stack.teams!.thread(TEAMS_CHANNEL, post.id).find((m) => m.replyToId === post.id);
+    await stack.teams!.waitFor(() => reply() !== undefined);
+    expect(String(reply()!.activity.text)).toMatch(/too long/);
+    expect(await stack.queuedJobs()).toBe(before);
+  });
+});
+
 describe('workspace pinning (slack.teamIds)', () => {
   it('refuses a correctly signed command from another workspace, readably, and runs nothing', async () => {
     const before = await stack.queuedJobs();
