@@ -1,6 +1,7 @@
 import { integrations } from '../../integrations/index.js';
 import { loadConfig, type BotConfig } from '../config/config-file.js';
 import { ConfigError, parseEnv, type Env } from '../config/env.js';
+import { redactSecrets } from '../core/redact.js';
 import { createRootLogger } from './logger.js';
 
 /**
@@ -14,7 +15,7 @@ export function boot(name: string): { env: Env; config: BotConfig; logger: Retur
     return { env, config, logger: createRootLogger(env.LOG_LEVEL, name) };
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(`runbook-bot ${name}: ${err.message}`);
+      console.error(redactSecrets(`runbook-bot ${name}: ${err.message}`));
       process.exit(2);
     }
     throw err;

@@ -1,6 +1,7 @@
 import { ConfigError, parseEnv } from '../config/env.js';
 import { createPool } from '../store/create-pool.js';
 import { migrate } from '../store/migrate.js';
+import { redactSecrets } from '../core/redact.js';
 import { createRootLogger } from './logger.js';
 
 /** `release`: applies Postgres migrations, then exits 0. Safe to run twice. Needs only DATABASE_URL. */
@@ -26,8 +27,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: Error) => {
+  // Through the one redaction: a driver error can quote the connection string's password.
   console.error(
-    `runbook-bot release: migrations failed: ${err.message}${err.cause ? ` (${(err.cause as Error).message})` : ''}`,
+    redactSecrets(
+      `runbook-bot release: migrations failed: ${err.message}${err.cause ? ` (${(err.cause as Error).message})` : ''}`,
+    ),
   );
   process.exit(1);
 });
