@@ -61,6 +61,7 @@ export function createWeb(o: WebOptions): { server: Server; close(): Promise<voi
     logger: log,
   };
   if (isSlackEnabled(o.env)) {
+    const pinned = o.config.slack?.teamIds ?? [];
     const slack = createSlackIngress({
       signingSecret: o.env.SLACK_SIGNING_SECRET!,
       botToken: o.env.SLACK_BOT_TOKEN!,
@@ -69,8 +70,11 @@ export function createWeb(o: WebOptions): { server: Server; close(): Promise<voi
       logger: log,
       onCommand: (req) => dispatchCommand(req, dispatchDeps),
       onInteraction: (i) => enqueueInteraction(queues, i),
-      teamIds: o.config.slack?.teamIds ?? [],
+      teamIds: pinned,
     });
+    if (pinned.length > 0) {
+      log.info({ teamIds: pinned }, 'Slack requests accepted only from the workspaces in slack.teamIds');
+    }
     postRoutes['/slack/events'] = (req, res, body) => {
       slack.handle(req, res, body);
     };
