@@ -7,7 +7,8 @@ export const CorvoInstanceSchema = z.object({
   url: z.url({ protocol: /^https?$/ }),
   /**
    * API key, sent as `X-API-Key`. Optional: a Corvo without keys or admin password runs every request as admin.
-   * A readonly key is enough for diagnostics; remediations need operator or admin.
+   * A readonly key may only GET: enough for every check except `jobs-stuck-active`, whose job search is a POST
+   * (403 with a readonly key); that check and every fix need an operator or admin key.
    */
   apiKey: z
     .string()
