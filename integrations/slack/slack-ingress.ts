@@ -111,11 +111,16 @@ const EventsSchema = z.object({
   enterprise_id: z.string().max(50).optional(),
 });
 
-/** A verified, well-formed request, by kind. */
+/** A verified, well-formed request, by kind; `workspaces` are the team and enterprise ids it names. */
 type SlackInbound =
-  | { readonly kind: 'command'; readonly teams: readonly string[] }
-  | { readonly kind: 'interactivity'; readonly type: string; readonly payload: unknown; readonly teams: string[] }
-  | { readonly kind: 'events'; readonly type: string; readonly teams: string[] };
+  | { readonly kind: 'command'; readonly workspaces: readonly string[] }
+  | {
+      readonly kind: 'interactivity';
+      readonly type: string;
+      readonly payload: unknown;
+      readonly workspaces: readonly string[];
+    }
+  | { readonly kind: 'events'; readonly type: string; readonly workspaces: readonly string[] };
 
 /** Events API types Bolt handles (answers itself); others would wait for its 3 s timeout. */
 const BOLT_EVENT_TYPES = new Set(['url_verification', 'event_callback']);
@@ -279,11 +284,13 @@ export function createSlackIngress(o: SlackIngressOptions) {
         return 'bad-request';
       }
       const pinned = o.teamIds ?? [];
-      if (pinned.length > 0 && !inbound.teams.some((t) => pinned.includes(t))) {
+      // url_verification names no workspace and runs nothing: Slack sends it when the Request URL is set.
+      const exempt = inbound.kind === 'events' && inbound.type === 'url_verification';
+      if (pinned.length > 0 && !exempt && !inbound.workspaces.some((t) => pinned.includes(t))) {
         // Signed by our app, but from a workspace this bot does not serve (the app is distributed, or installed
         // elsewhere by mistake): run nothing, and say why to whoever typed it.
         log.warn(
-          { team: inbound.teams[0] ?? '(none)', kind: inbound.kind },
+          { team: inbound.workspaces[0] ?? '(none)', kind: inbound.kind },
           'slack request from an unpinned workspace',
         );
         answer(res, inbound.kind === 'command' ? { response_type: 'ephemeral', text: UNPINNED_TEXT } : undefined);
@@ -346,16 +353,16 @@ function classify(contentType: string, text: string): SlackInbound | undefined {
         const payload: unknown = JSON.parse(form.payload);
         const p = InteractivitySchema.safeParse(payload);
         if (!p.success) return undefined;
-        const teams = present(p.data.team?.id, p.data.user?.team_id, p.data.enterprise?.id);
-        return { kind: 'interactivity', type: p.data.type, payload, teams };
+        const workspaces = present(p.data.team?.id, p.data.user?.team_id, p.data.enterprise?.id);
+        return { kind: 'interactivity', type: p.data.type, payload, workspaces };
       }
       const c = SlashCommandSchema.safeParse(form);
-      return c.success ? { kind: 'command', teams: present(c.data.team_id, c.data.enterprise_id) } : undefined;
+      return c.success ? { kind: 'command', workspaces: present(c.data.team_id, c.data.enterprise_id) } : undefined;
     }
     if (contentType === 'application/json') {
       const e = EventsSchema.safeParse(JSON.parse(text));
       return e.success
-        ? { kind: 'events', type: e.data.type, teams: present(e.data.team_id, e.data.enterprise_id) }
+        ? { kind: 'events', type: e.data.type, workspaces: present(e.data.team_id, e.data.enterprise_id) }
         : undefined;
     }
   } catch {

@@ -284,6 +284,15 @@ describe('workspace pinning (slack.teamIds)', () => {
     const { rows } = await stack.db.query(`select count(*)::int as n from invocations where channel_id = 'C0FOREIGN'`);
     expect(rows[0].n).toBe(0);
     expect(stack.slack.messages('C0FOREIGN')).toEqual([]);
+    // Slack's Request URL check names no workspace and still gets its challenge back.
+    const check = await stack.postSlack(
+      JSON.stringify({ type: 'url_verification', token: 'x', challenge: 'ch4ll3nge' }),
+      {
+        contentType: 'application/json',
+      },
+    );
+    expect(check.status).toBe(200);
+    expect(await check.text()).toContain('ch4ll3nge');
   });
 });
 
