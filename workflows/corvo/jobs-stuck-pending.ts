@@ -48,9 +48,10 @@ const unknownQueue: CorvoRule<StuckPendingObservations> = {
   okTitle: 'Queue found',
   section: SECTIONS.stuckPending,
   nextStep:
-    'Check the spelling (queue names are case-sensitive). Corvo creates a queue on its first enqueue, so an ' +
-    "unknown queue never received a job on this cluster — check the producer's queue name and namespace " +
-    '(`X-Corvo-Namespace`; namespaced queues are stored as `ns::queue`).',
+    'Check the spelling (queue names are case-sensitive). Corvo creates a queue on its first enqueue (and also on a ' +
+    'pause, resume or concurrency call, so a typo there leaves an empty phantom queue), so an unknown queue never ' +
+    "received a job on this cluster — check the producer's queue name and namespace (`X-Corvo-Namespace`; " +
+    'namespaced queues are stored as `ns::queue`).',
   evaluate(obs) {
     const found = readQueue(obs);
     if (!found || found.queue) return null;

@@ -11,7 +11,8 @@ import { corvoRemediations } from './remediations.js';
 import { evaluateRule, findRule } from './rules.js';
 import type { CorvoObservations } from './observe.js';
 import { healthyObservations, ok } from './fixtures/observations.js';
-import { SIM_T0, applyFix, createSimulatorHarness } from './fixtures/simulator-harness.js';
+import { SIM_T0, applyFix, createSimulatorHarness, runOn } from './fixtures/simulator-harness.js';
+import { sqliteDivergedWorkflow } from './sqlite-diverged.js';
 
 /**
  * What the real Corvo server showed when the bot ran against it (reference/real-systems.md, "Corvo", items 1–8),
@@ -230,6 +231,16 @@ describe('real Corvo 5: rebuild-sqlite is not "safe to run anytime"', () => {
       /foreign-key error \(787\).*request the rebuild again/,
     );
     expect(await applyFix('rebuild-sqlite', {}, client)).toMatch(/rebuilt in/);
+  });
+
+  it('after a foreign-key failure, /corvo sqlite-diverged says a retry may succeed', async () => {
+    const { sim, client } = await harness.start('rebuild-fk-error');
+    await call(sim, 'POST', '/api/v1/admin/rebuild-sqlite');
+    const r = await runOn(sqliteDivergedWorkflow, sim, client, fixedClock(SIM_T0));
+    const f = r.byCode.get('corvo.sqlite.rebuild-history');
+    expect(f?.severity).toBe('warning');
+    expect(f?.evidence).toMatch(/FOREIGN KEY constraint failed \(787\)/);
+    expect(f?.nextStep).toMatch(/a retry may succeed/);
   });
 
   it('multi-raft: the simulator answers ok but keeps only the last shard; the bot refuses to run it', async () => {

@@ -3,12 +3,20 @@ import { formatNumber } from '../../src/core/format.js';
 import type { Workflow } from '../../src/core/workflow.js';
 import { manualSteps } from './manual-steps.js';
 import { observeCorvo, type CorvoObservations } from './observe.js';
-import { perGroup, type CorvoRule } from './rules.js';
+import { REBUILD_SQLITE_CORRECTION, perGroup, type CorvoRule } from './rules.js';
 import { SECTIONS } from './sections.js';
 import { isMultiRaft, nodeOfGroupMember, readLeadership, readRaftGroups } from './signals.js';
 import { diagnose, reuseRule } from './symptom.js';
 
 const n = formatNumber;
+
+/** The rebuild's foreign-key failure (real-systems.md Corvo item 5a). */
+const FK_787 = /FOREIGN KEY constraint failed \(787\)/;
+
+const FK_787_NEXT_STEP =
+  'The rebuild failed on a foreign-key error (787): Corvo replays job errors before their jobs, and whether that ' +
+  'fails depends on which pooled SQLite connection the rebuild lands on — not on anything to fix first. Request the ' +
+  'rebuild again (`/corvo rebuild-sqlite`, needs approval): a retry may succeed. Pebble is untouched.';
 
 const rebuildHistory: CorvoRule = {
   code: 'corvo.sqlite.rebuild-history',
@@ -20,6 +28,7 @@ const rebuildHistory: CorvoRule = {
     'rebuild offered with `corvo.sqlite.mirror-dropped` needs approval).',
   evaluate(obs) {
     let title: string | undefined;
+    let fkError = false;
     const part = perGroup(readRaftGroups(obs), (s) => {
       const r = s.sqlite_rebuild;
       if (!r) return undefined;
@@ -30,6 +39,7 @@ const rebuildHistory: CorvoRule = {
       const when = r.last_started_at ? ` started ${r.last_started_at}` : '';
       const took = r.last_duration_ms !== undefined ? `, took ${n(r.last_duration_ms)} ms` : '';
       if (r.last_success === false) {
+        if (r.last_error && FK_787.test(r.last_error)) fkError = true;
         return { severity: 'warning', text: `last rebuild${when}${took}, failed: ${r.last_error ?? 'no error text'}` };
       }
       title = `Last SQLite rebuild succeeded${r.last_started_at ? ` (${r.last_started_at})` : ''}`;
@@ -40,6 +50,8 @@ const rebuildHistory: CorvoRule = {
       severity: part.severity,
       title: part.severity === 'ok' ? title : undefined,
       evidence: `${part.text} — from the cluster status, whose rebuild history restarts with the process`,
+      nextStep: fkError ? FK_787_NEXT_STEP : undefined,
+      runbookCorrection: fkError ? REBUILD_SQLITE_CORRECTION : undefined,
     };
   },
 };
