@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getFreePort } from '../../src/dev/local-services.js';
 import { blockActionsBody, slashCommandBody } from '../support/slack-signing.js';
 import { approvalStates, startBotStack, type BotStack } from './bot-stack.js';
-import { BOB, teamsChannel } from './teams-activities.js';
+import { BOB, CAROL, executeActions, teamsChannel, textOf } from './teams-activities.js';
 
 const MiB = 1024 * 1024;
 const TEAMS_CHANNEL = '19:ffff2c3e4f5a6b7c8d9e0f1a2b3c4d5e@thread.tacv2';
@@ -197,6 +197,57 @@ describe('class 6: a decision counts only on the card it was shown on', () => {
     });
     await waitForState(approvalId, ['succeeded']);
     expect(rebuildCalls() - callsBefore).toBe(1);
+  });
+});
+
+describe('class 6 on Teams: a Teams request is decided only on its Teams card', () => {
+  it('refuses an invoke on another message and a Slack click; the card invoke then decides it', async () => {
+    const teams = stack.teams!;
+    const ask = mentionPost(CAROL, 'corvo rebuild-sqlite');
+    expect((await stack.postTeams(ask)).status).toBe(200);
+    const cardMsg = () =>
+      teams.thread(TEAMS_CHANNEL, ask.id).find((m) => String(m.activity.summary ?? '').startsWith('Approval needed'));
+    await teams.waitFor(() => cardMsg() !== undefined, 30_000);
+    const card = cardMsg()!;
+    const approvalId = executeActions(teams.cardOf(card)).find((a) => a.verb === 'approval.approve')!.data.id;
+    const until = Date.now() + 10_000;
+    while (Date.now() < until) {
+      const { rows } = await stack.db.query(`select card_message_id from approvals where id = $1`, [approvalId]);
+      if (rows[0]?.card_message_id) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+
+    // An approver's invoke, same conversation, on another message (the request's own post).
+    await stack.postTeams(invoke(BOB, ask.id, ask.id, 'approval.deny', approvalId));
+    // A signed Slack click carrying the Teams request's id.
+    await stack.click({
+      userId: 'U0BOB',
+      channelId: 'C0CARD',
+      actionId: 'approval:deny',
+      value: approvalId,
+      messageTs: '1700000000.000400',
+    });
+    await teams.waitFor(() =>
+      teams.thread(TEAMS_CHANNEL, ask.id).some((m) => /not on this request/.test(textOf(m).replace(/&#39;/g, "'"))),
+    );
+    const refusals = async () =>
+      (
+        await stack.db.query(
+          `select detail from approval_events where approval_id = $1 and from_state = to_state order by id`,
+          [approvalId],
+        )
+      ).rows.map((r) => r.detail as string);
+    for (const stop = Date.now() + 20_000; (await refusals()).length < 2 && Date.now() < stop;) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await refusals()).sort()).toEqual([
+      'deny refused: from another message',
+      'deny refused: from slack, card in teams',
+    ]);
+    expect(await approvalState(approvalId)).toBe('pending');
+
+    await stack.postTeams(invoke(BOB, ask.id, card.id, 'approval.deny', approvalId));
+    await waitForState(approvalId, ['denied']);
   });
 });
 
