@@ -65,7 +65,7 @@ function nextStepFor(err: TargetError): string {
     case 'unauthorized':
       return 'The API key was rejected: check the apiKey of this target in the bot config.';
     case 'forbidden':
-      return 'The API key lacks the role this check needs (a readonly key is enough for diagnostics).';
+      return "The API key lacks the role this check needs: see the README's credentials section for what each of this system's keys allows.";
     case 'rate-limited':
       return 'The target is rate-limiting or overloaded; run the check again in a moment.';
     default:
