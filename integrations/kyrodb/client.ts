@@ -40,6 +40,8 @@ export interface KyroClientDeps extends ClientDeps {
 export interface KyroClient {
   /** `scheme://host:port` of the configured url, without credentials: for corrected commands shown to operators. */
   readonly origin: string;
+  /** The configured wait between the two `/metrics` scrapes of the write check, ms (`writeWindowMs`; 0: one scrape). */
+  readonly writeWindowMs: number;
   /**
    * `GET /health`. The 503 answers (`starting`, `unhealthy`) are returned, not thrown: they are the server's
    * verdict. A 503 without one of those bodies (a proxy, a load balancer) is an `api-error`.
@@ -59,6 +61,8 @@ export interface KyroClient {
 
 /** Default per-request timeout when neither the config nor the deps give one, ms. */
 const DEFAULT_TIMEOUT_MS = 5000;
+/** Default wait between the write check's two scrapes when the config was built without the schema, ms. */
+const DEFAULT_WRITE_WINDOW_MS = 5000;
 
 interface Call<T> {
   /** API path with its query string, already encoded. */
@@ -116,6 +120,7 @@ export function createKyroClient(config: KyroInstanceConfig, deps: KyroClientDep
   // Every method is async, so argument checks reject like any other failure instead of throwing synchronously.
   return {
     origin: http.origin,
+    writeWindowMs: config.writeWindowMs ?? DEFAULT_WRITE_WINDOW_MS,
     health: async (o) => {
       const { value, status } = await send({ path: '/health', schema: HealthSchema, answerStatuses: [503] }, o);
       // KyroDB pairs each status with one HTTP code; anything else is not the health_handler talking.

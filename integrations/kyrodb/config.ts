@@ -21,5 +21,11 @@ export const KyroInstanceSchema = z.object({
     .optional(),
   /** Per-request timeout, ms. Default 5000. */
   timeoutMs: z.number().int().positive().max(60_000).default(5000),
+  /**
+   * Wait between the two `/metrics` scrapes the health and decide checks take, ms. Default 5000; 0 takes one scrape
+   * only. KyroDB does not export its WAL circuit breaker's state (the gauge is never updated), so whether writes are
+   * refused *now* is read from failed versus total inserts between two scrapes (see real-systems.md, KyroDB 1-2).
+   */
+  writeWindowMs: z.number().int().nonnegative().max(30_000).default(5000),
 });
 export type KyroInstanceConfig = z.infer<typeof KyroInstanceSchema>;

@@ -1,7 +1,22 @@
 /**
  * The KyroDB simulator's state per scenario, and the server logic that derives `/health`, `/ready` and `/slo` from it
  * the way KyroDB does (`engine/src/metrics.rs: health_status`, `kyrodb_server.rs: apply_wal_health_overrides`,
- * `reference/targets.md` §2.2). Values are made up; units are KyroDB's: latencies in ns, hit rate 0-1.
+ * `reference/targets.md` §2.2), corrected by what the REAL server did (`reference/real-systems.md`, KyroDB 1-8):
+ *
+ * - the families the real server never updates stay 0: `kyrodb_wal_circuit_breaker_state`, `kyrodb_wal_writes_total`,
+ *   `kyrodb_wal_retries_total`, `kyrodb_wal_disk_full_errors`, `kyrodb_learned_cache_*`,
+ *   `kyrodb_cache_evictions_total`, `kyrodb_hot_tier_flushes_total`, the HNSW corruption and fallback-recovery
+ *   counters; `kyrodb_cache_size` stays put (only a gRPC `Metrics` call moves it);
+ * - a refused write shows as `kyrodb_inserts_total` (attempts) and `kyrodb_inserts_failed` rising together, plus
+ *   `kyrodb_errors_total{category="internal"}`; `/health` then says "N failed WAL writes observed" (sticky until
+ *   restart) when the WAL refused it, and stays healthy when the < 5 % free-disk check refused it first;
+ * - failed queries are not in `kyrodb_queries_total`: `/slo` error_rate is failed ÷ successful and its availability
+ *   underflows once failures outnumber successes;
+ * - `kyrodb_hnsw_searches_total` counts every search, cache hits included, and `kyrodb_hnsw_latency_ns` times the
+ *   whole search call (so it tracks the query p99);
+ * - while recovering the HTTP port is closed (connection refused), not 503.
+ *
+ * Values are made up; units are KyroDB's: latencies in ns, hit rate 0-1.
  */
 
 export const KYRO_SCENARIOS = [
@@ -12,6 +27,12 @@ export const KYRO_SCENARIOS = [
   'starting',
   'training-crashloop',
   'unreachable',
+  'wal-refusing',
+  'disk-low-refusing',
+  'wal-recovered',
+  'recovering',
+  'slo-overflow',
+  'bad-query-vectors',
 ] as const;
 export type KyroScenario = (typeof KYRO_SCENARIOS)[number];
 
@@ -100,8 +121,23 @@ export const DEFAULT_SLO: SloThresholds = {
   minSamples: 100,
 };
 
+/**
+ * The application's insert traffic, advanced once per `/metrics` scrape (a deterministic stand-in for time passing:
+ * two scrapes of one check see exactly one step).
+ */
+export interface WriteTraffic {
+  /** Insert attempts per step. */
+  attemptsPerStep: number;
+  /** True while every attempt is refused (breaker open, or disk < 5 % free). */
+  refused: boolean;
+}
+
 export interface SimState {
   scenario: KyroScenario;
+  /** The HTTP port is closed (KyroDB opens it only after WAL recovery). */
+  portClosed: boolean;
+  /** Insert traffic per scrape; undefined: nobody writes. */
+  writes: WriteTraffic | undefined;
   /** False while the engine loads (`/health` says `starting`). */
   engineReady: boolean;
   /** The WAL error handler marked the WAL inconsistent: writes are disabled. */
@@ -123,25 +159,31 @@ function healthyMetrics(): KyroMetrics {
     latencyP99Ns: 4_870_000,
     cacheHits: 1_511_523,
     cacheMisses: 331_798,
-    cacheEvictions: 40_211,
-    cacheSize: 10_000,
-    learnedPredictions: 1_843_000,
-    learnedFalsePositives: 90_033,
-    learnedFalseNegatives: 145_612,
-    learnedAccuracy: 0.8723,
-    hnswSearches: 331_798,
-    hnswLatencyNs: 3_920_000,
+    // Never updated by the real server (real-systems.md KyroDB 7): always 0.
+    cacheEvictions: 0,
+    // Only a gRPC `Metrics` call refreshes it; nobody called it here.
+    cacheSize: 0,
+    learnedPredictions: 0,
+    learnedFalsePositives: 0,
+    learnedFalseNegatives: 0,
+    learnedAccuracy: 0,
+    // Every search, cache hits included (real-systems.md KyroDB 5).
+    hnswSearches: 1_843_321,
+    // The whole search call's p99, cache hits included: it tracks the query p99.
+    hnswLatencyNs: 4_870_000,
     tierHitsHot: 41_200,
     tierHitsCold: 290_598,
     memoryUsedBytes: 6_442_450_944,
+    // The whole filesystem's used bytes, not KyroDB's data (real-systems.md KyroDB 7).
     diskUsedBytes: 48_318_382_080,
     activeConnections: 14,
     inserts: 1_200_000,
     insertsFailed: 0,
-    hotTierFlushes: 118,
-    walWrites: 1_200_000,
+    // These five never move on the real server: the WAL updates a private metrics object.
+    hotTierFlushes: 0,
+    walWrites: 0,
     walWritesFailed: 0,
-    walRetries: 3,
+    walRetries: 0,
     walCircuitBreakerState: 0,
     walDiskFullErrors: 0,
     hnswCorruptionDetected: 0,
@@ -181,6 +223,8 @@ function healthyHsc(): HscStats {
 export function createScenarioState(scenario: KyroScenario): SimState {
   const base: SimState = {
     scenario,
+    portClosed: false,
+    writes: { attemptsPerStep: 42, refused: false },
     engineReady: true,
     walInconsistent: false,
     uptimeSeconds: 86_012,
@@ -194,26 +238,97 @@ export function createScenarioState(scenario: KyroScenario): SimState {
     case 'unreachable':
       return base;
     case 'degraded-latency':
-      // HNSW dominates the tail: a query p99 of 15.2 ms, of which the HNSW search alone is 13.9 ms.
+      // A query p99 of 15.2 ms. The "HNSW" p99 is the whole search call, so it reads the same: it cannot say which
+      // layer is slow.
       Object.assign(m, {
         latencyP50Ns: 1_210_000,
         latencyP95Ns: 9_870_000,
         latencyP99Ns: 15_234_000,
-        hnswLatencyNs: 13_910_000,
+        hnswLatencyNs: 15_234_000,
       });
       base.uptimeSeconds = 18_000;
       return base;
     case 'unhealthy-wal':
-      // Failed fsyncs: the breaker opened after 3 failures and the error handler marked the WAL inconsistent.
+      // Failed fsyncs: the error handler marked the WAL inconsistent. The breaker gauge still reads 0 (never updated);
+      // only the copied kyrodb_wal_writes_failed and the refused inserts show it.
       Object.assign(m, {
         walWritesFailed: 17,
-        walRetries: 51,
-        walCircuitBreakerState: 1,
         insertsFailed: 17,
         errors: { validation: 150, timeout: 34, internal: 17, resource_exhausted: 0 },
       });
+      base.writes = { attemptsPerStep: 42, refused: true };
       base.walInconsistent = true;
       base.uptimeSeconds = 7_200;
+      return base;
+    case 'wal-refusing':
+      // The WAL circuit breaker is really open ("WAL circuit breaker is open - writes disabled" on every insert):
+      // three failed WAL writes opened it; every attempt since fails. /health is 200 degraded with the sticky reason.
+      Object.assign(m, {
+        walWritesFailed: 3,
+        insertsFailed: 3,
+        errors: { validation: 150, timeout: 34, internal: 3, resource_exhausted: 0 },
+      });
+      base.writes = { attemptsPerStep: 42, refused: true };
+      base.uptimeSeconds = 7_200;
+      return base;
+    case 'disk-low-refusing':
+      // Below 5 % free disk, inserts are refused BEFORE the WAL ("Insert rejected: disk space critically low"): only
+      // kyrodb_inserts_failed and errors_total{internal} move, and /health stays healthy.
+      Object.assign(m, {
+        insertsFailed: 12,
+        errors: { validation: 150, timeout: 34, internal: 12, resource_exhausted: 0 },
+      });
+      base.writes = { attemptsPerStep: 42, refused: true };
+      base.uptimeSeconds = 7_200;
+      return base;
+    case 'wal-recovered':
+      // Space was freed: the breaker closed by itself after 60 s and writes succeed again, yet /health stays
+      // degraded with "3 failed WAL writes observed" until the next restart.
+      Object.assign(m, {
+        walWritesFailed: 3,
+        insertsFailed: 45,
+        errors: { validation: 150, timeout: 34, internal: 45, resource_exhausted: 0 },
+      });
+      base.writes = { attemptsPerStep: 42, refused: false };
+      base.uptimeSeconds = 7_200;
+      return base;
+    case 'recovering':
+      // Replaying the WAL: the HTTP port opens only afterwards (56 s for 1,800 vectors on the real server).
+      base.portClosed = true;
+      return base;
+    case 'slo-overflow':
+      // Failures outnumber successes (counters reset at the restart 10 min ago): 350 good queries, 400 failed.
+      // KyroDB's /slo then says error_rate 400/350 = 1.142857 and availability (350 - 400 as u64) / 350 = 5.27e16.
+      Object.assign(m, {
+        queriesTotal: 350,
+        queriesFailed: 400,
+        cacheHits: 280,
+        cacheMisses: 70,
+        hnswSearches: 350,
+        tierHitsHot: 10,
+        tierHitsCold: 60,
+        inserts: 0,
+        errors: { validation: 400, timeout: 0, internal: 0, resource_exhausted: 0 },
+      });
+      base.writes = undefined;
+      base.uptimeSeconds = 600;
+      return base;
+    case 'bad-query-vectors':
+      // 20 query vectors of the wrong dimension beside 190 good queries: two SLOs breached (error rate and
+      // availability), /health unhealthy, out of /ready — and errors_total{internal} is 0.
+      Object.assign(m, {
+        queriesTotal: 190,
+        queriesFailed: 20,
+        cacheHits: 150,
+        cacheMisses: 40,
+        hnswSearches: 190,
+        tierHitsHot: 5,
+        tierHitsCold: 35,
+        inserts: 0,
+        errors: { validation: 20, timeout: 0, internal: 0, resource_exhausted: 0 },
+      });
+      base.writes = undefined;
+      base.uptimeSeconds = 300;
       return base;
     case 'cache-thrash':
       // Cache too small for the working set: 35 % hit rate, evictions churning, most lookups fall to HNSW (cold).
@@ -225,10 +340,8 @@ export function createScenarioState(scenario: KyroScenario): SimState {
         latencyP99Ns: 8_700_000,
         cacheHits: 645_000,
         cacheMisses: 1_187_321,
-        cacheEvictions: 2_904_211,
-        learnedAccuracy: 0.41,
-        hnswSearches: 1_187_321,
-        hnswLatencyNs: 4_100_000,
+        hnswSearches: 1_832_321,
+        hnswLatencyNs: 8_700_000,
         tierHitsHot: 37_321,
         tierHitsCold: 1_150_000,
       });
@@ -236,6 +349,8 @@ export function createScenarioState(scenario: KyroScenario): SimState {
       base.uptimeSeconds = 1_500;
       return base;
     case 'starting':
+      // The ~100 ms after recovery when the port is open but the engine not yet marked ready.
+      base.writes = undefined;
       base.engineReady = false;
       base.uptimeSeconds = 4;
       base.metrics = {
@@ -266,11 +381,9 @@ export function createScenarioState(scenario: KyroScenario): SimState {
         queriesFailed: 19,
         cacheHits: 187_200,
         cacheMisses: 52_800,
-        hnswSearches: 52_800,
+        hnswSearches: 240_000,
         tierHitsHot: 6_800,
         tierHitsCold: 46_000,
-        learnedPredictions: 240_000,
-        learnedAccuracy: 0.5521,
         trainingCrashes: 7,
         trainingRestarts: 7,
         trainingCyclesCompleted: 2,
@@ -297,20 +410,43 @@ export function cacheHitRate(m: KyroMetrics): number {
   return lookups === 0 ? 0 : m.cacheHits / lookups;
 }
 
-/** `/slo` `current_metrics`. Availability is 1 − error rate, as in the §2.3 sample (0.0002 → 0.9998). */
+/** 2^64, the modulus of KyroDB's unsigned (u64) subtraction. */
+const U64 = 2 ** 64;
+
+/**
+ * `/slo` `current_metrics` with the real server's arithmetic (real-systems.md KyroDB 6): `kyrodb_queries_total` holds
+ * only the successful queries, so error_rate = failed ÷ successful, and availability = (successful − failed) ÷
+ * successful in unsigned integers, which wraps around once failed > successful (350 good, 400 failed: error_rate
+ * 1.142857, availability 5.27e16). A debug build panics there instead; this simulates the release build.
+ */
 export function currentSlo(m: KyroMetrics): {
   p99LatencyNs: number;
   cacheHitRate: number;
   errorRate: number;
   availability: number;
 } {
-  const errorRate = m.queriesTotal === 0 ? 0 : m.queriesFailed / m.queriesTotal;
+  const ok = m.queriesTotal;
+  const failed = m.queriesFailed;
+  const errorRate = ok === 0 ? 0 : failed / ok;
+  const availability = ok === 0 ? 1 : failed > ok ? (U64 - (failed - ok)) / ok : (ok - failed) / ok;
   return {
     p99LatencyNs: m.latencyP99Ns,
     cacheHitRate: round(cacheHitRate(m), 6),
     errorRate: round(errorRate, 6),
-    availability: round(1 - errorRate, 6),
+    availability: round(availability, 6),
   };
+}
+
+/** One step of the application's insert traffic (called once per `/metrics` scrape). */
+export function advanceWrites(state: SimState): void {
+  const w = state.writes;
+  if (!w || !state.engineReady || state.portClosed) return;
+  const m = state.metrics;
+  m.inserts += w.attemptsPerStep;
+  if (w.refused) {
+    m.insertsFailed += w.attemptsPerStep;
+    m.errors.internal += w.attemptsPerStep;
+  }
 }
 
 export interface SloBreaches {

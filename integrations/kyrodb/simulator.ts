@@ -4,6 +4,9 @@
  * paired with each health status, the plain-text 401 `unauthorized` of `observability_auth_middleware`, and the
  * Prometheus 0.0.4 exposition with KyroDB's metric names (latencies in ns, hit rate 0-1). There is deliberately no
  * `/admin/*` route: KyroDB has none (the runbook's `POST /admin/circuit-breaker/reset` gets a 404 here too).
+ * Where the real server differs from its source reading, the simulator does what the real server did
+ * (`reference/real-systems.md`, KyroDB 1-8; see `simulator-state.ts`): `recovering` closes the port (connection
+ * refused), and each `/metrics` scrape advances the application's insert traffic by one step.
  * Used by tests, the demo and `simulator-main.ts`; never in production.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -11,6 +14,7 @@ import { systemClock, type Clock } from '../../src/core/clock.js';
 import { closeServer, createDelays, listenOnLoopback, trackSockets } from '../shared/loopback-server.js';
 import { renderExposition } from './simulator-exposition.js';
 import {
+  advanceWrites,
   createScenarioState,
   currentSlo,
   healthBody,
@@ -59,8 +63,12 @@ export interface KyroSimulator {
   readonly scenario: KyroScenario;
   /** Every answered request, in order (diagnostics must only ever GET). */
   readonly requests: readonly RecordedRequest[];
-  /** Switches to another scenario's state; `unreachable` also drops the open connections. */
-  setScenario(s: KyroScenario): void;
+  /**
+   * Switches to another scenario's state; `unreachable` also drops the open connections, `recovering` stops
+   * listening (connection refused) and leaving it listens again on the same port. Resolves once the port is in the
+   * scenario's state.
+   */
+  setScenario(s: KyroScenario): Promise<void>;
   /** Delays every answer by `ms` (timeout tests). */
   setLatency(ms: number): void;
   close(): Promise<void>;
@@ -150,6 +158,7 @@ export async function startKyroSimulator(o: KyroSimulatorOptions = {}): Promise<
       case '/slo':
         return json(200, sloJson());
       case '/metrics':
+        advanceWrites(state);
         return { status: 200, contentType: EXPOSITION_TYPE, body: renderExposition(state, uptime()) };
       default:
         return usage(url.searchParams.get('scope'));
@@ -222,22 +231,39 @@ export async function startKyroSimulator(o: KyroSimulatorOptions = {}): Promise<
     get requests() {
       return requests;
     },
-    setScenario(s) {
+    async setScenario(s) {
       state = createScenarioState(s);
       stateSince = clock.now();
       if (s === 'unreachable') sockets.destroyAll();
+      await matchPort();
     },
     setLatency(ms) {
       latencyMs = ms;
     },
     async close() {
       delays.clear();
-      await closeServer(server);
+      if (listening) await closeServer(server);
+      listening = false;
     },
   };
 
   const url = await listenOnLoopback(server, o);
+  let listening = true;
+  const port = Number(new URL(url).port);
+
+  /** Closes the port while recovering (KyroDB opens it only after WAL recovery); opens it again afterwards. */
+  async function matchPort(): Promise<void> {
+    if (state.portClosed && listening) {
+      listening = false;
+      await closeServer(server);
+    } else if (!state.portClosed && !listening) {
+      await listenOnLoopback(server, { host: o.host, port });
+      listening = true;
+    }
+  }
+
   Object.defineProperty(sim, 'url', { value: url, enumerable: true });
+  await matchPort();
   return sim;
 }
 

@@ -46,7 +46,11 @@ export const METRIC_NAME_MAP: readonly { readonly runbook: string; readonly actu
   { runbook: 'kyrodb_query_latency_p99', actual: '`kyrodb_query_latency_ns{percentile="99"}` (ns; also 50, 95)' },
   { runbook: 'kyrodb_cache_latency_p99', actual: 'none (no per-layer cache latency; use `kyrodb_cache_hit_rate`)' },
   { runbook: 'kyrodb_hot_tier_latency_p99', actual: 'none (only hits: `kyrodb_tier_hits_total{tier="hot"}`)' },
-  { runbook: 'kyrodb_hnsw_latency_p99', actual: '`kyrodb_hnsw_latency_ns` (already the P99, ns, no label)' },
+  {
+    runbook: 'kyrodb_hnsw_latency_p99',
+    actual:
+      '`kyrodb_hnsw_latency_ns` (the P99, ns, no label — of the whole search call, cache hits included: not HNSW alone)',
+  },
   { runbook: 'kyrodb_hnsw_vector_count', actual: 'none (gRPC `Metrics.cold_tier_size`)' },
   { runbook: 'kyrodb_insert_latency_p99', actual: 'none' },
   {
@@ -63,8 +67,9 @@ export function metricNameCorrection(names?: readonly string[]): string {
 }
 
 export const CACHE_HIT_RATE_CORRECTION =
-  '`kyrodb_cache_hit_rate` is a fraction (0.0-1.0): the runbook\'s "<40%" means < 0.4. (The gRPC `Metrics` answer ' +
-  'reports it as 0-100.)';
+  '`kyrodb_cache_hit_rate` is a fraction (0.0-1.0): the runbook\'s "<40%" means < 0.4. The gRPC `Metrics` answer\'s ' +
+  '`cache_hit_rate` is a different quantity, not this one in percent (10.53 there beside 0.63 here on a real ' +
+  'server): do not compare them.';
 
 export const CACHE_STRATEGY_CORRECTION =
   "`cache.strategy` values are lowercase (`lru`, `learned`, `abtest`): the runbook's `strategy: LRU` does not parse. " +
@@ -81,9 +86,30 @@ export const EF_SEARCH_NOTE =
   'SLOWER (the runbook\'s own comment says "slower but more accurate"): it is a recall fix, not a latency fix. To cut ' +
   'HNSW latency, lower it (less recall) or shrink the index per server.';
 
-export const CIRCUIT_BREAKER_STALE_CAVEAT =
-  '`kyrodb_wal_circuit_breaker_state` is only updated when a WAL write is attempted: 60 s after opening the breaker ' +
-  'is half-open, but the gauge keeps showing 1 until the next write. On an idle server "open" may be stale.';
+/**
+ * What the real server showed (real-systems.md KyroDB 1): the breaker gauge and the WAL counters are never updated —
+ * the WAL keeps its own private metrics — so the runbook's "kyrodb_wal_circuit_breaker_state = 1 (open)" never
+ * happens, however open the breaker is.
+ */
+export const BREAKER_GAUGE_CORRECTION =
+  'The runbook watches `kyrodb_wal_circuit_breaker_state` (`grep circuit_breaker`), but KyroDB never updates it: it ' +
+  'reads 0 even with the breaker open and every insert refused, and so do `kyrodb_wal_writes_total`, ' +
+  '`kyrodb_wal_retries_total` and `kyrodb_wal_disk_full_errors` (the WAL counts in a private object; only ' +
+  "`kyrodb_wal_writes_failed` is copied). Watch the inserts instead: `watch -n 5 'curl -s http://HOST:51051/metrics " +
+  '| grep -E "kyrodb_inserts_(total|failed)"\'` — both rising together means every write is refused.';
+
+/** The sticky `/health` reason (real-systems.md KyroDB 2). */
+export const STICKY_WAL_REASON_NOTE =
+  '/health\'s "N failed WAL writes observed" is sticky until the next restart: it means WAL writes failed at some ' +
+  'point since the restart, not that the breaker is open now (a real server stayed degraded after the breaker had ' +
+  'closed and writes succeeded again).';
+
+/** Refusal below 5 % free disk, before the WAL (real-systems.md KyroDB 3). */
+export const DISK_LOW_REFUSAL_NOTE =
+  'Below 5 % free disk KyroDB refuses every insert before the WAL (gRPC INTERNAL "Insert rejected: disk space ' +
+  'critically low (< 5%)"): that shows only as failed inserts and errors_total{internal}, while /health stays ' +
+  'healthy. Below 10 % free the log warns; a real ENOSPC logs "Disk full detected … (os error 28)" and opens the ' +
+  'breaker on the first failure (other WAL errors open it after three).';
 
 export const CIRCUIT_BREAKER_RESET_WARNING =
   "⚠ Manual step, no button: KyroDB has NO reset endpoint. The runbook's `curl -X POST …/admin/circuit-breaker/reset` " +
@@ -93,7 +119,56 @@ export const CIRCUIT_BREAKER_RESET_WARNING =
 export const CIRCUIT_BREAKER_CORRECTION =
   'No `POST /admin/circuit-breaker/reset` exists in any KyroDB version. "Auto-resets after 60 seconds" is half true: ' +
   'after 60 s the breaker goes half-open and closes only after 2 successful writes. ' +
-  CIRCUIT_BREAKER_STALE_CAVEAT;
+  BREAKER_GAUGE_CORRECTION;
+
+/** The runbook's "503 Service Unavailable" symptom vs what a restarting server does (real-systems.md KyroDB 4). */
+export const RECOVERY_PORT_CORRECTION =
+  'The runbook\'s symptom "curl …/health → 503 Service Unavailable" is not what a restarting KyroDB does: its HTTP ' +
+  'port opens only after WAL recovery, so until then curl gets "connection refused" (56 s for 1,800 vectors on a ' +
+  'real server), then `starting` (503) for about 100 ms, then 200. A 503 with a body comes only from `unhealthy`: ' +
+  'two or more SLO breaches, or the WAL marked inconsistent.';
+
+/** What `kyrodb_hnsw_*` really measure (real-systems.md KyroDB 5). */
+export const HNSW_METRICS_CORRECTION =
+  '`kyrodb_hnsw_latency_ns` is the p99 of the whole search call and `kyrodb_hnsw_searches_total` counts every search, ' +
+  'cache hits included (on a real server: 150 searches, 100 of them cache hits; HNSW p99 equal to the query p99). ' +
+  'Comparing them with the query latency, as the runbook\'s "Which layer is slow?" does, cannot find the slow ' +
+  'layer: KyroDB exports no per-layer latency.';
+
+/** `/slo`'s error_rate and availability (real-systems.md KyroDB 6). */
+export const SLO_ARITHMETIC_CORRECTION =
+  "KyroDB's /slo error_rate is failed ÷ SUCCESSFUL queries (`kyrodb_queries_total` leaves failed ones out), so it " +
+  'passes 1 once failures outnumber successes (1.142857 on a real server), and its availability underflows an ' +
+  'unsigned subtraction then (5.27e16); a debug build panics instead ("attempt to subtract with overflow") on ' +
+  '/health, /ready and /slo. The bot computes failed ÷ (successful + failed) from `kyrodb_queries_failed` and ' +
+  '`kyrodb_queries_total` itself.';
+
+/** Counters reset at every restart (real-systems.md KyroDB 8). */
+export const COUNTER_RESET_NOTE =
+  'KyroDB\'s counters restart from 0 with the process: "since restart" means since the uptime shown.';
+
+/**
+ * The families the real server exports but never updates (real-systems.md KyroDB 1 and 7). They are not evidence
+ * either way, so no rule reads them; the health report names them once.
+ */
+export const NOT_MEASURED_FAMILIES: readonly string[] = [
+  'kyrodb_wal_circuit_breaker_state',
+  'kyrodb_wal_writes_total',
+  'kyrodb_wal_retries_total',
+  'kyrodb_wal_disk_full_errors',
+  'kyrodb_learned_cache_*',
+  'kyrodb_cache_evictions_total',
+  'kyrodb_hot_tier_flushes_total',
+  'kyrodb_hnsw_corruption_detected_total',
+  'kyrodb_hnsw_fallback_recovery_success',
+  'kyrodb_hnsw_fallback_recovery_failed',
+];
+
+export const NOT_MEASURED_NOTE =
+  `Not measured by this KyroDB version (exported, but never updated: always 0), so not used as evidence: ` +
+  `${NOT_MEASURED_FAMILIES.map((f) => `\`${f}\``).join(', ')}. In particular the breaker's state, WAL retries, ` +
+  'disk-full errors and HNSW corruption cannot be read from /metrics; `kyrodb_cache_size` changes only when ' +
+  'someone calls the gRPC `Metrics` method.';
 
 export const SIGHUP_WARNING =
   "⚠ Do NOT run the runbook's `kill -HUP $(pgrep kyrodb_server)`: KyroDB has no SIGHUP handler (it only listens " +

@@ -23,12 +23,17 @@ export function describePath(walked: readonly { branch: DecisionBranch; outcome:
 
 /** `/kyrodb decide`: walks the runbook's decision tree against live signals and answers with the branch taken. */
 export async function runDecide(ctx: WorkflowContext<KyroClients>): Promise<WorkflowResult> {
-  const obs = await observeKyro(ctx.clients.kyrodb, ctx.signal);
+  const client = ctx.clients.kyrodb;
+  const obs = await observeKyro(client, ctx.signal, { writeWindowMs: client.writeWindowMs });
   const failures = probeFailureFindings(obs, ctx.target);
   if (isUnreachable(obs)) {
+    // A closed port is also what a recovering KyroDB looks like: the tree's "Not running → Start server" is only
+    // one of the two answers, and HTTP cannot tell them apart.
     return {
       findings: failures,
-      summary: `${failures[0]?.title ?? `KyroDB ${ctx.target} could not be checked`} — decision tree: Check process → Not running? → Start server`,
+      summary:
+        `${failures[0]?.title ?? `KyroDB ${ctx.target} could not be checked`} — decision tree: Check process → ` +
+        'running but recovering (wait), or not running (start it)? `systemctl status kyrodb` tells',
     };
   }
   const walked = walkDecisionTree(obs, ctx.clock.now());

@@ -12,6 +12,7 @@ import {
   ok,
   sampleObservations,
   setMetric,
+  withMoreInserts,
 } from './fixtures/observations.js';
 import type { KyroObservations } from './observe.js';
 
@@ -43,22 +44,27 @@ describe('the KyroDB decision tree', () => {
     const { byCode, path } = walk(calmObservations());
     expect(path).toBe('Server Unhealthy? → no: healthy; no branch of the tree applies');
     expect([...byCode.values()].every((f) => f.severity === 'ok')).toBe(true);
+    // One scrape and no failure since restart: the breaker had nothing to open on (its gauge is not read).
     expect(byCode.get('kyrodb.decide.circuit-breaker')?.title).toBe(
-      'Logs show "circuit breaker open" → not taken: breaker closed',
+      'Logs show "circuit breaker open" → not taken: writes are not refused (no write has failed since restart)',
     );
   });
 
-  it('WAL inconsistent + breaker open: the circuit-breaker branch, each sub-step with its live value', () => {
+  it('WAL inconsistent + refused inserts: the circuit-breaker branch, each sub-step with its live value', () => {
+    const text = metrics({ kyrodb_wal_writes_failed: 17 });
     const obs = calmObservations({
       health: ok({ status: 'unhealthy', reason: 'WAL inconsistent; writes disabled', uptime_seconds: 7200 }),
-      metricsText: metrics({ kyrodb_wal_circuit_breaker_state: 1, kyrodb_wal_writes_failed: 17 }),
+      metricsText: text,
+      laterMetricsText: withMoreInserts(text, { attempts: 42, failed: 42 }),
     });
     const { byCode, path } = walk(obs);
     const f = byCode.get('kyrodb.decide.circuit-breaker')!;
     expect(f.severity).toBe('critical');
-    expect(f.title).toBe('Logs show "circuit breaker open" → yes: WAL inconsistent, writes disabled; breaker open (1)');
+    expect(f.title).toBe(
+      'Logs show "circuit breaker open" → yes: WAL inconsistent, writes disabled (KyroDB does not export its breaker state; inserts failed 42 times in the last 5 s and none succeeded (errors_total{internal} +42))',
+    );
     for (const step of [
-      'Check disk space → Delete old files: 0 disk-full errors',
+      'Check disk space → Delete old files: `df -h /var/lib/kyrodb`',
       'Check permissions → Fix ownership: not visible over HTTP',
       'Check filesystem → Run fsck:',
       'Wait 60s → Auto-resets: corrected:',
@@ -67,17 +73,19 @@ describe('the KyroDB decision tree', () => {
     }
     expect(f.nextStep).toContain('NO reset endpoint');
     expect(f.section).toBe('Decision Tree › Logs show "circuit breaker open"');
-    expect(path).toBe(
-      'Server Unhealthy? → yes: unhealthy (WAL inconsistent; writes disabled) → Logs show "circuit breaker open" → yes: WAL inconsistent, writes disabled; breaker open (1)',
+    expect(path).toContain(
+      'Server Unhealthy? → yes: unhealthy (WAL inconsistent; writes disabled) → Logs show "circuit breaker open" → yes',
     );
   });
 
-  it('a disk-full breaker names the cause', () => {
+  it('refused inserts with no WAL failure and /health healthy name the < 5 % free-disk refusal', () => {
+    const text = calmMetricsText();
     const obs = calmObservations({
-      metricsText: metrics({ kyrodb_wal_circuit_breaker_state: 1, kyrodb_wal_disk_full_errors: 4 }),
+      metricsText: text,
+      laterMetricsText: withMoreInserts(text, { attempts: 7, failed: 7 }),
     });
     expect(walk(obs).byCode.get('kyrodb.decide.circuit-breaker')?.evidence).toContain(
-      '4 disk-full errors, 45 GiB used by KyroDB — the disk is full: this is the cause',
+      'no WAL write failed and /health says nothing: the < 5 % free-disk refusal is the likely cause',
     );
   });
 
@@ -119,12 +127,15 @@ describe('the KyroDB decision tree', () => {
     expect(stopped.byCode.get('kyrodb.decide.training-crash')?.severity).toBe('critical');
   });
 
-  it('panic is only suspected from internal errors or a failed HNSW recovery', () => {
-    const { byCode } = walk(sampleObservations());
-    expect(byCode.get('kyrodb.decide.panic')).toMatchObject({ severity: 'warning' });
-    const lost = walk(calmObservations({ metricsText: metrics({ kyrodb_hnsw_fallback_recovery_failed: 1 }) }));
-    const f = lost.byCode.get('kyrodb.decide.panic')!;
-    expect(f.severity).toBe('critical');
+  it('panic is only suspected from internal errors that failed inserts do not explain', () => {
+    // The sample: 2 internal errors beside 2 failed inserts (refused inserts count as internal errors).
+    expect(walk(sampleObservations()).byCode.get('kyrodb.decide.panic')?.severity).toBe('ok');
+    const extra = walk(calmObservations({ metricsText: metrics({ 'kyrodb_errors_total{category="internal"}': 5 }) }));
+    const f = extra.byCode.get('kyrodb.decide.panic')!;
+    expect(f).toMatchObject({
+      severity: 'warning',
+      title: 'Logs show "panic" → possible: 5 internal errors not explained by failed inserts',
+    });
     expect(f.evidence).toContain('BACKUP_ALLOW_CLEAR=true');
   });
 

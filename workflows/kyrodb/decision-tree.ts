@@ -5,7 +5,9 @@ import {
   CACHE_STRATEGY_CORRECTION,
   CIRCUIT_BREAKER_CORRECTION,
   CIRCUIT_BREAKER_RESET_WARNING,
+  DISK_LOW_REFUSAL_NOTE,
   LOG_STRINGS_CORRECTION,
+  SLO_ARITHMETIC_CORRECTION,
   NS_CORRECTION,
   SIGHUP_WARNING,
   TRAINING_KEYS_CORRECTION,
@@ -23,18 +25,22 @@ import {
   formatRate,
   formatSmallRate,
   formatUptime,
+  assessWrites,
   healthReason,
   isWalInconsistent,
-  readBreaker,
+  readErrorRate,
   readErrors,
   readMetric,
   readSloThresholds,
+  stickyWalFailures,
+  windowText,
 } from './signals.js';
 
 /**
  * The runbook's "Decision Tree", as data. The tree branches on log lines ("Logs show …"); the bot reads the live
- * signal behind each one instead (`/slo` for "SLO breach", the breaker gauge for "circuit breaker open", the
- * training counters for "training crash") and walks every branch, so a server that is healthy overall still shows a
+ * signal behind each one instead (`/slo` and the query counters for "SLO breach"; failed versus total inserts
+ * between two scrapes for "circuit breaker open", since KyroDB never updates its breaker gauge; the training
+ * counters for "training crash") and walks every branch, so a server that is healthy overall still shows a
  * crash-looping training task.
  */
 
@@ -152,8 +158,18 @@ const sloBreach: DecisionBranch = {
   signal: 'GET /slo slo_breaches',
   walk(obs) {
     if (!obs.slo.ok) return unknown(this.step, '/slo could not be read');
-    const { slo_breaches: b, current_metrics: c } = obs.slo.value;
+    const { current_metrics: c } = obs.slo.value;
     const t = readSloThresholds(obs);
+    // Error rate and availability from the counters: /slo's own are failed ÷ successful and overflow.
+    const er = readErrorRate(obs);
+    const errorRate = er?.errorRate ?? 0;
+    const availability = er?.availability ?? 1;
+    const judged = (er?.counts?.attempts ?? Infinity) >= t.minSamples;
+    const b = {
+      ...obs.slo.value.slo_breaches,
+      error_rate: judged && errorRate > t.maxErrorRate,
+      availability: judged && availability < t.minAvailability,
+    };
     const steps: BranchStep[] = [];
     const taken: string[] = [];
     if (b.p99_latency) {
@@ -173,24 +189,24 @@ const sloBreach: DecisionBranch = {
       taken.push('Error rate high');
       steps.push({
         step: 'Error rate high → Check application errors',
-        observed: `error rate ${formatSmallRate(c.error_rate)} > ${formatSmallRate(t.maxErrorRate)}; ${byCategory}`,
+        observed:
+          `error rate ${formatSmallRate(errorRate)} > ${formatSmallRate(t.maxErrorRate)}` +
+          `${er?.counts ? ` (${n(er.counts.failed)} failed of ${n(er.counts.attempts)} queries)` : ''}; ${byCategory}` +
+          `${errors && (errors.internal ?? 0) === 0 ? ' — internal 0: client errors (validation: e.g. query vectors of the wrong dimension)' : ''}`,
       });
     }
     if (b.cache_hit_rate) {
       taken.push('Cache hit rate low');
-      const size = readMetric(obs, 'kyrodb_cache_size');
       steps.push({
         step: 'Cache hit rate low → Increase cache capacity',
-        observed:
-          `hit rate ${formatRate(c.cache_hit_rate)} < ${formatRate(t.minCacheHitRate)}` +
-          `${size !== undefined ? `, ${n(size)} entries cached` : ''}: raise \`cache.capacity\` (default 10,000)`,
+        observed: `hit rate ${formatRate(c.cache_hit_rate)} < ${formatRate(t.minCacheHitRate)}: raise \`cache.capacity\` (default 10,000)`,
       });
     }
     if (b.availability) {
       taken.push('Availability low');
       steps.push({
         step: 'Availability low (no branch in the tree)',
-        observed: `availability ${formatRate(c.availability)} < ${formatRate(t.minAvailability)}: treat like "Error rate high"`,
+        observed: `availability ${formatRate(availability)} < ${formatRate(t.minAvailability)}: treat like "Error rate high"`,
       });
     }
     if (taken.length === 0) {
@@ -201,7 +217,7 @@ const sloBreach: DecisionBranch = {
         steps: [
           {
             step: this.step,
-            observed: `p99 ${formatNs(c.p99_latency_ns)}, hit rate ${formatRate(c.cache_hit_rate)}, error rate ${formatSmallRate(c.error_rate)}, availability ${formatRate(c.availability)} — all within SLO`,
+            observed: `p99 ${formatNs(c.p99_latency_ns)}, hit rate ${formatRate(c.cache_hit_rate)}, error rate ${formatSmallRate(errorRate)}, availability ${formatRate(availability)} — all within SLO`,
           },
         ],
       };
@@ -218,7 +234,9 @@ const sloBreach: DecisionBranch = {
       runbookCorrection: [
         b.p99_latency ? NS_CORRECTION : undefined,
         b.cache_hit_rate ? `${CACHE_HIT_RATE_CORRECTION} ${CACHE_STRATEGY_CORRECTION}` : undefined,
-        b.error_rate || b.availability ? metricNameCorrection(['kyrodb_error_rate_5m']) : undefined,
+        b.error_rate || b.availability
+          ? `${SLO_ARITHMETIC_CORRECTION} ${metricNameCorrection(['kyrodb_error_rate_5m'])}`
+          : undefined,
       ]
         .filter((c): c is string => c !== undefined)
         .join(' '),
@@ -226,38 +244,69 @@ const sloBreach: DecisionBranch = {
   },
 };
 
+const BREAKER_NOT_EXPORTED = 'KyroDB does not export its breaker state';
+
 const circuitBreakerOpen: DecisionBranch = {
   code: 'kyrodb.decide.circuit-breaker',
   step: 'Logs show "circuit breaker open"',
-  signal: 'kyrodb_wal_circuit_breaker_state and the /health WAL reason',
+  signal:
+    'failed vs total inserts between two scrapes, errors_total{internal} and the /health WAL reason (KyroDB does ' +
+    'not export its breaker state: kyrodb_wal_circuit_breaker_state is never updated)',
   walk(obs) {
-    const breaker = readBreaker(obs);
     const inconsistent = isWalInconsistent(obs);
-    if (!breaker && !inconsistent) return unknown(this.step, 'the breaker gauge could not be read');
-    const failed = readMetric(obs, 'kyrodb_wal_writes_failed');
-    const state = breaker ? `breaker ${breaker.state} (${breaker.value})` : 'breaker unknown';
-    if (!inconsistent && breaker?.state === 'closed') {
+    const w = assessWrites(obs);
+    if (!w && !inconsistent) return unknown(this.step, 'the insert counters could not be read');
+    const sticky = stickyWalFailures(obs);
+    const since = w
+      ? `${n(w.sinceRestart.failed)} of ${n(w.sinceRestart.attempts)} inserts failed since restart` +
+        `${sticky !== undefined ? `; /health "${healthReason(obs)}" (sticky until restart)` : ''}`
+      : 'insert counters unknown';
+    const refused = inconsistent || w?.kind === 'refused';
+    if (!refused) {
+      const quiet = w !== undefined && (w.kind === 'quiet' || w.kind === 'one-scrape' || w.kind === 'restarted');
+      const failedBefore = w !== undefined && (w.sinceRestart.failed > 0 || (sticky ?? 0) > 0);
+      if (quiet && failedBefore) {
+        return {
+          taken: false,
+          severity: 'inconclusive',
+          title: `${this.step} → unknown: no insert to judge by, and inserts failed since restart`,
+          steps: [
+            {
+              step: this.step,
+              observed:
+                `${since}; ${w.kind === 'restarted' ? 'KyroDB restarted during the check' : 'no insert attempted between the two scrapes'}: ` +
+                'a quiet system gives no signal either way',
+            },
+          ],
+          nextStep:
+            'Re-run while the application writes; both insert counters rising together means writes are refused.',
+        };
+      }
+      const now =
+        w && 'attempts' in w && w.attempts > 0
+          ? `${n(w.succeeded)} of ${n(w.attempts)} inserts succeeded in the last ${windowText(w.windowMs)}`
+          : 'no write has failed since restart';
       return {
         taken: false,
         severity: 'ok',
-        title: `${this.step} → not taken: breaker closed`,
-        steps: [
-          {
-            step: this.step,
-            observed: `${state}${failed !== undefined ? `, ${n(failed)} failed WAL writes since start` : ''}`,
-          },
-        ],
+        title: `${this.step} → not taken: writes are not refused (${now})`,
+        steps: [{ step: this.step, observed: `${now}; ${since}` }],
       };
     }
-    const diskFull = readMetric(obs, 'kyrodb_wal_disk_full_errors');
+    const window =
+      w && w.kind === 'refused'
+        ? `inserts failed ${n(w.failed)} times in the last ${windowText(w.windowMs)} and none succeeded` +
+          `${w.internal !== undefined ? ` (errors_total{internal} +${n(w.internal)})` : ''}`
+        : 'writes disabled';
+    const diskOnly = !inconsistent && (sticky ?? 0) === 0 && (w?.sinceRestart.walFailed ?? 0) === 0;
     const disk = readMetric(obs, 'kyrodb_disk_used_bytes');
     const steps: BranchStep[] = [
       {
         step: 'Check disk space → Delete old files',
         observed:
-          `${diskFull !== undefined ? `${n(diskFull)} disk-full errors` : 'disk-full errors unknown'}` +
-          `${disk !== undefined ? `, ${formatBytes(disk)} used by KyroDB` : ''}` +
-          `${diskFull ? ' — the disk is full: this is the cause' : ''}; \`df -h /var/lib/kyrodb\`; old backups go with ${pruneBackupsStep()}`,
+          `${diskOnly ? 'no WAL write failed and /health says nothing: the < 5 % free-disk refusal is the likely cause; ' : ''}` +
+          `\`df -h /var/lib/kyrodb\`${disk !== undefined ? ` (kyrodb_disk_used_bytes ${formatBytes(disk)} is the whole filesystem, not KyroDB's data)` : ''}; ` +
+          `old backups go with ${pruneBackupsStep()}`,
       },
       {
         step: 'Check permissions → Fix ownership',
@@ -271,18 +320,20 @@ const circuitBreakerOpen: DecisionBranch = {
       {
         step: 'Wait 60s → Auto-resets',
         observed:
-          'corrected: 60 s after opening the breaker goes half-open and closes after 2 successful writes; the gauge ' +
-          'keeps reading 1 until the next write; there is no reset endpoint',
+          'corrected: 60 s after opening the breaker goes half-open and closes after 2 successful writes — watch ' +
+          'kyrodb_inserts_total rise with kyrodb_inserts_failed flat, not the gauge (never updated); there is no ' +
+          'reset endpoint',
       },
     ];
-    const open = inconsistent || breaker?.state === 'open';
     return {
       taken: true,
-      severity: open ? 'critical' : 'warning',
-      title: `${this.step} → yes: ${inconsistent ? 'WAL inconsistent, writes disabled; ' : ''}${state}`,
+      severity: 'critical',
+      title:
+        `${this.step} → yes: ${inconsistent ? 'WAL inconsistent, writes disabled' : 'writes are refused'} ` +
+        `(${BREAKER_NOT_EXPORTED}; ${window})`,
       steps,
       escalation: ESCALATIONS.walDataLossRisk,
-      nextStep: `${CIRCUIT_BREAKER_RESET_WARNING} If the restart fails on a corrupted WAL, ${restoreFromBackupSteps()}`,
+      nextStep: `${CIRCUIT_BREAKER_RESET_WARNING} ${DISK_LOW_REFUSAL_NOTE} If the restart fails on a corrupted WAL, ${restoreFromBackupSteps()}`,
       runbookCorrection: `${CIRCUIT_BREAKER_CORRECTION} ${BACKUP_CLI_CORRECTION}`,
     };
   },
@@ -338,18 +389,22 @@ const trainingCrash: DecisionBranch = {
 const panic: DecisionBranch = {
   code: 'kyrodb.decide.panic',
   step: 'Logs show "panic"',
-  signal: 'kyrodb_errors_total{category="internal"} and HNSW fallback recoveries (panics show only in the logs)',
+  signal:
+    'kyrodb_errors_total{category="internal"} against failed inserts (panics show only in the logs; the HNSW ' +
+    'fallback-recovery counters are never updated, so they are not read)',
   walk(obs) {
     const errors = readErrors(obs);
     if (!errors) return unknown(this.step, 'the error counters could not be read');
     const internal = errors.internal ?? 0;
-    const recoveryFailed = readMetric(obs, 'kyrodb_hnsw_fallback_recovery_failed') ?? 0;
-    const observed = `${n(internal)} internal errors, ${n(recoveryFailed)} failed HNSW recoveries since start`;
-    if (internal === 0 && recoveryFailed === 0) {
+    const insertsFailed = readMetric(obs, 'kyrodb_inserts_failed') ?? 0;
+    // Refused inserts are counted as internal errors too: only the internal errors beyond them hint at a panic.
+    const unexplained = Math.max(0, internal - insertsFailed);
+    const observed = `${n(internal)} internal errors, ${n(insertsFailed)} of them explained by failed inserts, since restart`;
+    if (unexplained === 0) {
       return {
         taken: false,
         severity: 'ok',
-        title: `${this.step} → not taken: no internal errors`,
+        title: `${this.step} → not taken: no internal error beyond failed inserts`,
         steps: [
           {
             step: this.step,
@@ -360,8 +415,8 @@ const panic: DecisionBranch = {
     }
     return {
       taken: true,
-      severity: recoveryFailed > 0 ? 'critical' : 'warning',
-      title: `${this.step} → possible: ${observed}`,
+      severity: 'warning',
+      title: `${this.step} → possible: ${n(unexplained)} internal errors not explained by failed inserts`,
       steps: [
         { step: 'File bug report → Include full logs', observed: '`grep -A 10 panic /var/log/kyrodb/server.log`' },
         {

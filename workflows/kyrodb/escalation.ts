@@ -1,7 +1,8 @@
 /**
  * The runbook's "Escalation" table (P0-P3), as data. Findings quote the matching row in their next step, so the
  * operator sees how fast the runbook expects a response. The table's conditions are durations ("SLO breach > 5 min",
- * "circuit breaker open > 1 hr") that one scrape cannot measure, so the text says "if …".
+ * "circuit breaker open > 1 hr") that one check cannot measure, so the text says "if …". "Circuit breaker open" is
+ * judged from refused writes, never from `kyrodb_wal_circuit_breaker_state`, which KyroDB never updates.
  */
 
 export type EscalationLevel = 'P0' | 'P1' | 'P2' | 'P3';
@@ -23,7 +24,8 @@ export const ESCALATIONS = {
   walDataLossRisk: {
     level: 'P0',
     condition: 'Data loss risk (circuit breaker open >1hr)',
-    when: 'the WAL circuit breaker stays open more than 1 h (data loss risk)',
+    // KyroDB never updates its breaker gauge: "open" is read as writes refused (failed inserts, none succeeding).
+    when: 'writes stay refused (the WAL circuit breaker open) more than 1 h (data loss risk)',
     responseTime: 'Immediate',
     action: 'Page on-call engineer',
   },

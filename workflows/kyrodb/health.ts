@@ -1,6 +1,6 @@
 import type { KyroClients } from '../../integrations/kyrodb/index.js';
 import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
-import { portCorrection } from './corrections.js';
+import { NOT_MEASURED_NOTE, portCorrection } from './corrections.js';
 import { isUnreachable, observeKyro, probeFailureFindings, type KyroObservations } from './observe.js';
 import { evaluateRules, kyroHealthRules } from './rules.js';
 import { countsText, sortFindings } from '../../src/core/report.js';
@@ -12,9 +12,13 @@ export function describeStatus(obs: KyroObservations): string {
   return 'reason' in h ? `${h.status} (${h.reason})` : h.status;
 }
 
-/** `/kyrodb health`: every probe in parallel, then every rule of the runbook's health, WAL and training sections. */
+/**
+ * `/kyrodb health`: every probe in parallel plus a second `/metrics` scrape `writeWindowMs` later (the write check:
+ * KyroDB does not export its breaker state), then every rule of the runbook's health, WAL and training sections.
+ */
 export async function runHealth(ctx: WorkflowContext<KyroClients>): Promise<WorkflowResult> {
-  const obs = await observeKyro(ctx.clients.kyrodb, ctx.signal);
+  const client = ctx.clients.kyrodb;
+  const obs = await observeKyro(client, ctx.signal, { writeWindowMs: client.writeWindowMs });
   const failures = probeFailureFindings(obs, ctx.target);
   if (isUnreachable(obs)) {
     return { findings: failures, summary: failures[0]?.title ?? `KyroDB ${ctx.target} could not be checked` };
@@ -24,13 +28,14 @@ export async function runHealth(ctx: WorkflowContext<KyroClients>): Promise<Work
   return {
     findings,
     summary: `KyroDB ${ctx.target}: ${describeStatus(obs)}; ${countsText(findings)}`,
-    notes: [portCorrection(obs.origin)],
+    notes: [portCorrection(obs.origin), NOT_MEASURED_NOTE],
   };
 }
 
 export const healthWorkflow: Workflow<KyroClients> = {
   id: 'health',
   title: 'KyroDB health',
-  description: 'Checks /health, /ready, SLO breaches, the WAL circuit breaker, training crashes, errors and resources.',
+  description:
+    'Checks /health, /ready, SLO breaches, whether writes are refused (inserts between two scrapes), training, errors.',
   run: runHealth,
 };

@@ -54,14 +54,17 @@ describe('probeFailureFindings', () => {
     expect(isUnreachable(obs)).toBe(true);
     const [f, ...rest] = probeFailureFindings(obs, 'prod');
     expect(rest).toEqual([]);
+    // Connection refused is also a KyroDB recovering its WAL (its port opens only afterwards).
     expect(f).toMatchObject({
       code: 'kyrodb.probe.unreachable',
-      title: 'KyroDB prod is unreachable',
+      title: 'KyroDB prod is unreachable: not running, or still recovering',
       evidence: 'GET /health failed: connection refused (10.0.0.21:51052) (all 4 probes failed)',
     });
     expect(f?.nextStep?.startsWith(escalationText(ESCALATIONS.serverDown))).toBe(true);
     expect(f?.nextStep).toContain('Decision Tree › Check process');
-    expect(f?.runbookCorrection).toMatch(/^This target is configured with port 51052, the runbook's/);
+    expect(f?.nextStep).toContain('It may be recovering, not down');
+    expect(f?.runbookCorrection).toContain('"connection refused"');
+    expect(f?.runbookCorrection).toContain("This target is configured with port 51052, the runbook's");
   });
 
   it('no failure, no finding', () => {

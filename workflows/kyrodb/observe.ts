@@ -3,8 +3,9 @@ import { parseExposition, type Exposition } from '../../integrations/prometheus/
 import type { Finding } from '../../src/core/report.js';
 import { inconclusiveFinding, isTargetError } from '../../src/core/target-error.js';
 import { ESCALATIONS, escalationText } from './escalation.js';
-import { portCorrection, restoreFromBackupSteps } from './corrections.js';
+import { RECOVERY_PORT_CORRECTION, portCorrection, restoreFromBackupSteps } from './corrections.js';
 import { settle, type ProbeResult } from '../../src/core/probe.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type { ProbeResult } from '../../src/core/probe.js';
 
@@ -20,9 +21,21 @@ export interface KyroObservations {
   readonly slo: ProbeResult<Slo>;
   /** `GET /metrics`, parsed; unparseable lines are in `problems`. */
   readonly metrics: ProbeResult<Exposition>;
+  /**
+   * A second `GET /metrics`, `afterMs` after the first, for the write check: KyroDB does not export its WAL circuit
+   * breaker's state, so "writes refused now" is read from failed versus total inserts between the two scrapes.
+   * Undefined when the check took one scrape only (the latency workflow, `writeWindowMs: 0`, a failed first scrape).
+   */
+  readonly later?: { readonly afterMs: number; readonly metrics: ProbeResult<Exposition> };
 }
 
-export type ProbeName = Exclude<keyof KyroObservations, 'origin'>;
+/** What {@link observeKyro} takes besides the client. */
+export interface ObserveOptions {
+  /** Take a second `/metrics` scrape this long after the first, ms (0 or absent: one scrape). */
+  readonly writeWindowMs?: number;
+}
+
+export type ProbeName = Exclude<keyof KyroObservations, 'origin' | 'later'>;
 
 /** The probes, in the order they are reported, with the endpoint each one reads. */
 export const KYRO_PROBES: readonly { readonly name: ProbeName; readonly endpoint: string; readonly what: string }[] = [
@@ -49,15 +62,28 @@ export function probeMetrics(client: KyroClient, signal: AbortSignal): Promise<P
   return settle(async () => parseExposition(await client.metricsText({ signal }), { format: 'prometheus' }));
 }
 
-/** Runs every probe in parallel against one KyroDB server. Never throws: a failed probe is `{ ok: false, error }`. */
-export async function observeKyro(client: KyroClient, signal: AbortSignal): Promise<KyroObservations> {
+/**
+ * Runs every probe in parallel against one KyroDB server, then, with `writeWindowMs`, scrapes `/metrics` once more
+ * after that wait. Never throws: a failed probe is `{ ok: false, error }` (a cancelled wait included).
+ */
+export async function observeKyro(
+  client: KyroClient,
+  signal: AbortSignal,
+  options: ObserveOptions = {},
+): Promise<KyroObservations> {
   const [health, ready, slo, metrics] = await Promise.all([
     probeHealth(client, signal),
     probeReady(client, signal),
     probeSlo(client, signal),
     probeMetrics(client, signal),
   ]);
-  return { origin: client.origin, health, ready, slo, metrics };
+  const afterMs = options.writeWindowMs ?? 0;
+  if (afterMs <= 0 || !metrics.ok) return { origin: client.origin, health, ready, slo, metrics };
+  const later = await settle(async () => {
+    await sleep(afterMs, undefined, { signal });
+    return parseExposition(await client.metricsText({ signal }), { format: 'prometheus' });
+  });
+  return { origin: client.origin, health, ready, slo, metrics, later: { afterMs, metrics: later } };
 }
 
 function failedProbes(obs: KyroObservations): { name: ProbeName; endpoint: string; what: string; error: unknown }[] {
@@ -110,24 +136,35 @@ export function probeFailureFindings(obs: KyroObservations, target: string): Fin
     const kinds = new Set(failed.map((f) => errorKind(f.error)));
     const kind = kinds.size === 1 ? errorKind(first.error) : 'mixed';
     const down = kind === 'unreachable' || kind === 'timeout';
+    const refused = failed.some((f) => f.error instanceof Error && /connection refused/i.test(f.error.message));
     const title = down
-      ? `KyroDB ${target} is unreachable`
+      ? refused
+        ? `KyroDB ${target} is unreachable: not running, or still recovering`
+        : `KyroDB ${target} is unreachable`
       : kind === 'unauthorized'
         ? `KyroDB ${target} rejected the bot's API key`
         : `KyroDB ${target} could not be probed`;
     const finding = inconclusiveFinding('kyrodb.probe.unreachable', title, first.error, HEALTH_SECTION);
+    // KyroDB opens its HTTP port only after WAL recovery (56 s for 1,800 vectors on the real server): a refused
+    // connection is what a recovering server looks like, so "start the server" alone could be the wrong advice.
+    const recovering =
+      'It may be recovering, not down: KyroDB opens its HTTP port only after replaying the WAL (56 s for 1,800 ' +
+      'vectors on a real server; longer with more data), so until then connections are refused. How to tell: ' +
+      '`systemctl status kyrodb` (or `ps aux | grep kyrodb_server`) — running and its uptime; `journalctl -u kyrodb ' +
+      '-n 100` shows recovery progress or the error that stopped it. Running and recovering → wait and re-check; ' +
+      'not running → `systemctl start kyrodb`. If it will not start, a config key it does not know stops it at ' +
+      `startup (deny_unknown_fields); a snapshot/WAL error means ${restoreFromBackupSteps()}`;
     return [
       {
         ...finding,
         evidence: `${finding.evidence} (all ${failed.length} probes failed)`,
         nextStep: down
           ? `${escalationText(ESCALATIONS.serverDown)} ${finding.nextStep ?? ''} Runbook "Decision Tree › Check ` +
-            'process": `systemctl status kyrodb` (or `ps aux | grep kyrodb_server`); not running → ' +
-            '`systemctl start kyrodb`. If it will not start, read `journalctl -u kyrodb -n 100`: a config key it does ' +
-            'not know stops it at startup (deny_unknown_fields); a snapshot/WAL error means ' +
-            `${restoreFromBackupSteps()}`
+            `process", corrected: ${recovering}`
           : finding.nextStep,
-        runbookCorrection: portCorrection(obs.origin),
+        runbookCorrection: down
+          ? `${RECOVERY_PORT_CORRECTION} ${portCorrection(obs.origin)}`
+          : portCorrection(obs.origin),
       },
     ];
   }

@@ -13,6 +13,7 @@ import {
   sampleWith,
   setMetric,
   unhealthySloHealth,
+  withMoreInserts,
 } from './fixtures/observations.js';
 import type { KyroObservations } from './observe.js';
 import { HEALTH_THRESHOLDS, NO_ESCALATION_TEXT, evaluateRule, evaluateRules, kyroHealthRules } from './rules.js';
@@ -35,7 +36,10 @@ describe('kyrodb.health.status', () => {
     expect(f.evidence).toBe(
       'GET /health: "degraded" — "2 failed WAL writes observed" (HTTP 200: still serving and ready), up 1 h (since 2026-03-26T09:00:00Z)',
     );
-    expect(f.nextStep).toMatch(/^Runbook severity P0 if the WAL circuit breaker stays open more than 1 h/);
+    expect(f.nextStep).toMatch(
+      /^Runbook severity P0 if writes stay refused \(the WAL circuit breaker open\) more than 1 h/,
+    );
+    expect(f.nextStep).toContain('sticky until the next restart');
     expect(f.runbookCorrection).toContain('default HTTP port is 51051');
   });
 
@@ -127,76 +131,86 @@ describe('SLO rules', () => {
       severity: 'ok',
       evidence: 'cache hit rate 74.11 % — SLO ≥ 70 % (/slo)',
     });
-    expect(finding('kyrodb.slo.error-rate', obs).evidence).toBe('error rate 0.02 % — SLO ≤ 0.1 % (/slo)');
-    expect(finding('kyrodb.slo.availability', obs).evidence).toBe('availability 99.98 % — SLO ≥ 99.9 % (/slo)');
+    // The error rate is computed from the counters (failed ÷ (successful + failed)); the §2.3 /slo sample's 0.0002
+    // does not match the §2.5 counters, so the bot says which figure it trusts.
+    expect(finding('kyrodb.slo.error-rate', obs).evidence).toBe(
+      "error rate 0.0115 % (212 failed of 1,843,533 queries since restart); KyroDB's own /slo error_rate 0.0002 is " +
+        'wrong (it divides failed by successful queries only) — SLO ≤ 0.1 % (/slo)',
+    );
+    expect(finding('kyrodb.slo.availability', obs).evidence).toMatch(/^availability 99.99 %/);
   });
 
-  it('follows the breach flags /slo reports', () => {
+  it('judges the error rate from the counters, not from the /slo flag', () => {
     const slo = structuredClone(sampleObservations().slo);
     if (!slo.ok) throw new Error('fixture');
     const breached = { ...slo.value, slo_breaches: { ...slo.value.slo_breaches, error_rate: true } };
-    const f = finding('kyrodb.slo.error-rate', sampleObservations({ slo: ok(breached) }));
+    expect(finding('kyrodb.slo.error-rate', sampleObservations({ slo: ok(breached) })).severity).toBe('ok');
+    const failing = sampleObservations({ metricsText: sampleWith({ kyrodb_queries_failed: 5000 }) });
+    const f = finding('kyrodb.slo.error-rate', failing);
     expect(f.severity).toBe('warning');
     expect(f.runbookCorrection).toContain('`kyrodb_error_rate_5m`');
+    expect(f.runbookCorrection).toContain('failed ÷ SUCCESSFUL');
   });
 });
 
-describe('kyrodb.wal.circuit-breaker', () => {
-  it('closed on the sample, counting the failed writes', () => {
-    expect(finding('kyrodb.wal.circuit-breaker', sampleObservations())).toMatchObject({
-      severity: 'ok',
-      evidence: 'kyrodb_wal_circuit_breaker_state 0 (closed); 2 failed WAL writes since start',
+describe('kyrodb.wal.circuit-breaker (the write check)', () => {
+  const refusedWindow = () =>
+    sampleObservations({
+      metricsText: sampleMetricsText(),
+      laterMetricsText: withMoreInserts(sampleMetricsText(), { attempts: 42, failed: 42 }),
     });
+
+  it('one scrape after failures: cannot tell whether writes are refused now, and says why', () => {
+    const f = finding('kyrodb.wal.circuit-breaker', sampleObservations());
+    expect(f).toMatchObject({ severity: 'inconclusive', title: 'Whether writes are refused now cannot be told' });
+    expect(f.evidence).toContain('KyroDB does not export its breaker state; one scrape only');
+    expect(f.evidence).toContain('2 of 1,200,000 insert attempts failed since restart (up 1 h)');
   });
 
-  it('open: critical, with the stale-gauge caveat and the manual (never a button) reset warning', () => {
-    const f = finding(
-      'kyrodb.wal.circuit-breaker',
-      sampleObservations({ metricsText: sampleWith({ kyrodb_wal_circuit_breaker_state: 1 }) }),
-    );
+  it('refused: critical, with the P0 row and the manual (never a button) reset warning', () => {
+    const f = finding('kyrodb.wal.circuit-breaker', refusedWindow());
     expect(f.severity).toBe('critical');
-    expect(f.evidence).toContain('keeps showing 1 until the next write');
-    expect(f.nextStep).toMatch(/^Runbook severity P0 if the WAL circuit breaker stays open more than 1 h/);
+    expect(f.title).toBe('Writes are refused: 42 inserts failed in the last 5 s and none succeeded');
+    expect(f.nextStep).toMatch(/^Runbook severity P0 if writes stay refused/);
     expect(f.nextStep).toContain('⚠ Manual step, no button: KyroDB has NO reset endpoint');
     expect(f.runbookCorrection).toContain('No `POST /admin/circuit-breaker/reset` exists');
+    expect(f.runbookCorrection).toContain('KyroDB never updates it');
     expect(f.actions).toBeUndefined();
   });
 
-  it('half-open is a warning; an unknown value is flagged', () => {
-    const half = finding(
-      'kyrodb.wal.circuit-breaker',
-      sampleObservations({ metricsText: sampleWith({ kyrodb_wal_circuit_breaker_state: 2 }) }),
-    );
-    expect(half).toMatchObject({ severity: 'warning', title: 'WAL circuit breaker is half-open' });
-    const odd = finding(
-      'kyrodb.wal.circuit-breaker',
-      sampleObservations({ metricsText: sampleWith({ kyrodb_wal_circuit_breaker_state: 7 }) }),
-    );
-    expect(odd.title).toBe('WAL circuit breaker state unknown');
+  it('the gauge is not read: a 1 on it changes nothing; some inserts failing is a warning', () => {
+    const gauge = sampleWith({ kyrodb_wal_circuit_breaker_state: 1 });
+    const calm = sampleObservations({
+      metricsText: gauge,
+      laterMetricsText: withMoreInserts(gauge, { attempts: 10, failed: 0 }),
+    });
+    expect(finding('kyrodb.wal.circuit-breaker', calm).severity).toBe('ok');
+    const partly = sampleObservations({
+      metricsText: sampleMetricsText(),
+      laterMetricsText: withMoreInserts(sampleMetricsText(), { attempts: 10, failed: 4 }),
+    });
+    expect(finding('kyrodb.wal.circuit-breaker', partly)).toMatchObject({
+      severity: 'warning',
+      title: 'Some writes fail: 4 of 10 inserts in the last 5 s',
+    });
   });
 });
 
 describe('kyrodb.wal.writes', () => {
-  it('warns on failed writes since start', () => {
+  it('warns on failed WAL writes since restart, and says the /health reason is sticky', () => {
     const f = finding('kyrodb.wal.writes', sampleObservations());
     expect(f.severity).toBe('warning');
     expect(f.evidence).toBe(
-      '2 of 1,200,002 WAL writes failed, 9 retries, 0 disk-full errors, 2 failed inserts since start — should be 0',
+      'kyrodb_wal_writes_failed 2; /health "2 failed WAL writes observed" since restart (up 1 h) — failures happened ' +
+        "since the restart; whether writes fail now is the write check's job",
     );
-    expect(finding('kyrodb.wal.writes', calmObservations()).severity).toBe('ok');
-  });
-
-  it('disk full: critical, prune with the real flags, and the WAL-deletion warning', () => {
-    const f = finding(
-      'kyrodb.wal.writes',
-      sampleObservations({ metricsText: sampleWith({ kyrodb_wal_disk_full_errors: 3 }) }),
-    );
-    expect(f).toMatchObject({ severity: 'critical', title: 'WAL writes fail: disk full' });
+    expect(f.nextStep).toContain('sticky until the next restart');
     expect(f.nextStep).toContain(
       '`kyrodb_backup --data-dir /var/lib/kyrodb/data --backup-dir /backups prune --keep-daily 7 --keep-weekly 4 --min-age-days 7`',
     );
     expect(f.nextStep).not.toContain('--older-than-days');
     expect(f.nextStep).toContain('loses every write not yet in a snapshot');
+    expect(finding('kyrodb.wal.writes', calmObservations()).severity).toBe('ok');
   });
 
   it('WAL inconsistent (from /health): critical, with the --verify-wal and backup corrections', () => {
@@ -256,18 +270,12 @@ describe('errors, HNSW integrity, uptime, resources, exposition', () => {
   it('internal errors are a warning; without an error-rate breach no escalation row fits', () => {
     const f = finding('kyrodb.errors.by-category', sampleObservations());
     expect(f.severity).toBe('warning');
+    expect(f.title).toBe('KyroDB reports internal errors (2: server-side failures (refused inserts count here too))');
     expect(f.evidence).toBe(
-      'errors since start: validation 180, timeout 30, internal 2, resource_exhausted 0; failed queries 212 / 1,843,321 (0.0115 %) — internal and resource_exhausted should be 0',
+      'errors since restart (up 1 h): validation 180, timeout 30, internal 2, resource_exhausted 0; failed queries 212 of 1,843,533 (0.0115 %) — internal and resource_exhausted should be 0',
     );
     expect(f.nextStep?.startsWith(NO_ESCALATION_TEXT)).toBe(true);
     expect(finding('kyrodb.errors.by-category', calmObservations()).severity).toBe('ok');
-  });
-
-  it('HNSW corruption: recovered is a warning, a failed recovery critical', () => {
-    const detected = sampleWith({ kyrodb_hnsw_corruption_detected_total: 1, kyrodb_hnsw_fallback_recovery_success: 1 });
-    expect(finding('kyrodb.hnsw.corruption', sampleObservations({ metricsText: detected })).severity).toBe('warning');
-    const lost = sampleWith({ kyrodb_hnsw_corruption_detected_total: 1, kyrodb_hnsw_fallback_recovery_failed: 1 });
-    expect(finding('kyrodb.hnsw.corruption', sampleObservations({ metricsText: lost })).severity).toBe('critical');
   });
 
   it('a recent restart is flagged with the OOM row and the real memory keys', () => {
@@ -282,7 +290,9 @@ describe('errors, HNSW integrity, uptime, resources, exposition', () => {
   });
 
   it('memory and disk used, in binary units', () => {
-    expect(finding('kyrodb.resources.usage', sampleObservations()).evidence).toMatch(/^memory 6 GiB, disk 45 GiB used/);
+    expect(finding('kyrodb.resources.usage', sampleObservations()).evidence).toMatch(
+      /^memory 6 GiB used; 45 GiB used on the filesystem holding the data dir \(kyrodb_disk_used_bytes is the whole filesystem/,
+    );
   });
 
   it('flags an invalid line or a missing core family in the exposition', () => {
@@ -307,17 +317,17 @@ describe('evaluateRules', () => {
   });
 
   it('every non-ok finding states its runbook severity (a P row or "no row")', () => {
+    const text = sampleWith({
+      kyrodb_training_crashes_total: 9,
+      kyrodb_training_restarts_total: 9,
+      kyrodb_queries_failed: 5000,
+      kyrodb_uptime_seconds: 10,
+    });
     const degradedEverything = sampleObservations({
       health: ok(unhealthySloHealth()),
       ready: ok({ ready: false, status: 'not_ready' }),
-      metricsText: sampleWith({
-        kyrodb_wal_circuit_breaker_state: 1,
-        kyrodb_wal_disk_full_errors: 1,
-        kyrodb_training_crashes_total: 9,
-        kyrodb_training_restarts_total: 9,
-        kyrodb_hnsw_corruption_detected_total: 1,
-        kyrodb_uptime_seconds: 10,
-      }),
+      metricsText: text,
+      laterMetricsText: withMoreInserts(text, { attempts: 42, failed: 42 }),
     });
     const bad = evaluateRules(kyroHealthRules, degradedEverything, NOW).filter((f) => f.severity !== 'ok');
     expect(bad.length).toBeGreaterThanOrEqual(8);
@@ -331,6 +341,7 @@ describe('evaluateRules', () => {
     const codes = evaluateRules(kyroHealthRules, obs, NOW).map((f) => f.code);
     expect(codes).toContain('kyrodb.health.status');
     expect(codes).not.toContain('kyrodb.wal.circuit-breaker');
+    expect(codes).not.toContain('kyrodb.errors.by-category');
     expect(codes).not.toContain('kyrodb.training.crash-loop');
   });
 

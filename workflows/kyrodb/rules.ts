@@ -5,8 +5,12 @@ import {
   CACHE_STRATEGY_CORRECTION,
   CIRCUIT_BREAKER_CORRECTION,
   CIRCUIT_BREAKER_RESET_WARNING,
-  CIRCUIT_BREAKER_STALE_CAVEAT,
+  COUNTER_RESET_NOTE,
+  DISK_LOW_REFUSAL_NOTE,
   LOG_STRINGS_CORRECTION,
+  RECOVERY_PORT_CORRECTION,
+  SLO_ARITHMETIC_CORRECTION,
+  STICKY_WAL_REASON_NOTE,
   NS_CORRECTION,
   SIGHUP_WARNING,
   TRAINING_KEYS_CORRECTION,
@@ -21,6 +25,7 @@ import { ESCALATIONS, escalationText, type Escalation } from './escalation.js';
 import type { KyroObservations } from './observe.js';
 import {
   ERROR_CATEGORIES,
+  assessWrites,
   formatBytes,
   formatNsRaw,
   formatRate,
@@ -28,12 +33,15 @@ import {
   formatUptime,
   healthReason,
   isWalInconsistent,
-  readBreaker,
+  readErrorRate,
   readErrors,
+  stickyWalFailures,
+  windowText,
   readHitRate,
   readMetric,
   readMetrics,
   readQueriesTotal,
+  readQueryCounts,
   readQueryLatency,
   readSloThresholds,
   readUptimeSeconds,
@@ -129,8 +137,8 @@ const healthStatus: KyroRule = {
   section: SECTIONS.healthCheckFailed,
   nextStep: 'Follow the findings below for the reason /health gives.',
   runbookCorrection: (obs) =>
-    `${portCorrection(obs.origin)} The runbook's symptom "503 Service Unavailable" comes with a JSON body: ` +
-    '`{"status":"starting"|"unhealthy","reason":…,"uptime_seconds":…}`; "degraded" is still HTTP 200.',
+    `${portCorrection(obs.origin)} ${RECOVERY_PORT_CORRECTION} KyroDB's 503 comes with a JSON body ` +
+    '(`{"status":"starting"|"unhealthy",…}`); "degraded" is still HTTP 200.',
   evaluate(obs, nowMs) {
     if (!obs.health.ok) return null;
     const h = obs.health.value;
@@ -153,9 +161,10 @@ const healthStatus: KyroRule = {
           evidence: `GET /health: "degraded" — "${h.reason}" (HTTP 200: still serving and ready), ${up}`,
           escalation: sloReasonEscalation(h.reason),
           nextStep: wal
-            ? 'WAL writes have failed since start (see the WAL findings): check the disk under the data dir now, ' +
-              'before the circuit breaker opens.'
-            : 'One SLO is violated (see the SLO findings); run `/kyrodb latency` for which layer is slow.',
+            ? `${STICKY_WAL_REASON_NOTE} Whether writes are refused now is in the write-check finding (failed ` +
+              'versus successful inserts between two scrapes). Check the disk under the data dir: `df -h ' +
+              "/var/lib/kyrodb`, `dmesg | grep -i 'i/o error'`."
+            : 'One SLO is violated (see the SLO findings); run `/kyrodb latency` for the latency details.',
         };
       }
       case 'starting': {
@@ -168,8 +177,9 @@ const healthStatus: KyroRule = {
             (tooLong ? ` — over the runbook's ${HEALTH_THRESHOLDS.startingTooLongSeconds / 60} min "server down"` : ''),
           escalation: ESCALATIONS.serverDown,
           nextStep:
-            'Loading snapshot and WAL: wait and re-check. If it stays starting, read `journalctl -u kyrodb -n 100` ' +
-            `for snapshot/WAL errors; if they are corruption errors, ${restoreFromBackupSteps()}`,
+            'A real KyroDB answers "starting" only for about 100 ms, right after WAL recovery (its port stays closed ' +
+            'while it recovers): re-check. If it stays starting, read `journalctl -u kyrodb -n 100` for ' +
+            `snapshot/WAL errors; if they are corruption errors, ${restoreFromBackupSteps()}`,
         };
       }
       case 'unhealthy': {
@@ -184,7 +194,8 @@ const healthStatus: KyroRule = {
               "grep -i 'i/o error'`, `df -h /var/lib/kyrodb`, `mount | grep kyrodb` must show rw), then " +
               '`systemctl restart kyrodb` (it replays the WAL). If it then fails to start with a WAL or snapshot ' +
               `error, ${restoreFromBackupSteps()}`
-            : 'Two or more SLOs are violated (see the SLO findings); run `/kyrodb latency` for which layer is slow.',
+            : 'Two or more SLOs are violated (see the SLO findings; a burst of bad requests — query vectors of the ' +
+              'wrong dimension — counts as failed queries and is enough); run `/kyrodb latency` for the latency details.',
         };
       }
     }
@@ -223,8 +234,8 @@ const processUptime: KyroRule = {
   nextStep:
     "If nobody restarted it, look for an OOM kill: `dmesg | grep -i 'killed process'` and `journalctl -u kyrodb " +
     "--since '1 hour ago'` (exit code 137). To use less memory: lower `cache.capacity` (default 10,000), " +
-    '`cache.training_window_secs` (default 3600) and `cache.logger_window_size`. Counters restart from 0 with the ' +
-    'process, so the other findings only cover the time since.',
+    '`cache.training_window_secs` (default 3600) and `cache.logger_window_size`. ' +
+    `${COUNTER_RESET_NOTE} The other findings only cover the time since.`,
   runbookCorrection: TRAINING_KEYS_CORRECTION,
   evaluate(obs, nowMs) {
     const uptime = readUptimeSeconds(obs);
@@ -297,16 +308,20 @@ const SLO_CHECKS: readonly SloCheck[] = [
     section: SECTIONS.healthCheckFailed,
     nextStep:
       'Decision tree "Error rate high → Check application errors": see the errors-by-category finding ' +
-      '(validation and timeout errors come from clients; internal ones from KyroDB).',
-    runbookCorrection: metricNameCorrection(['kyrodb_error_rate_5m']),
+      '(validation errors — e.g. query vectors of the wrong dimension — and timeouts come from clients; internal ones ' +
+      'from KyroDB).',
+    runbookCorrection: `${SLO_ARITHMETIC_CORRECTION} ${metricNameCorrection(['kyrodb_error_rate_5m'])}`,
     read(obs) {
       const t = readSloThresholds(obs);
-      if (!obs.slo.ok) return null;
-      const rate = obs.slo.value.current_metrics.error_rate;
+      const r = readErrorRate(obs);
+      if (!r) return null;
+      const counts = r.counts
+        ? ` (${n(r.counts.failed)} failed of ${n(r.counts.attempts)} queries since restart)`
+        : ' (corrected from /slo: /metrics could not be read)';
       return {
-        current: formatSmallRate(rate),
+        current: `${formatSmallRate(r.errorRate)}${counts}${kyroFigure(obs, 'error_rate', r)}`,
         threshold: `≤ ${formatSmallRate(t.maxErrorRate)}`,
-        breached: obs.slo.value.slo_breaches.error_rate,
+        breached: r.errorRate > t.maxErrorRate,
       };
     },
   },
@@ -318,17 +333,54 @@ const SLO_CHECKS: readonly SloCheck[] = [
     nextStep:
       'Availability falls with failed queries: see the error-rate and errors-by-category findings. The decision ' +
       'tree has no branch for it.',
+    runbookCorrection: SLO_ARITHMETIC_CORRECTION,
     read(obs) {
       const t = readSloThresholds(obs);
-      if (!obs.slo.ok) return null;
+      const r = readErrorRate(obs);
+      if (!r) return null;
       return {
-        current: formatRate(obs.slo.value.current_metrics.availability),
+        current: `${formatRate(r.availability)}${kyroFigure(obs, 'availability', r)}`,
         threshold: `≥ ${formatRate(t.minAvailability)}`,
-        breached: obs.slo.value.slo_breaches.availability,
+        breached: r.availability < t.minAvailability,
       };
     },
   },
 ];
+
+/**
+ * "; KyroDB's own /slo says 1.142857, which is wrong: …" when /slo's figure is not the true one (it divides by the
+ * successful queries only, and its availability underflows once failures outnumber successes).
+ */
+function kyroFigure(
+  obs: KyroObservations,
+  key: 'error_rate' | 'availability',
+  r: NonNullable<ReturnType<typeof readErrorRate>>,
+): string {
+  if (!r.kyro || !r.counts) {
+    const q = readQueryCounts(obs);
+    return !obs.slo.ok && q && q.failed > q.succeeded
+      ? ' — /slo could not be read: a debug build of KyroDB panics ("attempt to subtract with overflow") on /health, ' +
+          '/ready and /slo once failed queries outnumber successful ones'
+      : '';
+  }
+  const theirs = key === 'error_rate' ? r.kyro.errorRate : r.kyro.availability;
+  const ours = key === 'error_rate' ? r.errorRate : r.availability;
+  // KyroDB rounds to 6 decimals; a difference beyond that (and 1 % of the value) is its arithmetic, not rounding.
+  const wrong = Math.abs(theirs - ours) > Math.max(1e-6, Math.abs(ours) * 0.01);
+  if (!wrong) return '';
+  const why =
+    key === 'error_rate'
+      ? 'it divides failed by successful queries only'
+      : theirs > 1
+        ? 'an unsigned subtraction underflowed because failed queries outnumber successful ones'
+        : 'it is 1 − failed ÷ successful';
+  return `; KyroDB's own /slo ${key} ${formatKyroFigure(theirs)} is wrong (${why})`;
+}
+
+/** 1.142857 as is; 5.27e16 in exponent form. */
+function formatKyroFigure(v: number): string {
+  return Math.abs(v) >= 1e6 ? v.toExponential(2) : String(v);
+}
 
 function sloRule(check: SloCheck): KyroRule {
   return {
@@ -343,7 +395,7 @@ function sloRule(check: SloCheck): KyroRule {
       const r = check.read(obs);
       if (!r) return null;
       const t = readSloThresholds(obs);
-      const queries = readQueriesTotal(obs);
+      const queries = readQueryCounts(obs)?.attempts ?? readQueriesTotal(obs);
       const source = t.source === 'slo' ? '/slo' : 'KyroDB default SLO (/slo could not be read)';
       if (!r.breached && queries !== undefined && queries < t.minSamples) {
         return {
@@ -363,42 +415,131 @@ function sloRule(check: SloCheck): KyroRule {
 // ---------------------------------------------------------------------------------------------------------------
 // WAL.
 
+/** "/health degraded — "3 failed WAL writes observed"" or "/health healthy", for the write-check evidence. */
+function healthText(obs: KyroObservations): string {
+  if (!obs.health.ok) return '/health unreadable';
+  const reason = healthReason(obs);
+  return `/health ${obs.health.value.status}${reason ? ` — "${reason}"` : ''}`;
+}
+
+/** The likely cause of refused writes, from what moves: the sticky /health reason or the copied WAL counter. */
+function refusalCause(obs: KyroObservations, walFailed: number | undefined): string {
+  const walSeen = (stickyWalFailures(obs) ?? 0) > 0 || (walFailed ?? 0) > 0 || isWalInconsistent(obs);
+  if (walSeen) {
+    return (
+      'WAL writes have failed since the restart, so the WAL circuit breaker is most likely open (it refuses every ' +
+      'insert with "WAL circuit breaker is open - writes disabled"). Disk full opens it on the first failure, ' +
+      'other WAL errors after three.'
+    );
+  }
+  if (obs.health.ok && obs.health.value.status === 'healthy') {
+    return (
+      'No WAL write failed and /health is healthy: KyroDB refuses inserts BEFORE the WAL when the disk has < 5 % ' +
+      'free ("Insert rejected: disk space critically low (< 5%)"), which shows only as failed inserts and ' +
+      'errors_total{internal}. Check `df -h /var/lib/kyrodb` first.'
+    );
+  }
+  return `The cause is not visible over HTTP: either the WAL circuit breaker is open or the disk has < 5 % free. ${DISK_LOW_REFUSAL_NOTE}`;
+}
+
+const BREAKER_UNEXPORTED = 'KyroDB does not export its breaker state';
+
+/**
+ * The runbook's "circuit breaker open", read from what moves. The gauge `kyrodb_wal_circuit_breaker_state` is never
+ * updated by KyroDB (always 0), so it is not read at all: refused writes show as inserts failing with none
+ * succeeding between two scrapes (`kyrodb_inserts_total` counts attempts), with errors_total{internal} rising.
+ */
 const circuitBreaker: KyroRule = {
   code: 'kyrodb.wal.circuit-breaker',
-  title: 'WAL circuit breaker is open: writes are refused',
-  okTitle: 'WAL circuit breaker closed',
+  title: 'Writes are refused',
+  okTitle: 'Writes succeed',
   section: SECTIONS.circuitBreakerWontReset,
   escalation: ESCALATIONS.walDataLossRisk,
   nextStep:
-    "Find why WAL writes fail: `dmesg | grep -i 'i/o error' | tail -20`, `df -h /var/lib/kyrodb`, `mount | grep " +
-    'kyrodb` (must be rw, not ro), `ls -la /var/lib/kyrodb/data` (owner kyrodb), `smartctl -H /dev/sdX`. ' +
+    "Find why writes fail: `df -h /var/lib/kyrodb` (< 5 % free refuses every insert), `dmesg | grep -i 'i/o error' " +
+    "| tail -20`, `journalctl -u kyrodb | grep -iE 'circuit breaker|disk'`, `mount | grep kyrodb` (must be rw, not " +
+    'ro), `ls -la /var/lib/kyrodb/data` (owner kyrodb), `smartctl -H /dev/sdX`. ' +
     CIRCUIT_BREAKER_RESET_WARNING,
   runbookCorrection: (obs) => `${CIRCUIT_BREAKER_CORRECTION} ${portCorrection(obs.origin)}`,
   evaluate(obs) {
-    const breaker = readBreaker(obs);
-    if (!breaker) return null;
-    const failed = readMetric(obs, 'kyrodb_wal_writes_failed');
-    const failedText = failed !== undefined ? `; ${n(failed)} failed WAL writes since start` : '';
-    const gauge = `kyrodb_wal_circuit_breaker_state ${breaker.value}`;
-    switch (breaker.state) {
-      case 'closed':
-        return { severity: 'ok', evidence: `${gauge} (closed)${failedText}` };
-      case 'open':
+    const w = assessWrites(obs);
+    if (!w) return null;
+    const since = w.sinceRestart;
+    const up = readUptimeSeconds(obs);
+    const upText = up !== undefined ? ` (up ${formatUptime(up)})` : '';
+    const sinceText = `${n(since.failed)} of ${n(since.attempts)} insert attempts failed since restart${upText}`;
+    const failedBefore = since.failed > 0 || (since.walFailed ?? 0) > 0 || (stickyWalFailures(obs) ?? 0) > 0;
+    switch (w.kind) {
+      case 'refused': {
+        const window = windowText(w.windowMs);
+        const internal = w.internal !== undefined ? `, errors_total{internal} +${n(w.internal)}` : '';
         return {
           severity: 'critical',
-          evidence: `${gauge} (open: WAL writes refused; opens after 3 failures)${failedText}. ${CIRCUIT_BREAKER_STALE_CAVEAT}`,
+          title: `Writes are refused: ${n(w.failed)} inserts failed in the last ${window} and none succeeded`,
+          evidence:
+            `${BREAKER_UNEXPORTED}; inserts failed ${n(w.failed)} times since the last check ${window} earlier and ` +
+            `none succeeded: writes are refused (kyrodb_inserts_total +${n(w.attempts)} — it counts attempts — and ` +
+            `kyrodb_inserts_failed +${n(w.failed)}${internal}); ${healthText(obs)}. ${refusalCause(obs, since.walFailed)}`,
         };
-      case 'half-open':
+      }
+      case 'partly-failing': {
+        const window = windowText(w.windowMs);
         return {
           severity: 'warning',
-          title: 'WAL circuit breaker is half-open',
-          evidence: `${gauge} (half-open: trial writes; 2 successes close it)${failedText}`,
+          title: `Some writes fail: ${n(w.failed)} of ${n(w.attempts)} inserts in the last ${window}`,
+          evidence:
+            `${BREAKER_UNEXPORTED}; in the last ${window} ${n(w.succeeded)} inserts succeeded and ${n(w.failed)} ` +
+            `failed${w.internal !== undefined ? ` (errors_total{internal} +${n(w.internal)})` : ''}: writes are not ` +
+            'refused outright — bad requests, or a breaker half-opening (2 successes close it); ' +
+            `${healthText(obs)}`,
+          escalation: null,
         };
-      default:
+      }
+      case 'succeeding': {
+        const window = windowText(w.windowMs);
+        const sticky = stickyWalFailures(obs) !== undefined ? ` ${STICKY_WAL_REASON_NOTE}` : '';
         return {
-          severity: 'warning',
-          title: 'WAL circuit breaker state unknown',
-          evidence: `${gauge} — not one of 0 (closed), 1 (open), 2 (half-open)`,
+          severity: 'ok',
+          title: `Writes succeed: ${n(w.succeeded)} inserts in the last ${window}, none failed`,
+          evidence:
+            `${BREAKER_UNEXPORTED}; in the last ${window} ${n(w.succeeded)} inserts succeeded and none failed, so ` +
+            `writes are not refused now; ${sinceText}.${sticky}`,
+        };
+      }
+      case 'quiet':
+      case 'one-scrape': {
+        const why =
+          'why' in w
+            ? `${w.why}, so "refused now" could not be measured`
+            : `no insert was attempted in the last ${windowText(w.windowMs)}: a quiet system gives no signal either way`;
+        if (!failedBefore) {
+          return {
+            severity: 'ok',
+            title: 'No write has failed since restart',
+            evidence:
+              `${sinceText}, no failed WAL write: the breaker has had no failure to open on. ${BREAKER_UNEXPORTED} ` +
+              `and ${why}.`,
+          };
+        }
+        return {
+          severity: 'inconclusive',
+          title: 'Whether writes are refused now cannot be told',
+          evidence: `${BREAKER_UNEXPORTED}; ${why}. ${sinceText}; ${healthText(obs)}.`,
+          nextStep:
+            'Run the check again while the application writes, or watch `kyrodb_inserts_total` and ' +
+            '`kyrodb_inserts_failed` together: both rising means every write is refused.',
+          escalation: null,
+        };
+      }
+      case 'restarted':
+        return {
+          severity: 'inconclusive',
+          title: 'KyroDB restarted during the write check',
+          evidence:
+            `the insert counters went down between the two scrapes ${windowText(w.windowMs)} apart: the process ` +
+            `restarted and its counters reset. ${sinceText}.`,
+          nextStep: 'Run the check again; find out why it restarted (`journalctl -u kyrodb -n 100`, `dmesg`).',
+          escalation: null,
         };
     }
   },
@@ -406,43 +547,30 @@ const circuitBreaker: KyroRule = {
 
 const walWrites: KyroRule = {
   code: 'kyrodb.wal.writes',
-  title: 'WAL writes are failing',
-  okTitle: 'No failed WAL writes',
+  title: 'WAL writes failed since restart',
+  okTitle: 'No failed WAL writes since restart',
   section: SECTIONS.dataCorruption,
   escalation: ESCALATIONS.walDataLossRisk,
   nextStep:
-    'Check the disk under the data dir (`dmesg`, `df -h /var/lib/kyrodb`, `mount | grep kyrodb`). ' +
-    `If KyroDB later refuses to start with "WAL corrupted", ${restoreFromBackupSteps()}`,
+    `${STICKY_WAL_REASON_NOTE} Check the disk under the data dir (\`df -h /var/lib/kyrodb\`, \`dmesg\`, ` +
+    '`mount | grep kyrodb`); old backups go with ' +
+    `${pruneBackupsStep()} rather than \`rm -rf\`. ⚠ The runbook's "compact WAL" (\`rm ` +
+    '/var/lib/kyrodb/data/wal_*.wal`) loses every write not yet in a snapshot: only as a last resort, with the ' +
+    `server stopped. If KyroDB later refuses to start with "WAL corrupted", ${restoreFromBackupSteps()}`,
   runbookCorrection: `${VERIFY_WAL_CORRECTION} ${BACKUP_CLI_CORRECTION}`,
   evaluate(obs) {
+    // Only kyrodb_wal_writes_failed is copied out of the WAL's private counters; writes_total, retries_total and
+    // disk_full_errors are never updated on the real server, so they are not read.
     const failed = readMetric(obs, 'kyrodb_wal_writes_failed');
-    const total = readMetric(obs, 'kyrodb_wal_writes_total');
-    const retries = readMetric(obs, 'kyrodb_wal_retries_total');
-    const diskFull = readMetric(obs, 'kyrodb_wal_disk_full_errors');
-    const insertsFailed = readMetric(obs, 'kyrodb_inserts_failed');
+    const sticky = stickyWalFailures(obs);
     const inconsistent = isWalInconsistent(obs);
-    if (failed === undefined && !inconsistent) return null;
+    if (failed === undefined && sticky === undefined && !inconsistent) return null;
+    const up = readUptimeSeconds(obs);
     const parts = [
-      failed !== undefined
-        ? `${n(failed)}${total !== undefined ? ` of ${n(total)}` : ''} WAL writes failed`
-        : undefined,
-      retries !== undefined ? `${n(retries)} retries` : undefined,
-      diskFull !== undefined ? `${n(diskFull)} disk-full errors` : undefined,
-      insertsFailed !== undefined ? `${n(insertsFailed)} failed inserts` : undefined,
+      failed !== undefined ? `kyrodb_wal_writes_failed ${n(failed)}` : undefined,
+      sticky !== undefined ? `/health "${healthReason(obs)}"` : undefined,
     ].filter((p): p is string => p !== undefined);
-    const counters = `${parts.join(', ')} since start`;
-    if (diskFull !== undefined && diskFull > 0) {
-      return {
-        severity: 'critical',
-        title: 'WAL writes fail: disk full',
-        evidence: `${counters} — any disk-full error is critical`,
-        nextStep:
-          'Free space on the data disk: `df -h /var/lib/kyrodb`; delete old backups with ' +
-          `${pruneBackupsStep()} rather than \`rm -rf\`. ⚠ The runbook's "compact WAL" (\`rm ` +
-          '/var/lib/kyrodb/data/wal_*.wal`) loses every write not yet in a snapshot: only as a last resort, with ' +
-          'the server stopped.',
-      };
-    }
+    const counters = `${parts.join('; ')} since restart${up !== undefined ? ` (up ${formatUptime(up)})` : ''}`;
     if (inconsistent) {
       return {
         severity: 'critical',
@@ -450,8 +578,12 @@ const walWrites: KyroRule = {
         evidence: `/health: "${healthReason(obs)}"; ${counters}`,
       };
     }
-    if (failed !== undefined && failed > 0) {
-      return { severity: 'warning', evidence: `${counters} — should be 0` };
+    if ((failed ?? 0) > 0 || (sticky ?? 0) > 0) {
+      return {
+        severity: 'warning',
+        evidence: `${counters} — failures happened since the restart; whether writes fail now is the write check's job`,
+        escalation: null,
+      };
     }
     return { severity: 'ok', evidence: counters };
   },
@@ -506,16 +638,25 @@ const training: KyroRule = {
   },
 };
 
+/** What each error category means, for the title that names the one that moved. */
+const CATEGORY_MEANING: Record<(typeof ERROR_CATEGORIES)[number], string> = {
+  internal: 'server-side failures (refused inserts count here too)',
+  resource_exhausted: 'memory, disk or a tenant over its limits',
+  validation: 'bad requests, e.g. query vectors of the wrong dimension',
+  timeout: 'calls that ran out of time',
+};
+
 const errorsByCategory: KyroRule = {
   code: 'kyrodb.errors.by-category',
-  title: 'KyroDB reports internal or resource errors',
+  title: 'KyroDB reports errors',
   okTitle: 'No internal or resource errors',
   section: SECTIONS.healthCheckFailed,
   escalation: ESCALATIONS.sloBreach,
   nextStep:
-    'internal: look for a panic (`grep -A 10 panic /var/log/kyrodb/server.log`) and report it with the logs. ' +
-    'resource_exhausted: memory, disk or a tenant over its `max_qps`/`max_vectors` (keys file). validation and ' +
-    'timeout errors come from clients: check the calling application.',
+    'internal: refused inserts (see the write check) or a panic (`grep -A 10 panic /var/log/kyrodb/server.log`, ' +
+    'report it with the logs). resource_exhausted: memory, disk or a tenant over its `max_qps`/`max_vectors` (keys ' +
+    'file). validation and timeout errors come from clients — e.g. query vectors of the wrong dimension, which count ' +
+    'as failed queries and can take the node out of /ready: check the calling application.',
   runbookCorrection: metricNameCorrection(['kyrodb_error_rate_5m']),
   evaluate(obs) {
     const errors = readErrors(obs);
@@ -523,49 +664,44 @@ const errorsByCategory: KyroRule = {
     const byCategory = ERROR_CATEGORIES.filter((c) => errors[c] !== undefined)
       .map((c) => `${c} ${n(errors[c]!)}`)
       .join(', ');
-    const failed = readMetric(obs, 'kyrodb_queries_failed');
-    const total = readQueriesTotal(obs);
+    const q = readQueryCounts(obs);
     const failedText =
-      failed !== undefined && total !== undefined && total > 0
-        ? `; failed queries ${n(failed)} / ${n(total)} (${formatSmallRate(failed / total)})`
+      q && q.attempts > 0
+        ? `; failed queries ${n(q.failed)} of ${n(q.attempts)} (${formatSmallRate(q.errorRate)})`
         : '';
+    const up = readUptimeSeconds(obs);
+    const since = `errors since restart${up !== undefined ? ` (up ${formatUptime(up)})` : ''}`;
     const serverSide = (errors.internal ?? 0) + (errors.resource_exhausted ?? 0);
-    const breached = obs.slo.ok && obs.slo.value.slo_breaches.error_rate;
+    const t = readSloThresholds(obs);
+    const breached = q !== undefined && q.attempts >= t.minSamples && q.errorRate > t.maxErrorRate;
+    // The title names the categories that moved, biggest first: "internal or resource" is wrong when internal is 0.
+    const moved = ERROR_CATEGORIES.filter((c) => (errors[c] ?? 0) > 0).sort((a, b) => errors[b]! - errors[a]!);
+    const serverMoved = moved.filter((c) => c === 'internal' || c === 'resource_exhausted');
+    const named = serverSide > 0 ? serverMoved : moved;
+    const title =
+      named.length > 0
+        ? `KyroDB reports ${named.map((c) => `${c} errors (${n(errors[c]!)}: ${CATEGORY_MEANING[c]})`).join(' and ')}`
+        : undefined;
     return {
       severity: serverSide > 0 || breached ? 'warning' : 'ok',
+      title: serverSide > 0 || breached ? title : undefined,
       // The table's P1 row is an SLO breach; internal errors alone match no row.
       escalation: breached ? ESCALATIONS.sloBreach : null,
-      evidence: `errors since start: ${byCategory}${failedText}${serverSide > 0 ? ' — internal and resource_exhausted should be 0' : ''}`,
+      evidence:
+        `${since}: ${byCategory}${failedText}` +
+        (serverSide > 0
+          ? ' — internal and resource_exhausted should be 0'
+          : breached
+            ? ` — internal 0: the failed queries are client errors (${moved.join(', ') || 'category not counted'})`
+            : ''),
     };
-  },
-};
-
-const hnswIntegrity: KyroRule = {
-  code: 'kyrodb.hnsw.corruption',
-  title: 'HNSW snapshot corruption detected',
-  okTitle: 'No HNSW corruption detected',
-  section: SECTIONS.dataCorruption,
-  escalation: ESCALATIONS.serverDown,
-  nextStep:
-    'Check the disk (`sudo fsck -n /dev/sdX`, read-only; `sudo smartctl -H /dev/sdX`). A failed fallback recovery ' +
-    `means the index could not be rebuilt from an older snapshot: ${restoreFromBackupSteps()}`,
-  runbookCorrection: `${VERIFY_WAL_CORRECTION} ${BACKUP_CLI_CORRECTION}`,
-  evaluate(obs) {
-    const detected = readMetric(obs, 'kyrodb_hnsw_corruption_detected_total');
-    if (detected === undefined) return null;
-    const ok = readMetric(obs, 'kyrodb_hnsw_fallback_recovery_success') ?? 0;
-    const failed = readMetric(obs, 'kyrodb_hnsw_fallback_recovery_failed') ?? 0;
-    const evidence = `${n(detected)} corruption detections, ${n(ok)} fallback recoveries succeeded, ${n(failed)} failed, since start`;
-    if (failed > 0) return { severity: 'critical', title: 'HNSW recovery failed after corruption', evidence };
-    if (detected > 0) return { severity: 'warning', evidence: `${evidence} — recovered, but the disk is suspect` };
-    return { severity: 'ok', evidence };
   },
 };
 
 const resources: KyroRule = {
   code: 'kyrodb.resources.usage',
   title: 'Memory or disk usage unknown',
-  okTitle: 'Memory and disk used',
+  okTitle: 'Memory and filesystem used',
   section: SECTIONS.monitoring,
   escalation: ESCALATIONS.oomCrash,
   nextStep: 'Compare with the host: `free -g` and `df -h /var/lib/kyrodb`.',
@@ -574,14 +710,17 @@ const resources: KyroRule = {
     const disk = readMetric(obs, 'kyrodb_disk_used_bytes');
     if (memory === undefined && disk === undefined) return null;
     const parts = [
-      memory !== undefined ? `memory ${formatBytes(memory)}` : undefined,
-      disk !== undefined ? `disk ${formatBytes(disk)}` : undefined,
+      memory !== undefined ? `memory ${formatBytes(memory)} used` : undefined,
+      disk !== undefined
+        ? `${formatBytes(disk)} used on the filesystem holding the data dir (kyrodb_disk_used_bytes is the whole ` +
+          "filesystem, not KyroDB's data)"
+        : undefined,
     ].filter((p): p is string => p !== undefined);
     return {
       severity: 'ok',
       evidence:
-        `${parts.join(', ')} used — KyroDB exports no capacity, so compare with \`free -g\` and ` +
-        '`df -h /var/lib/kyrodb` (runbook OOM rule of thumb: cache ≈ 20 % of free RAM)',
+        `${parts.join('; ')} — KyroDB exports no capacity, so compare with \`free -g\` and ` +
+        '`df -h /var/lib/kyrodb` (< 5 % free refuses every insert; runbook OOM rule of thumb: cache ≈ 20 % of free RAM)',
     };
   },
 };
@@ -626,8 +765,9 @@ const exposition: KyroRule = {
 };
 
 /**
- * The health workflow's checks: `/health`, `/ready`, the four SLOs, the WAL, training, errors, HNSW integrity,
- * resources and the exposition itself. Order is the report's order within a severity.
+ * The health workflow's checks: `/health`, `/ready`, the four SLOs, the write check, the WAL, training, errors,
+ * uptime, resources and the exposition itself. No rule reads a family the real server never updates
+ * ({@link NOT_MEASURED_FAMILIES}): HNSW corruption, breaker gauge, WAL totals/retries/disk-full, learned cache. Order is the report's order within a severity.
  */
 export const kyroHealthRules: readonly KyroRule[] = [
   healthStatus,
@@ -637,7 +777,6 @@ export const kyroHealthRules: readonly KyroRule[] = [
   walWrites,
   training,
   errorsByCategory,
-  hnswIntegrity,
   processUptime,
   resources,
   exposition,

@@ -73,7 +73,7 @@ export function readHitRate(obs: KyroObservations): number | undefined {
   );
 }
 
-/** Queries since start (`kyrodb_queries_total`). */
+/** Successful queries since restart (`kyrodb_queries_total`; failed ones are not in it). */
 export function readQueriesTotal(obs: KyroObservations): number | undefined {
   return readMetric(obs, 'kyrodb_queries_total');
 }
@@ -112,14 +112,131 @@ export function readUptimeSeconds(obs: KyroObservations): number | undefined {
   return obs.health.ok ? obs.health.value.uptime_seconds : readMetric(obs, 'kyrodb_uptime_seconds');
 }
 
-export type BreakerState = 'closed' | 'open' | 'half-open' | 'unknown';
+/** A counter from one scrape (finite, present), for the write check. */
+function counterIn(expo: Exposition, name: string, labels?: Record<string, string>): number | undefined {
+  const v = getValue(expo, name, labels);
+  return v !== undefined && Number.isFinite(v) ? v : undefined;
+}
 
-/** `kyrodb_wal_circuit_breaker_state`: 0 closed, 1 open, 2 half-open. */
-export function readBreaker(obs: KyroObservations): { value: number; state: BreakerState } | undefined {
-  const value = readMetric(obs, 'kyrodb_wal_circuit_breaker_state');
-  if (value === undefined) return undefined;
-  const state: BreakerState = value === 0 ? 'closed' : value === 1 ? 'open' : value === 2 ? 'half-open' : 'unknown';
-  return { value, state };
+/** The insert counters since the last restart (`kyrodb_inserts_total` counts attempts, failed ones included). */
+export interface InsertCounts {
+  readonly attempts: number;
+  readonly failed: number;
+  /** `kyrodb_wal_writes_failed` (the one WAL counter the real server copies out), when printed. */
+  readonly walFailed?: number;
+  /** `kyrodb_errors_total{category="internal"}`, when printed. */
+  readonly internal?: number;
+}
+
+function insertCountsIn(expo: Exposition): InsertCounts | undefined {
+  const attempts = counterIn(expo, 'kyrodb_inserts_total');
+  const failed = counterIn(expo, 'kyrodb_inserts_failed');
+  if (attempts === undefined || failed === undefined) return undefined;
+  return {
+    attempts,
+    failed,
+    walFailed: counterIn(expo, 'kyrodb_wal_writes_failed'),
+    internal: counterIn(expo, 'kyrodb_errors_total', { category: 'internal' }),
+  };
+}
+
+/** "N failed WAL writes observed" from `/health` (sticky until restart), as N. */
+export function stickyWalFailures(obs: KyroObservations): number | undefined {
+  const m = /(\d+) failed WAL writes observed/i.exec(healthReason(obs) ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * What the write check saw. KyroDB does not export its WAL circuit breaker's state (the gauge is never updated), so
+ * the only "refused now" signal is inserts failing with none succeeding between two scrapes:
+ * - `refused`: attempts in the window, every one failed;
+ * - `partly-failing`: some failed, some succeeded;
+ * - `succeeding`: attempts in the window, none failed;
+ * - `quiet`: no attempt in the window — no signal either way;
+ * - `restarted`: a counter went down between the scrapes (counters reset at restart);
+ * - `one-scrape`: no second scrape (`writeWindowMs: 0`, or it failed) — only the counters since restart.
+ */
+export type WriteCheck =
+  | {
+      readonly kind: 'refused' | 'partly-failing' | 'succeeding' | 'quiet';
+      readonly windowMs: number;
+      readonly attempts: number;
+      readonly failed: number;
+      readonly succeeded: number;
+      /** Change of errors_total{internal} over the window, when printed. */
+      readonly internal?: number;
+      readonly sinceRestart: InsertCounts;
+    }
+  | { readonly kind: 'restarted'; readonly windowMs: number; readonly sinceRestart: InsertCounts }
+  | { readonly kind: 'one-scrape'; readonly why: string; readonly sinceRestart: InsertCounts };
+
+/** Reads the write check from the observations; undefined when the first scrape has no insert counters. */
+export function assessWrites(obs: KyroObservations): WriteCheck | undefined {
+  const first = readMetrics(obs);
+  const before = first ? insertCountsIn(first) : undefined;
+  if (!before) return undefined;
+  const later = obs.later;
+  if (!later) return { kind: 'one-scrape', why: 'one scrape only (writeWindowMs 0)', sinceRestart: before };
+  if (!later.metrics.ok) {
+    const why = later.metrics.error instanceof Error ? later.metrics.error.message : 'the second scrape failed';
+    return { kind: 'one-scrape', why: `the second scrape failed: ${why}`, sinceRestart: before };
+  }
+  const after = insertCountsIn(later.metrics.value);
+  if (!after) return { kind: 'one-scrape', why: 'the second scrape had no insert counters', sinceRestart: before };
+  const uptimeBefore = counterIn(first!, 'kyrodb_uptime_seconds');
+  const uptimeAfter = counterIn(later.metrics.value, 'kyrodb_uptime_seconds');
+  const wentDown =
+    after.attempts < before.attempts ||
+    after.failed < before.failed ||
+    (uptimeBefore !== undefined && uptimeAfter !== undefined && uptimeAfter < uptimeBefore);
+  if (wentDown) return { kind: 'restarted', windowMs: later.afterMs, sinceRestart: after };
+  const attempts = after.attempts - before.attempts;
+  const failed = Math.min(after.failed - before.failed, attempts);
+  const succeeded = attempts - failed;
+  const internal =
+    after.internal !== undefined && before.internal !== undefined ? after.internal - before.internal : undefined;
+  const kind = attempts === 0 ? 'quiet' : failed === 0 ? 'succeeding' : succeeded === 0 ? 'refused' : 'partly-failing';
+  return { kind, windowMs: later.afterMs, attempts, failed, succeeded, internal, sinceRestart: after };
+}
+
+/** Queries since restart: `kyrodb_queries_total` holds the SUCCESSFUL ones only; failed ones are apart. */
+export interface QueryCounts {
+  readonly succeeded: number;
+  readonly failed: number;
+  /** succeeded + failed. */
+  readonly attempts: number;
+  /** failed ÷ attempts (0 with no attempt): the true error rate, unlike /slo's failed ÷ successful. */
+  readonly errorRate: number;
+}
+
+/** The query counters, undefined when `/metrics` could not be read. */
+export function readQueryCounts(obs: KyroObservations): QueryCounts | undefined {
+  const succeeded = readMetric(obs, 'kyrodb_queries_total');
+  const failed = readMetric(obs, 'kyrodb_queries_failed');
+  if (succeeded === undefined || failed === undefined) return undefined;
+  const attempts = succeeded + failed;
+  return { succeeded, failed, attempts, errorRate: attempts === 0 ? 0 : failed / attempts };
+}
+
+/**
+ * The true error rate and availability: from the counters, else corrected from /slo's failed ÷ successful
+ * (r ÷ (1 + r)). `kyro` is what /slo itself says, when read.
+ */
+export function readErrorRate(obs: KyroObservations):
+  | {
+      readonly errorRate: number;
+      readonly availability: number;
+      readonly counts?: QueryCounts;
+      readonly kyro?: { readonly errorRate: number; readonly availability: number };
+    }
+  | undefined {
+  const counts = readQueryCounts(obs);
+  const kyro = obs.slo.ok
+    ? { errorRate: obs.slo.value.current_metrics.error_rate, availability: obs.slo.value.current_metrics.availability }
+    : undefined;
+  const errorRate = counts ? counts.errorRate : kyro ? kyro.errorRate / (1 + kyro.errorRate) : undefined;
+  if (errorRate === undefined) return undefined;
+  return { errorRate, availability: 1 - errorRate, counts, kyro };
 }
 
 /** True when `/health` says the WAL error handler disabled writes. */
@@ -162,6 +279,11 @@ export function formatBytes(bytes: number): string {
     i++;
   }
   return `${formatNumber(Math.round(v * 10) / 10)} ${units[i]}`;
+}
+
+/** The write check's window: `30 ms` below a second, else `5 s`. */
+export function windowText(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : formatSeconds(Math.round(ms / 1000));
 }
 
 /** `5 min 2 s` from seconds, rounded to the second. */
