@@ -352,7 +352,7 @@ const trainingCrash: DecisionBranch = {
         taken: false,
         severity: 'ok',
         title: `${this.step} → not taken: no training crash`,
-        steps: [{ step: this.step, observed: `0 crashes, ${n(restarts ?? 0)} restarts since start` }],
+        steps: [{ step: this.step, observed: `0 crashes, ${n(restarts ?? 0)} restarts since restart` }],
       };
     }
     const memory = readMetric(obs, 'kyrodb_memory_used_bytes');

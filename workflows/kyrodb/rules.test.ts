@@ -241,7 +241,7 @@ describe('kyrodb.training.crash-loop', () => {
   it('ok without crashes', () => {
     expect(training(0, 0)).toMatchObject({
       severity: 'ok',
-      evidence: '0 crashes, 0 restarts, 143 training cycles completed since start',
+      evidence: '0 crashes, 0 restarts, 143 training cycles completed since restart',
     });
   });
 

@@ -612,7 +612,7 @@ const training: KyroRule = {
     const counters =
       `${n(crashes ?? 0)} crashes, ${n(restarts ?? 0)} restarts` +
       (cycles !== undefined ? `, ${n(cycles)} training cycles completed` : '') +
-      ' since start';
+      ' since restart';
     const limit = HEALTH_THRESHOLDS.trainingMaxRestarts;
     if ((restarts ?? 0) >= limit) {
       return {

@@ -93,7 +93,7 @@ export function readTierHits(obs: KyroObservations): TierHits | undefined {
 export const ERROR_CATEGORIES = ['validation', 'timeout', 'internal', 'resource_exhausted'] as const;
 export type ErrorCategory = (typeof ERROR_CATEGORIES)[number];
 
-/** `kyrodb_errors_total{category}` since start; undefined when no category is printed. */
+/** `kyrodb_errors_total{category}` since restart; undefined when no category is printed. */
 export function readErrors(obs: KyroObservations): Partial<Record<ErrorCategory, number>> | undefined {
   const out: Partial<Record<ErrorCategory, number>> = {};
   let any = false;
@@ -281,9 +281,9 @@ export function formatBytes(bytes: number): string {
   return `${formatNumber(Math.round(v * 10) / 10)} ${units[i]}`;
 }
 
-/** The write check's window: `30 ms` below a second, else `5 s`. */
+/** The write check's window: `30 ms`, `1.5 s`, `5 s`. */
 export function windowText(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : formatSeconds(Math.round(ms / 1000));
+  return formatSeconds(ms / 1000);
 }
 
 /** `5 min 2 s` from seconds, rounded to the second. */
