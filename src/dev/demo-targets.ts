@@ -64,8 +64,10 @@ export const demoTargets: readonly DemoTargetFactory[] = [
       const sim = await startKyroSimulator({ scenario: (initialScenario ?? 'healthy') as never });
       return {
         system: 'kyrodb',
+        hint: () => '/kyrodb health (also /kyrodb decide; wal-refusing shows writes refused)',
         scenarios: KYRO_SCENARIOS,
-        configYaml: `{ url: "${sim.url}" }`,
+        // Two /metrics scrapes 1.5 s apart tell refused writes (KyroDB never updates its breaker gauge).
+        configYaml: `{ url: "${sim.url}", writeWindowMs: 1500 }`,
         env: {},
         scenario: () => sim.scenario,
         setScenario: (s) => sim.setScenario(s as never),
