@@ -110,15 +110,25 @@ describe('backlog and publishLag', () => {
     expect((await db.backlog({ limit: 2 })).top).toHaveLength(2);
   });
 
+  it('real M4: a finished run whose outbox has not drained is counted beside the started runs (632 = 630 + 2)', async () => {
+    await seedM4(pool, 'outbox-backlog', { nowMs: NOW });
+    const b = await db.backlog();
+    // The runbook's query (started runs only) leaves r-b10c04 out: RunFinished already marked it finished.
+    expect(b.top.map((r) => r.runId)).not.toContain('r-b10c04');
+    expect(b.undrained).toEqual({ runs: 1, events: 2, runIds: ['r-b10c04'] });
+    // …and the two totals now agree with the publish lag's pending count.
+    expect(b.totalBacklog + b.undrained.events).toBe((await db.publishLag({ nowMs: NOW })).pending.count);
+  });
+
   it('outbox-backlog: pending lag against the given clock, recent lag from publishedAt - ts', async () => {
     await seedM4(pool, 'outbox-backlog', { nowMs: NOW });
     const lag = await db.publishLag({ nowMs: NOW });
     expect(lag.pending).toEqual({
-      count: 630,
+      count: 632,
       maxLagMs: 3 * MIN - 100 * 450,
       oldest: { runId: 'r-b10c01', seq: 101, ts: NOW - 3 * MIN + 100 * 450 },
     });
-    expect(lag.recent.count).toBe(100 + 60 + 20);
+    expect(lag.recent.count).toBe(100 + 60 + 20 + 38);
     expect(lag.recent.maxMs).toBe(410);
     expect(lag.recent.p95Ms).toBeGreaterThan(300);
     // Same rows, a clock one minute later: one minute more lag.
@@ -356,6 +366,7 @@ describe('M4_QUERIES', () => {
       missingSeqs: ['r-7c1f2a', 7, 9, 20],
       backlogTop: [10],
       backlogTotals: [],
+      undrained: [],
       pendingLag: [NOW],
       oldestPending: [],
       recentLag: [NOW - 5 * MIN],
@@ -363,7 +374,7 @@ describe('M4_QUERIES', () => {
       indexes: [['runs', 'run_events', 'run_outbox']],
       locks: [['runs', 'run_events', 'run_outbox'], APPLICATION_NAME],
       notify: ['some_other_channel', '{}'],
-      cancelRun: ['r-none'],
+      cancelRun: ['r-none', null],
       deleteOutbox: ['r-none'],
       runStateOnly: ['r-7c1f2a'],
     };

@@ -86,6 +86,12 @@ export interface BacklogOverview {
   /** Sum and average of the backlog over those runs (negative backlogs count as 0 in the sum). */
   readonly totalBacklog: number;
   readonly averageBacklog: number;
+  /**
+   * Runs that are no longer `started` but whose outbox has not drained (`nextSeq <= lastSeq`). At HEAD appending
+   * `RunFinished` sets `state = 'finished'` before the outbox publishes it, so the runbook's backlog query (started
+   * runs only) leaves these events out while the publish lag counts them. At most 10 ids, largest backlog first.
+   */
+  readonly undrained: { readonly runs: number; readonly events: number; readonly runIds: readonly string[] };
 }
 
 /** Publish lag, from `run_events` itself: `lag_ms` is not readable from M4's text logs. */
@@ -168,10 +174,11 @@ export interface M4Database {
   notifyOutbox(runId: string, o?: QueryOptions): Promise<void>;
   /**
    * The runbook's last resort, corrected: in ONE transaction, `UPDATE runs SET state = 'cancelled'` only while the
-   * run is still `started` (a conditional UPDATE … RETURNING), and only then `DELETE FROM run_outbox`. A second call,
-   * or a call on a run that finished meanwhile, changes nothing and returns `changed: false`.
+   * run is still `started` — and, with `expectedLastSeq`, still at the lastSeq the card showed (a run that appended
+   * since is not stuck) — (a conditional UPDATE … RETURNING), and only then `DELETE FROM run_outbox`. A second call,
+   * or a call on a run that finished or moved meanwhile, changes nothing and returns `changed: false`.
    */
-  cancelRun(runId: string, o?: QueryOptions): Promise<CancelRunResult>;
+  cancelRun(runId: string, o?: QueryOptions & { readonly expectedLastSeq?: number }): Promise<CancelRunResult>;
   /** Closes the pool. Calls after this fail with `unreachable`. */
   close(): Promise<void>;
 }
@@ -227,6 +234,13 @@ export const M4_QUERIES = {
                          coalesce(avg(r."lastSeq" - o."nextSeq" + 1), 0)::float8 AS average
                     FROM "run_outbox" o JOIN "runs" r ON r."id" = o."runId"
                    WHERE r."state" = 'started'`,
+  // Finished (or otherwise ended) runs whose outbox still holds events: RunFinished marks the run finished first.
+  undrained: `SELECT o."runId", (r."lastSeq" - o."nextSeq" + 1) AS backlog, count(*) OVER ()::int AS runs,
+                     sum(r."lastSeq" - o."nextSeq" + 1) OVER ()::float8 AS events
+                FROM "run_outbox" o JOIN "runs" r ON r."id" = o."runId"
+               WHERE r."state" <> 'started' AND o."nextSeq" <= r."lastSeq"
+               ORDER BY backlog DESC, o."runId"
+               LIMIT 10`,
   // Pending = not yet published and at or after the cursor; rows of runs without an outbox row (cancelled by the
   // last resort) are left out, or they would count as lag forever. `$1` is the bot's clock: now - ts, in ms.
   pendingLag: `SELECT count(*)::int AS pending, max($1::float8 - e."ts")::float8 AS max_lag_ms
@@ -270,11 +284,12 @@ export const M4_QUERIES = {
            ORDER BY l.granted, xact_age_ms DESC NULLS LAST, l.pid
            LIMIT 50`,
   notify: `SELECT pg_notify($1, $2)`,
+  // $2: the lastSeq the card showed (NULL when typed by hand): a run that appended since is not stuck.
   cancelRun: `UPDATE "runs"
                  SET "state" = 'cancelled',
                      "finishedAt" = (now() AT TIME ZONE 'UTC'),
                      "updatedAt" = (now() AT TIME ZONE 'UTC')
-               WHERE "id" = $1 AND "state" = 'started'
+               WHERE "id" = $1 AND "state" = 'started' AND ($2::int IS NULL OR "lastSeq" = $2::int)
            RETURNING "id", "lastSeq"`,
   deleteOutbox: `DELETE FROM "run_outbox" WHERE "runId" = $1 RETURNING "nextSeq"`,
   runStateOnly: `SELECT "state", "lastSeq" FROM "runs" WHERE "id" = $1`,
@@ -352,6 +367,7 @@ export function createM4Database(o: M4DatabaseOptions): M4Database {
       return transaction('reading the outbox backlog', 'snapshot', q.signal, async (c) => {
         const top = (await c.query<Record<string, unknown>>(M4_QUERIES.backlogTop, [limit])).rows;
         const totals = (await c.query<Record<string, unknown>>(M4_QUERIES.backlogTotals)).rows[0];
+        const undrained = (await c.query<Record<string, unknown>>(M4_QUERIES.undrained)).rows;
         return {
           top: top.map((r) => ({
             runId: String(r.runId),
@@ -363,6 +379,11 @@ export function createM4Database(o: M4DatabaseOptions): M4Database {
           startedRuns: num(totals?.runs ?? 0),
           totalBacklog: num(totals?.total ?? 0),
           averageBacklog: num(totals?.average ?? 0),
+          undrained: {
+            runs: num(undrained[0]?.runs ?? 0),
+            events: num(undrained[0]?.events ?? 0),
+            runIds: undrained.map((r) => String(r.runId)),
+          },
         };
       });
     },
@@ -439,10 +460,15 @@ export function createM4Database(o: M4DatabaseOptions): M4Database {
 
     async cancelRun(runId, q = {}) {
       checkRunId(runId, 'cancel the run');
+      const expected = q.expectedLastSeq;
+      if (expected !== undefined && (!Number.isSafeInteger(expected) || expected < 0 || expected > 2_147_483_647)) {
+        throw validation('cancel the run', 'the expected lastSeq must be a non-negative integer');
+      }
       return transaction(`cancelling run ${runId}`, 'read write', q.signal, async (c) => {
-        // One conditional UPDATE: under READ COMMITTED a concurrent publish of RunFinished that committed first is
-        // re-checked against `state = 'started'`, and this then touches nothing.
-        const updated = (await c.query<Record<string, unknown>>(M4_QUERIES.cancelRun, [runId])).rows[0];
+        // One conditional UPDATE: under READ COMMITTED a concurrent append (lastSeq) or RunFinished (state) that
+        // committed first is re-checked against the WHERE, and this then touches nothing.
+        const updated = (await c.query<Record<string, unknown>>(M4_QUERIES.cancelRun, [runId, expected ?? null]))
+          .rows[0];
         if (!updated) {
           const now = (await c.query<Record<string, unknown>>(M4_QUERIES.runStateOnly, [runId])).rows[0];
           return {
@@ -503,7 +529,9 @@ function checkRunId(runId: string, action: string): void {
 /** How this database's failures are worded (see {@link pgError}). */
 const M4_DB_TEXTS: PgErrorTexts = {
   database: 'M4 database',
-  missingTable: "an M4 table is missing — is databaseUrl M4's database (schema applied with prisma db push)?",
+  missingTable:
+    "an M4 table is missing — is databaseUrl M4's database? M4 has no migration files: its tables are created by " +
+    '`prisma db push` from packages/database (run it there if this is the right database)',
   missingColumn: "a column the bot reads is missing — the schema differs from M4's Prisma schema",
   shuttingDown: 'is shutting down or starting up',
   startingUp: 'is shutting down or starting up',

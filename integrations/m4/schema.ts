@@ -48,9 +48,16 @@ CREATE INDEX IF NOT EXISTS "run_events_runId_publishedAt_idx" ON "run_events"("r
 `;
 
 /** The situations the test database, the demo and the simulator can be put in. */
-export type M4Scenario = 'healthy' | 'stuck-outbox' | 'seq-gap' | 'finished' | 'outbox-backlog';
+export type M4Scenario = 'healthy' | 'stuck-outbox' | 'seq-gap' | 'finished' | 'finished-undrained' | 'outbox-backlog';
 
-export const M4_SCENARIOS: readonly M4Scenario[] = ['healthy', 'stuck-outbox', 'seq-gap', 'finished', 'outbox-backlog'];
+export const M4_SCENARIOS: readonly M4Scenario[] = [
+  'healthy',
+  'stuck-outbox',
+  'seq-gap',
+  'finished',
+  'finished-undrained',
+  'outbox-backlog',
+];
 
 /** Event types of `packages/agents-contracts` (§4.2). */
 export type RunEventType = 'RunStarted' | 'NodeStarted' | 'DebugTrace' | 'NodeFinished' | 'RunFinished';
@@ -103,7 +110,11 @@ const FNS = ['callModel', 'parseAction', 'screenshot', 'diffState'];
 interface RunSpec {
   readonly id: string;
   readonly startedAtMs: number;
-  /** Events appended, 1..lastSeq; the last is `RunFinished` when `finished`. */
+  /**
+   * Events appended, 1..lastSeq; the last is `RunFinished` when `finished`. At HEAD appending `RunFinished` sets
+   * `state = 'finished'` at once, before the outbox publishes it, so a finished run may still have unpublished
+   * events (`nextSeq <= lastSeq`) — real-systems.md, M4 2.
+   */
   readonly lastSeq: number;
   readonly finished: boolean;
   /** Gap between consecutive events, ms. */
@@ -193,6 +204,24 @@ function specsFor(scenario: M4Scenario, now: number): { runId: string; specs: Ru
       };
     case 'finished':
       return { runId: done.id, specs: [done] };
+    case 'finished-undrained':
+      // RunFinished appended 3 min ago (state finished at once), but the outbox stopped before publishing its last
+      // two events (seq 9 NodeFinished, seq 10 RunFinished): SSE clients never saw the end.
+      return {
+        runId: 'r-e4d2f0',
+        specs: [
+          {
+            id: 'r-e4d2f0',
+            startedAtMs: now - 12 * MIN,
+            lastSeq: 10,
+            finished: true,
+            spacingMs: MIN,
+            nextSeq: 9,
+            lagsMs: [15, 21, 12],
+          },
+          done,
+        ],
+      };
     case 'stuck-outbox':
       // The sample of §4.5: r-7c1f2a, lastSeq 9, nextSeq 7, the event at seq 7 (NodeFinished "plan") unpublished.
       return {
@@ -228,7 +257,9 @@ function specsFor(scenario: M4Scenario, now: number): { runId: string; specs: Ru
         ],
       };
     case 'outbox-backlog':
-      // Three busy runs, 630 events waiting in all (average backlog 210), the oldest unpublished for over 2 min.
+      // Three busy started runs, 630 events in their backlog (average 210), the oldest unpublished for over 2 min;
+      // and one run that just appended RunFinished (so it is already `finished`) with its last 2 events unpublished:
+      // 632 events wait in all, as on the real M4 (real-systems.md: 640 pending beside 638 in the backlog).
       return {
         runId: 'r-b10c01',
         specs: [
@@ -259,6 +290,15 @@ function specsFor(scenario: M4Scenario, now: number): { runId: string; specs: Ru
             nextSeq: 21,
             lagsMs: [210, 330],
           },
+          {
+            id: 'r-b10c04',
+            startedAtMs: now - 4 * MIN,
+            lastSeq: 40,
+            finished: true,
+            spacingMs: 5_000,
+            nextSeq: 39,
+            lagsMs: [190, 280],
+          },
           done,
         ],
       };
@@ -271,7 +311,10 @@ function specsFor(scenario: M4Scenario, now: number): { runId: string; specs: Ru
  * - `stuck-outbox`: run `r-7c1f2a` started 25 min ago, lastSeq 9, nextSeq 7; the event at seq 7 exists unpublished.
  * - `seq-gap`: run `r-9d3e5b` started 15 min ago, lastSeq 9, nextSeq 7; seq 7 is missing (8 and 9 exist, unpublished).
  * - `finished`: run `r-5e2d80` finished 28 min ago with `RunFinished` at seq 8, all published.
- * - `outbox-backlog`: three started runs with 300/200/130 unpublished events, publish lag of minutes.
+ * - `finished-undrained`: run `r-e4d2f0` is `finished` (RunFinished appended 3 min ago) but its outbox stopped at
+ *   nextSeq 9: seq 9 and the RunFinished at seq 10 are unpublished.
+ * - `outbox-backlog`: three started runs with 300/200/130 unpublished events, publish lag of minutes, and a
+ *   finished run `r-b10c04` whose last 2 events are not yet published.
  * Every scenario also holds the finished run `r-5e2d80`.
  */
 export function buildM4Scenario(scenario: M4Scenario, nowMs: number): M4ScenarioData {

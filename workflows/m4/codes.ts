@@ -38,12 +38,15 @@ export function nudgeAction(runId: string): ProposedAction {
   };
 }
 
-/** The last-resort button: cancel the run; a second person approves. */
-export function cancelRunAction(runId: string): ProposedAction {
+/**
+ * The last-resort button: cancel the run; a second person approves. It pins the run's lastSeq as the card showed it:
+ * a run that appended since is not stuck, and the cancel then refuses.
+ */
+export function cancelRunAction(runId: string, lastSeq: number): ProposedAction {
   return {
     remediation: M4_REMEDIATION_IDS.cancelRun,
     label: 'Cancel run (last resort)',
-    params: { runId },
+    params: { runId, lastSeq: String(lastSeq) },
     level: 'approval',
     destructive: true,
   };

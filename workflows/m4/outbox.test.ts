@@ -51,7 +51,7 @@ describe('/m4 outbox on a real Postgres', () => {
     const lag = r.byCode.get(M4_CODES.lag)!;
     expect(lag.severity).toBe('critical');
     expect(lag.title).toBe('Outbox publish lag: oldest event waiting 2 min 15 s');
-    expect(lag.evidence).toContain('630 event(s) waiting, the oldest for 2 min 15 s (r-b10c01 seq 101)');
+    expect(lag.evidence).toContain('632 event(s) waiting, the oldest for 2 min 15 s (r-b10c01 seq 101)');
     expect(lag.actions?.map((a) => [a.remediation, a.params.runId, a.level])).toEqual([
       ['nudge', 'r-b10c01', 'confirm'],
     ]);
@@ -60,6 +60,22 @@ describe('/m4 outbox on a real Postgres', () => {
     }
     expect(r.verdict).toBe('critical');
     expect(r.findings[0]?.code).toBe(M4_CODES.lag);
+  });
+
+  it('real M4: backlog totals and publish lag agree — a finished run whose outbox has not drained is named', async () => {
+    await h.seed('outbox-backlog');
+    const r = await h.run(outboxWorkflow);
+    const backlog = r.byCode.get(M4_CODES.backlog)!;
+    // 630 in the started runs' backlog (the runbook's query) + 2 of r-b10c04, finished before its tail was published.
+    expect(backlog.evidence).toContain(
+      '; plus 2 event(s) of 1 finished run(s) whose outbox has not drained (r-b10c04) — RunFinished marks a run ' +
+        "finished before it is published, so the runbook's query (started runs only) leaves them out: 632 events wait " +
+        'in all, as the publish-lag check counts',
+    );
+    expect(r.byCode.get(M4_CODES.lag)!.evidence).toContain('632 event(s) waiting');
+    expect(r.summary).toMatch(
+      /^3 started run\(s\), 632 event\(s\) waiting \(2 of them in 1 finished run\(s\) not yet drained\); /,
+    );
   });
 
   it('stuck-outbox: a small backlog is fine, but 25 min of lag is critical', async () => {
@@ -146,6 +162,11 @@ describe('/m4 outbox when it cannot read', () => {
       });
       expect(r.byCode.get('m4.probe.backlog')?.severity).toBe('inconclusive');
       expect(r.byCode.get('m4.probe.lag')?.evidence).toContain('an M4 table is missing');
+      // real M4 has no migration files: its tables come from `prisma db push`, and both messages say so.
+      expect(r.byCode.get('m4.probe.lag')?.evidence).toContain(
+        'M4 has no migration files: its tables are created by `prisma db push` from packages/database',
+      );
+      expect(r.byCode.get(M4_CODES.indexes)?.nextStep).toContain('created by `prisma db push`');
     } finally {
       await h2.close();
     }

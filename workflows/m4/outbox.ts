@@ -127,22 +127,31 @@ export const outboxRules: readonly M4Rule<OutboxObservations>[] = [
     runbookCorrection:
       `${M4_CORRECTIONS.sqlQuoting.text} Corrected: ${SQL_CORRECTIONS.backlog.corrected} Note that this query counts ` +
       "only started runs: at HEAD appendEvent already marks a run finished when RunFinished is appended, so a finished run's " +
-      'unpublished tail is not in it — the publish-lag check covers every run with an outbox row.',
+      'unpublished tail is not in it — the bot counts those runs beside it, and the publish-lag check covers every run with an outbox row.',
     evaluate: (obs) => {
       if (!obs.backlog.ok) return null;
       const b = obs.backlog.value;
+      const u = b.undrained;
+      // Finished runs whose last events are still unpublished: left out by the runbook's query, counted by the lag.
+      const tail =
+        u.runs === 0
+          ? ''
+          : `; plus ${n(u.events)} event(s) of ${n(u.runs)} finished run(s) whose outbox has not drained ` +
+            `(${u.runIds.join(', ')}${u.runs > u.runIds.length ? ', …' : ''}) — RunFinished marks a run finished ` +
+            `before it is published, so the runbook's query (started runs only) leaves them out: ` +
+            `${n(b.totalBacklog + u.events)} events wait in all, as the publish-lag check counts`;
       if (b.startedRuns === 0)
         return {
           severity: 'ok',
-          title: 'No started runs, no outbox backlog',
-          evidence: '0 started runs with an outbox row',
+          title: u.runs === 0 ? 'No started runs, no outbox backlog' : 'No started runs',
+          evidence: `0 started runs with an outbox row${tail}`,
         };
       const top = b.top
         .map((r) => `${r.runId} ${n(r.backlog)} (nextSeq ${r.nextSeq}, lastSeq ${r.lastSeq})`)
         .join(' · ');
       const evidence =
         `average backlog ${n(b.averageBacklog)} over ${n(b.startedRuns)} started run(s), ${n(b.totalBacklog)} events in all ` +
-        `— alert threshold: average > ${OUTBOX_THRESHOLDS.averageBacklogWarn} (one sample, not a 5-minute average); top: ${top}`;
+        `— alert threshold: average > ${OUTBOX_THRESHOLDS.averageBacklogWarn} (one sample, not a 5-minute average); top: ${top}${tail}`;
       return b.averageBacklog > OUTBOX_THRESHOLDS.averageBacklogWarn
         ? {
             severity: 'warning',
@@ -212,7 +221,10 @@ export const outboxRules: readonly M4Rule<OutboxObservations>[] = [
           severity: 'critical',
           title: `M4 tables missing: ${absent.join(', ')}`,
           evidence: `to_regclass finds no ${absent.join(', ')} on the connection's search_path`,
-          nextStep: "Check that databaseUrl points at M4's database (and schema, if Prisma uses ?schema=).",
+          nextStep:
+            "Check that databaseUrl points at M4's database (and schema, if Prisma uses ?schema=). M4 has no " +
+            'migration files: its tables are created by `prisma db push` from packages/database — run it there if ' +
+            'this is the right database.',
         };
       }
       const missing = REQUIRED_INDEXES.filter((req) => !indexes.some((ix) => matches(ix, req)));
@@ -261,9 +273,13 @@ export async function runOutboxCheck(ctx: WorkflowContext<M4Clients>): Promise<W
   const obs: OutboxObservations = { backlog, lag, indexes, locks };
   const failures = probeFindings(obs, ctx.target);
   const findings = sortFindings([...failures, ...evaluateRules(outboxRules, obs, now)]);
+  const undrained = backlog.ok ? backlog.value.undrained : undefined;
   const head =
     backlog.ok && lag.ok
-      ? `${n(backlog.value.startedRuns)} started run(s), ${n(lag.value.pending.count)} event(s) waiting`
+      ? `${n(backlog.value.startedRuns)} started run(s), ${n(lag.value.pending.count)} event(s) waiting` +
+        (undrained && undrained.runs > 0
+          ? ` (${n(undrained.events)} of them in ${n(undrained.runs)} finished run(s) not yet drained)`
+          : '')
       : `M4 ${ctx.target} outbox`;
   return { findings, summary: `${head}; ${countsText(findings)}` };
 }

@@ -20,8 +20,10 @@ describe('m4Remediations', () => {
     const cancel = m4Remediations[1]!;
     expect(cancel.verify).toEqual({ workflow: 'run', findingCode: M4_CODES.runStuck });
     expect(m4Workflows.some((w) => w.id === cancel.verify!.workflow)).toBe(true);
-    // The fix takes its run id under the same name as the workflow that motivates it.
-    expect(cancel.params.map((p) => p.name)).toEqual(runWorkflow.args!.map((a) => a.name));
+    // The fix takes its run id under the same name as the workflow that motivates it, plus the lastSeq the card
+    // showed (optional when typed by hand).
+    expect(cancel.params.map((p) => p.name)).toEqual([...runWorkflow.args!.map((a) => a.name), 'lastSeq']);
+    expect(cancel.params[1]).toMatchObject({ required: false });
   });
 
   it('describe the exact call, quoted, and what changes', () => {
@@ -75,6 +77,45 @@ describe('executing the fixes on a real Postgres', () => {
     expect((await h.remediate('cancel-run', { runId: 'r-7c1f2a' })).summary).toBe(
       'nothing changed: run r-7c1f2a is cancelled, not started',
     );
+  });
+
+  it('cancel-run re-reads the run: refuses when it appended since the card (lastSeq moved), with the current state', async () => {
+    await h.seed('stuck-outbox');
+    const card = (await h.run(runWorkflow, { runId: 'r-7c1f2a' })).byCode.get(M4_CODES.runStuck)!.actions![0]!;
+    expect(card.params).toEqual({ runId: 'r-7c1f2a', lastSeq: '9' });
+    // The run-worker wakes up and appends seq 10 before the approval.
+    await h.pool.query(
+      `INSERT INTO run_events ("id", "runId", "seq", "ts", "type", "source", "name")
+       VALUES ('evt_r-7c1f2a_10', 'r-7c1f2a', 10, $1, 'NodeStarted', 'worker', 'act')`,
+      [NOW],
+    );
+    await h.pool.query(`UPDATE runs SET "lastSeq" = 10 WHERE id = 'r-7c1f2a'`);
+    expect((await h.remediate('cancel-run', card.params)).summary).toBe(
+      'nothing changed: run r-7c1f2a is still started but appended events since the card (lastSeq 9 → 10), so it ' +
+        'is not stuck — run /m4 run r-7c1f2a again',
+    );
+    const row = await h.pool.query<{ state: string }>(`SELECT state FROM runs WHERE id = 'r-7c1f2a'`);
+    expect(row.rows[0]?.state).toBe('started');
+    expect((await h.pool.query(`SELECT 1 FROM run_outbox WHERE "runId" = 'r-7c1f2a'`)).rowCount).toBe(1);
+  });
+
+  it('nudge re-reads the run: refuses when the outbox drained since the card', async () => {
+    await h.seed('healthy');
+    const listener = new pg.Client({ connectionString: h.databaseUrl });
+    await listener.connect();
+    try {
+      await listener.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      const heard: string[] = [];
+      listener.on('notification', (n) => heard.push(n.payload ?? ''));
+      expect((await h.remediate('nudge', { runId: 'r-3a9b71' })).summary).toBe(
+        'nothing to nudge: run r-3a9b71 (started) has published everything it appended (nextSeq 7, lastSeq 6) — the ' +
+          'outbox drained since the card',
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      expect(heard).toEqual([]);
+    } finally {
+      await listener.end();
+    }
   });
 
   it('cancel-run on a finished run: nothing changed', async () => {

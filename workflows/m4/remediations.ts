@@ -5,6 +5,15 @@ import { M4_CODES, M4_REMEDIATION_IDS } from './codes.js';
 import { M4_CORRECTIONS, SQL_CORRECTIONS, fillSql } from './corrections.js';
 import { duration } from './rule.js';
 import { RUN_ID_ARG } from './run.js';
+import type { ArgSpec } from '../../src/core/command.js';
+
+/** Pinned by the offer on a finding: the run's lastSeq the card showed. Optional when typed by hand. */
+const LAST_SEQ_ARG: ArgSpec = {
+  name: 'lastSeq',
+  description: 'expected runs.lastSeq (as the card showed)',
+  required: false,
+  pattern: /^\d{1,10}$/,
+};
 
 export interface M4RemediationOptions {
   /** How long `nudge` watches the cursor after notifying, ms. Default 3000. */
@@ -64,6 +73,14 @@ export function createM4Remediations(o: M4RemediationOptions = {}): readonly Rem
             },
           );
         }
+        if (before.outbox.nextSeq > before.run.lastSeq) {
+          // The card showed events waiting; re-read, there are none left: say so instead of notifying for nothing.
+          return {
+            summary:
+              `nothing to nudge: run ${runId} (${before.run.state}) has published everything it appended ` +
+              `(${cursorText(before)}) — the outbox drained since the card`,
+          };
+        }
         await clients.db.notifyOutbox(runId, { signal });
         const target = before.run.lastSeq + 1;
         let after = before;
@@ -101,27 +118,34 @@ export function createM4Remediations(o: M4RemediationOptions = {}): readonly Rem
       description: "Mark a stuck run cancelled and remove its outbox row (needs a second person's approval).",
       level: 'approval',
       destructive: true,
-      params: [RUN_ID_ARG],
+      params: [RUN_ID_ARG, LAST_SEQ_ARG],
       describeCall: (p) =>
-        `${fillSql(SQL_CORRECTIONS.clearStuckRun.corrected, { runId: p.runId ?? '<runId>' })} — on M4's database`,
+        `${fillSql(SQL_CORRECTIONS.clearStuckRun.corrected, { runId: p.runId ?? '<runId>' })}` +
+        (p.lastSeq ? ` (and only while "lastSeq" = ${p.lastSeq}, as the card showed)` : '') +
+        " — on M4's database",
       describeEffect: (p) =>
         `Sets run ${p.runId} to cancelled (finishedAt = now, UTC) and deletes its run_outbox row, in one transaction, ` +
         'and only if the run is still started — if it finished meanwhile, nothing changes. Its unpublished events stay ' +
         'unpublished for good; open SSE streams never get RunFinished and hang until the client gives up; if the ' +
-        'run-worker is in fact still running it, its next append fails. The outbox cursor (nextSeq) is lost — it is ' +
+        'run-worker is in fact still running it, its next append fails. With the lastSeq of the card, a run that ' +
+        'appended since (so is not stuck) is left alone. The outbox cursor (nextSeq) is lost — it is ' +
         "recorded in the result. Corrections: the runbook's UPDATE/DELETE fail as written (unquoted camelCase) and " +
         "its finishedAt = NOW() would store the session's local time in Prisma's UTC column; POST " +
         '/api/agents/runs/{id}/cancel is no alternative — it persists nothing.',
       verify: { workflow: 'run', findingCode: M4_CODES.runStuck },
       async execute({ clients, params, signal }) {
         const runId = params.runId!;
-        const r = await clients.db.cancelRun(runId, { signal });
+        const expectedLastSeq = params.lastSeq === undefined ? undefined : Number(params.lastSeq);
+        const r = await clients.db.cancelRun(runId, { signal, expectedLastSeq });
         if (!r.changed) {
           return {
             summary:
               r.state === null
                 ? `nothing changed: run ${runId} does not exist`
-                : `nothing changed: run ${runId} is ${r.state}, not started`,
+                : r.state === 'started' && expectedLastSeq !== undefined && r.lastSeq !== expectedLastSeq
+                  ? `nothing changed: run ${runId} is still started but appended events since the card (lastSeq ` +
+                    `${expectedLastSeq} → ${r.lastSeq}), so it is not stuck — run /m4 run ${runId} again`
+                  : `nothing changed: run ${runId} is ${r.state}, not started`,
           };
         }
         return {

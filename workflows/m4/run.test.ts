@@ -44,7 +44,7 @@ describe('/m4 run <runId> on a real Postgres', () => {
       {
         remediation: 'cancel-run',
         label: 'Cancel run (last resort)',
-        params: { runId: 'r-7c1f2a' },
+        params: { runId: 'r-7c1f2a', lastSeq: '9' },
         level: 'approval',
         destructive: true,
       },
@@ -106,6 +106,61 @@ describe('/m4 run <runId> on a real Postgres', () => {
     expect(r.byCode.get(M4_CODES.runStuck)?.title).toBe('Run r-5e2d80 is finished, not stuck');
     expect(r.byCode.get(M4_CODES.runState)?.evidence).toContain('finishedAt 2025-10-21T13:58:56.120Z');
     expect(allActions(r)).toEqual([]);
+  });
+
+  it('real M4: a run finished before its outbox drained says "finished, outbox not yet drained", not "not stuck"', async () => {
+    await h.seed('finished-undrained');
+    const r = await h.run(runWorkflow, { runId: 'r-e4d2f0' });
+    const stuck = r.byCode.get(M4_CODES.runStuck)!;
+    expect(stuck).toMatchObject({ severity: 'critical', title: 'Run r-e4d2f0 is finished, outbox not yet drained' });
+    expect(stuck.title).not.toContain('not stuck');
+    expect(stuck.evidence).toContain(
+      'but nextSeq 9 ≤ lastSeq 10: 2 event(s) — including the final RunFinished at seq 10 — not yet published',
+    );
+    expect(stuck.evidence).toContain("appendEvent sets state = 'finished' when RunFinished is appended");
+    expect(stuck.nextStep).toContain('Nudge the outbox');
+    // The outbox finding offers the nudge; no cancel (the run is not started, and a cancel would lose the tail).
+    expect(allActions(r).map((a) => a.remediation)).toEqual(['nudge']);
+    expect(r.summary).toMatch(/^r-e4d2f0: finished, outbox stuck at seq 9 \(2 unpublished\); /);
+    // Once drained, it is simply finished.
+    await h.pool.query(
+      `UPDATE run_events SET "publishedAt" = (now() AT TIME ZONE 'UTC') WHERE "runId" = 'r-e4d2f0' AND seq >= 9`,
+    );
+    await h.pool.query(`UPDATE run_outbox SET "nextSeq" = 11 WHERE "runId" = 'r-e4d2f0'`);
+    const drained = await h.run(runWorkflow, { runId: 'r-e4d2f0' });
+    expect(drained.byCode.get(M4_CODES.runStuck)).toMatchObject({
+      severity: 'ok',
+      title: 'Run r-e4d2f0 is finished, not stuck',
+    });
+  });
+
+  it('real M4: times read as UTC whatever the session time zone (timestamp(3) holds UTC wall time)', async () => {
+    const url = await createTestDatabase();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`ALTER DATABASE "${new URL(url).pathname.slice(1)}" SET timezone = 'America/Los_Angeles'`);
+    await admin.end();
+    const la = await createM4Harness(url, { scenario: 'stuck-outbox' });
+    try {
+      expect((await la.pool.query<{ TimeZone: string }>('SHOW timezone')).rows[0]?.TimeZone).toBe(
+        'America/Los_Angeles',
+      );
+      const r = await la.run(runWorkflow, { runId: 'r-7c1f2a' });
+      // Started 25 min before NOW — not 25 min ± 7 h — and the outbox waited 25 min, not hours.
+      expect(r.byCode.get(M4_CODES.runState)?.evidence).toContain(
+        `startedAt ${new Date(NOW - 25 * MIN).toISOString()} (25 min ago)`,
+      );
+      expect(r.byCode.get(M4_CODES.runStuck)?.title).toBe('Run r-7c1f2a has no RunFinished after 25 min');
+      expect(r.byCode.get(M4_CODES.outboxCursor)).toBeUndefined();
+      // The cancel writes finishedAt in UTC too.
+      await la.remediate('cancel-run', { runId: 'r-7c1f2a', lastSeq: '9' });
+      const after = await la.run(runWorkflow, { runId: 'r-7c1f2a' }, Date.now());
+      expect(after.byCode.get(M4_CODES.runStuck)?.evidence).toMatch(/finishedAt (\S+)\)$/);
+      const finishedAt = Date.parse(/finishedAt (\S+)\)$/.exec(after.byCode.get(M4_CODES.runStuck)!.evidence)![1]!);
+      expect(Math.abs(finishedAt - Date.now())).toBeLessThan(60_000);
+    } finally {
+      await la.close();
+    }
   });
 
   it('outbox-backlog: a young run (not stuck) whose outbox is: nudge only', async () => {

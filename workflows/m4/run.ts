@@ -159,6 +159,28 @@ export const runRules: readonly M4Rule<RunObservations>[] = [
       const age = now - r.startedAtMs;
       if (r.state !== 'started') {
         const took = r.finishedAtMs === null ? '' : ` after ${duration(r.finishedAtMs - r.startedAtMs)}`;
+        const d = obs.outbox;
+        if (d.kind === 'pending' || d.kind === 'gap' || d.kind === 'published-at-cursor') {
+          // At HEAD appending RunFinished sets state = 'finished' before the outbox publishes it: the run is done,
+          // but SSE clients have not received its last events (and RunFinished) until the outbox drains.
+          const severity: Severity = d.kind === 'pending' ? d.severity : 'critical';
+          const cursor = obs.inspection.outbox!;
+          return {
+            severity,
+            title: `Run ${r.id} is ${r.state}, outbox not yet drained`,
+            evidence:
+              `state ${r.state}${took} (finishedAt ${iso(r.finishedAtMs)}), but nextSeq ${cursor.nextSeq} ≤ lastSeq ` +
+              `${r.lastSeq}: ${n(d.backlog)} event(s) — including the final ${obs.inspection.lastEvent?.type ?? 'event'} ` +
+              `at seq ${r.lastSeq} — not yet published, so stream clients have not seen the run end. At HEAD ` +
+              "appendEvent sets state = 'finished' when RunFinished is appended, before the outbox publishes it",
+            nextStep:
+              severity === 'ok'
+                ? undefined
+                : d.kind === 'pending'
+                  ? `The outbox is not publishing (see below). ${NUDGE_STEP}`
+                  : 'Escalate (see the outbox finding below): the outbox cannot drain past it by itself.',
+          };
+        }
         return {
           severity: 'ok',
           title: `Run ${r.id} is ${r.state}, not stuck`,
@@ -189,7 +211,7 @@ export const runRules: readonly M4Rule<RunObservations>[] = [
         title: `Run ${r.id} has no RunFinished after ${duration(age)}`,
         evidence,
         nextStep,
-        actions: escalate ? [] : [cancelRunAction(r.id)],
+        actions: escalate ? [] : [cancelRunAction(r.id, r.lastSeq)],
       };
     },
   },
