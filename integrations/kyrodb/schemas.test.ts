@@ -30,6 +30,17 @@ describe('KyroDB schemas against the §2.3 samples', () => {
     expect(SloSchema.safeParse(percent).success).toBe(false);
   });
 
+  it('real KyroDB: accepts /slo past 1 (error_rate 1.142857, availability 5.27e16) instead of going inconclusive', () => {
+    const overflow = structuredClone(fixture('slo-p99-breach.json')) as {
+      current_metrics: { error_rate: number; availability: number };
+    };
+    overflow.current_metrics.error_rate = 1.142857;
+    overflow.current_metrics.availability = 52_704_983_067_741_580;
+    expect(SloSchema.parse(overflow).current_metrics).toMatchObject({ error_rate: 1.142857 });
+    overflow.current_metrics.error_rate = -1;
+    expect(SloSchema.safeParse(overflow).success).toBe(false);
+  });
+
   it('reads a /usage answer', () => {
     const usage = UsageSchema.parse({
       generated_at: 1771660800,
