@@ -296,6 +296,34 @@ describe('approval engine', () => {
     expect(thread.map((m) => m.text).join('\n')).toMatch(/failed: .*It was not retried/);
   });
 
+  it('records a fix refused by its own check before the write as skipped, with the current state, and sends nothing', async () => {
+    corvo.setScenario('healthy');
+    const key = `typo${Date.now()}`;
+    // A typo: Corvo itself would answer 200 and create the queue (real-systems.md, Corvo 1); the fix's own check
+    // re-reads the queues first and refuses.
+    await engine.handle({
+      kind: 'request',
+      system: 'corvo',
+      target: 'prod',
+      remediation: 'unlimit',
+      params: { queue: 'emials' },
+      actor: dave,
+      conversation,
+      deliveryKey: key,
+    });
+    const id = `apr_${key}`;
+    await decide(id, dave);
+    await runExecutions();
+    expect(corvo.calls.filter((c) => c.path.includes('emials'))).toHaveLength(0);
+    const a = (await getApproval(db, id))!;
+    expect(a.state).toBe('skipped');
+    expect(a.result).toMatch(/no queue named "emials"/);
+    const thread = slack.messages(channel).filter((m) => m.thread_ts === a.cardMessageId);
+    const text = thread.map((m) => m.text).join('\n');
+    expect(text).toMatch(/was not run: no queue named/);
+    expect(text).not.toMatch(/failed|not retried/);
+  });
+
   it('after a crash mid-step, says the outcome is unknown and re-checks instead of running it again', async () => {
     const before = rebuildCalls().length;
     const id = await requestRebuild();

@@ -8,7 +8,7 @@ import type { Logger } from '../core/logger.js';
 import type { Remediation } from '../core/remediation.js';
 import type { Finding, Report } from '../core/report.js';
 import type { SystemModule } from '../core/system.js';
-import { isTargetError } from '../core/target-error.js';
+import { isRefusedBeforeWrite, isTargetError } from '../core/target-error.js';
 import {
   createApproval,
   getApproval,
@@ -418,6 +418,24 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
         log.info({ approvalId, result: result.summary }, 'remediation succeeded');
       } catch (err) {
         const message = isTargetError(err) ? err.message : 'unexpected error (details in the bot logs)';
+        if (isRefusedBeforeWrite(err)) {
+          // The fix's own check right before its write refused: nothing reached the target, so the step is
+          // skipped (with the current state as the reason), not failed.
+          log.info({ approvalId }, 'remediation refused before its write');
+          const skipped = await transition(deps.db, a.id, ['executing'], 'skipped', {
+            nowMs: deps.clock.now(),
+            result: message,
+            detail: message,
+          });
+          if (skipped) {
+            const s = skipped;
+            await bestEffort('refusal notification', async () => {
+              await refreshCard(s);
+              await say(s, `:no_entry_sign: ${remediation.title} on ${a.target} was not run: ${message}`);
+            });
+          }
+          return 'done';
+        }
         log.error(
           { approvalId, err: { name: (err as Error)?.name, message: (err as Error)?.message } },
           'remediation failed',

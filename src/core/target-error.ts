@@ -36,6 +36,23 @@ export class TargetError extends Error {
   }
 }
 
+/** The code of a fix refused by the bot's own check right before its write: nothing was sent to the target. */
+export const REFUSED_BEFORE_WRITE = 'REFUSED_BEFORE_WRITE';
+
+/**
+ * A fix refused by the check before its write (the queue, route, message, lease or run it names is gone or no
+ * longer what the card showed). The message says the current state; the approval engine records the step as
+ * skipped, not failed, because nothing was sent.
+ */
+export function refusedBeforeWrite(message: string): TargetError {
+  return new TargetError('api-error', message, { code: REFUSED_BEFORE_WRITE });
+}
+
+/** True for an error made by {@link refusedBeforeWrite}. */
+export function isRefusedBeforeWrite(err: unknown): boolean {
+  return err instanceof TargetError && err.code === REFUSED_BEFORE_WRITE;
+}
+
 /** True for a {@link TargetError}. */
 export function isTargetError(err: unknown): err is TargetError {
   return err instanceof TargetError;

@@ -2,7 +2,7 @@ import { formatNumber } from '../../src/core/format.js';
 import type { ArgSpec } from '../../src/core/command.js';
 import type { Remediation } from '../../src/core/remediation.js';
 import type { RemediationContext } from '../../src/core/remediation.js';
-import { TargetError, isTargetError } from '../../src/core/target-error.js';
+import { REFUSED_BEFORE_WRITE, TargetError, isTargetError, refusedBeforeWrite } from '../../src/core/target-error.js';
 import type { CorvoClients, Job, QueueInfo } from '../../integrations/corvo/index.js';
 
 /** A queue name, as fixes and `/corvo jobs-stuck-pending <queue>` take it. */
@@ -28,12 +28,7 @@ export const RETRYABLE_STATES = ['dead', 'cancelled', 'completed', 'scheduled'] 
 /** States from which `POST /jobs/{id}/cancel` succeeds (`cancelling` for active; CANCEL_ERROR otherwise). */
 export const CANCELLABLE_STATES = ['pending', 'scheduled', 'retrying', 'active'] as const;
 
-/** The code of a fix refused by the bot's own check before the write: nothing was sent. */
-export const REFUSED_BEFORE_WRITE = 'REFUSED_BEFORE_WRITE';
-
-function refuse(message: string): TargetError {
-  return new TargetError('api-error', message, { code: REFUSED_BEFORE_WRITE });
-}
+const refuse = refusedBeforeWrite;
 
 type Ctx = RemediationContext<CorvoClients>;
 
