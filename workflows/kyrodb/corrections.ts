@@ -55,7 +55,9 @@ export const METRIC_NAME_MAP: readonly { readonly runbook: string; readonly actu
   { runbook: 'kyrodb_insert_latency_p99', actual: 'none' },
   {
     runbook: 'kyrodb_error_rate_5m',
-    actual: '`kyrodb_queries_failed / kyrodb_queries_total`, or /slo `current_metrics.error_rate`',
+    actual:
+      '`kyrodb_queries_failed / (kyrodb_queries_total + kyrodb_queries_failed)` (queries_total counts only successful ' +
+      "queries; /slo's error_rate is failed ÷ successful and passes 1 when failures outnumber successes)",
   },
   { runbook: 'any "fsync" metric', actual: 'none' },
 ];

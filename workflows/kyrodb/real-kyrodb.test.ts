@@ -301,6 +301,9 @@ describe('real KyroDB 6: /slo arithmetic overflows once failures outnumber succe
     expect(availability.severity).toBe('warning');
     expect(availability.evidence).toContain("KyroDB's own /slo availability 5.27e+16 is wrong");
     expect(availability.runbookCorrection).toContain('attempt to subtract with overflow');
+    // /health quotes KyroDB's own 114.286 %: the report puts the true figure beside it.
+    expect(r.byCode.get('kyrodb.health.status')?.evidence).toContain('Error rate 114.286% exceeds SLO"');
+    expect(r.byCode.get('kyrodb.health.status')?.evidence).toContain('the true error rate is 53.3 %');
   });
 });
 

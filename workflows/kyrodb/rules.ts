@@ -158,7 +158,7 @@ const healthStatus: KyroRule = {
         return {
           severity: 'warning',
           title: `KyroDB is degraded: ${h.reason}`,
-          evidence: `GET /health: "degraded" — "${h.reason}" (HTTP 200: still serving and ready), ${up}`,
+          evidence: `GET /health: "degraded" — "${h.reason}" (HTTP 200: still serving and ready), ${up}${trueRates(obs, h.reason)}`,
           escalation: sloReasonEscalation(h.reason),
           nextStep: wal
             ? `${STICKY_WAL_REASON_NOTE} Whether writes are refused now is in the write-check finding (failed ` +
@@ -187,7 +187,7 @@ const healthStatus: KyroRule = {
         return {
           severity: 'critical',
           title: `KyroDB is unhealthy: ${h.reason}`,
-          evidence: `GET /health: "unhealthy" — "${h.reason}" (HTTP 503: load balancers take it out), ${up}`,
+          evidence: `GET /health: "unhealthy" — "${h.reason}" (HTTP 503: load balancers take it out), ${up}${trueRates(obs, h.reason)}`,
           escalation: sloReasonEscalation(h.reason),
           nextStep: wal
             ? 'The WAL error handler disabled writes (see the WAL findings). Find the disk cause first (`dmesg | ' +
@@ -201,6 +201,21 @@ const healthStatus: KyroRule = {
     }
   },
 };
+
+/**
+ * When /health's reason quotes KyroDB's error rate or availability (failed ÷ successful, overflowing past 1), the
+ * true figures from the counters: "; the true error rate is 53.3 % (KyroDB divides by successful queries only)".
+ */
+function trueRates(obs: KyroObservations, reason: string): string {
+  if (!/Error rate|Availability/i.test(reason)) return '';
+  const r = readErrorRate(obs);
+  if (!r?.counts) return '';
+  return (
+    `; the true error rate is ${formatSmallRate(r.errorRate)} and availability ${formatRate(r.availability)} ` +
+    `(${n(r.counts.failed)} failed of ${n(r.counts.attempts)} queries): KyroDB's own figures divide by the ` +
+    'successful queries only'
+  );
+}
 
 const ready: KyroRule = {
   code: 'kyrodb.health.ready',
