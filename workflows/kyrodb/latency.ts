@@ -6,7 +6,10 @@ import { isUnreachable, observeKyro, probeFailureFindings } from './observe.js';
 import { evaluateRules } from './rules.js';
 import { countsText, sortFindings } from '../../src/core/report.js';
 
-/** `/kyrodb latency`: the runbook's "P99 Latency High" — which layer is slow, and its corrected fix. */
+/**
+ * `/kyrodb latency`: the runbook's "P99 Latency High" — the p99 against its SLO and what the metrics can say about
+ * the layer (the cache hit rate, the tier split), never HNSW from `kyrodb_hnsw_latency_ns` (the whole search call).
+ */
 export async function runLatency(ctx: WorkflowContext<KyroClients>): Promise<WorkflowResult> {
   const obs = await observeKyro(ctx.clients.kyrodb, ctx.signal);
   const failures = probeFailureFindings(obs, ctx.target);
@@ -14,7 +17,7 @@ export async function runLatency(ctx: WorkflowContext<KyroClients>): Promise<Wor
     return { findings: failures, summary: failures[0]?.title ?? `KyroDB ${ctx.target} could not be checked` };
   }
   const evaluated = evaluateRules(kyroLatencyRules, obs, ctx.clock.now());
-  // The slow layer when one is to blame, else the p99 verdict ("Query p99 latency within SLO").
+  // The slow-layer verdict when the p99 is over its SLO, else the p99 verdict ("Query p99 latency within SLO").
   const layer = evaluated.find((f) => f.code === 'kyrodb.latency.slow-layer' && f.severity === 'warning');
   const p99 = evaluated.find((f) => f.code === 'kyrodb.latency.query-p99');
   const findings = sortFindings([...failures, ...evaluated]);
@@ -33,6 +36,6 @@ export const latencyWorkflow: Workflow<KyroClients> = {
   id: 'latency',
   title: 'KyroDB latency',
   description:
-    'Finds the slow layer (query p50/p95/p99, HNSW p99, cache hit rate, hot/cold tier) with the corrected fix.',
+    'P99 against its SLO, cache hit rate and hot/cold tier; says what the metrics cannot tell about the slow layer.',
   run: runLatency,
 };
