@@ -153,11 +153,12 @@ describe('streamhouse health (agent /metrics sampled twice, real Postgres metada
 
 describe('real Streamhouse: a dead lease holder under row-level security', () => {
   it('real Streamhouse: a dead holder stays critical when RLS hides its leases from a non-owner role', async () => {
-    // No organizationId, and no admin key for /admin/agents: the bot cannot count the dead agent's leases.
+    // The example config's all-zero organization (deleted by migration 002), and no admin key for /admin/agents:
+    // the bot cannot count the dead agent's leases. (Before: "holds 0 leases", a warning.)
     const { find, severities, report } = await runHealth({
       scenario: 'agent-dead',
       db: 'agent-dead',
-      organizationId: null,
+      organizationId: '00000000-0000-0000-0000-000000000000',
       simulatorApiKey: 'sk_live_admin',
     });
     expect(severities['streamhouse.agents.stale-heartbeat']).toBe('critical');

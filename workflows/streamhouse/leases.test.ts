@@ -166,7 +166,13 @@ describe('real Streamhouse: what the bot says on the real schema', () => {
   });
 
   it('real Streamhouse: organizationId set to the deleted all-zero organization is named as the cause', async () => {
-    const { find } = await runLeases({ organizationId: '00000000-0000-0000-0000-000000000000' });
+    const { find, result } = await runLeases({
+      db: 'agent-dead',
+      organizationId: '00000000-0000-0000-0000-000000000000',
+    });
+    // Before: "0 leases on 0 topics", "0 lease holders, all heartbeating within 1 min" — both ok.
+    expect(result.findings.some((x) => x.severity === 'ok')).toBe(false);
+    expect(result.summary).toBe("Leases hidden from the bot's role by row-level security; 1 inconclusive");
     expect(find('streamhouse.leases.visibility').evidence).toContain(
       'no such organization exists (migration 002 deletes the all-zero default organization)',
     );
