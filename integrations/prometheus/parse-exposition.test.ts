@@ -327,6 +327,24 @@ describe('parseExposition: format', () => {
     expect(allSamples(expo)[0]?.timestampMs).toBe(ms);
   });
 
+  it.each<[string, string | undefined, 'prometheus' | 'openmetrics']>([
+    ['0.0.4', 'text/plain; version=0.0.4; charset=utf-8', 'prometheus'],
+    ['OpenMetrics', 'application/openmetrics-text; version=1.0.0; charset=utf-8', 'openmetrics'],
+    ['upper case', 'Application/OpenMetrics-Text', 'openmetrics'],
+    ['neither (detection decides)', 'text/html', 'openmetrics'],
+    ['none (detection decides)', undefined, 'openmetrics'],
+  ])('follows a %s Content-Type over a trailing "# EOF"', (_title, contentType, format) => {
+    // Prometheus's own 0.0.4 testdata (alltypes.237mfs.prom.txt) ends with "# EOF".
+    const expo = parseExposition('# TYPE a counter\na 1 1500\n# EOF\n', { contentType });
+    expect(expo.format).toBe(format);
+    expect(expo.problems).toEqual([]);
+    expect(allSamples(expo)[0]?.timestampMs).toBe(format === 'prometheus' ? 1500 : 1500000);
+  });
+
+  it('follows options.format over the Content-Type', () => {
+    expect(parseExposition('a 1\n', { format: 'openmetrics', contentType: 'text/plain' }).format).toBe('openmetrics');
+  });
+
   it('tolerates \\r\\n line endings', () => {
     const text = fixture('corvo-leader.prom');
     const crlf = parseExposition(text.replaceAll('\n', '\r\n'));
@@ -602,5 +620,53 @@ describe('parseExposition: size', () => {
     const expo = parseExposition(`a{x="${value}"} 1\n`);
     expect(expo.problems).toEqual([]);
     expect(allSamples(expo)[0]?.labels.x).toBe('ab"c\\'.repeat(150_000));
+  });
+});
+
+describe('parseExposition: what upstream 0.0.4 parsers accept (test/conformance)', () => {
+  it.each([
+    ['blanks between the name and "{"', 'a {x="1"} 2\na\t\t{ x = "2" }\t3\n'],
+    ['a value right after "}"', 'a{x="1"}2\na{ x = "2" , }3\n'],
+    ['labels separated by a blank only (prometheus/prometheus)', 'a{x="1" y="2"} 2\na{x="2" y="2"} 3\n'],
+  ])('reads %s', (_title, text) => {
+    const expo = parseExposition(text);
+    expect(expo.problems).toEqual([]);
+    expect(allSamples(expo).map((s) => s.value)).toEqual([2, 3]);
+  });
+
+  it('reads a lone comma in a label set as no labels', () => {
+    const expo = parseExposition('b{,} 2\nc{  ,} 3\n');
+    expect(expo.problems).toEqual([]);
+    expect(allSamples(expo)).toEqual([
+      { name: 'b', labels: {}, value: 2 },
+      { name: 'c', labels: {}, value: 3 },
+    ]);
+  });
+
+  it('keeps OpenMetrics strict: no blank before "{"', () => {
+    expect(parseExposition('a {x="1"} 2\n# EOF\n').problems).toHaveLength(1);
+  });
+
+  it('skips "# HELP" without a name or without text, as comments', () => {
+    const expo = parseExposition('# HELP\n# HELP \n# HELP a\n# HELP a\n# HELP a the text\na 1\n');
+    expect(expo.problems).toEqual([]);
+    expect(family(expo, 'a').help).toBe('the text');
+  });
+
+  it('keeps the first of two samples of one series at the same instant (to the nanosecond)', () => {
+    const text = 'a{x="1"} 1 0.0000000000\na{x="1"} 2 0.0000000001\na{x="1"} 3 0.0000000010\n# EOF\n';
+    const expo = parseExposition(text);
+    expect(expo.problems).toEqual([]);
+    expect(allSamples(expo).map((s) => s.value)).toEqual([1, 3]);
+  });
+
+  it('says native-histogram samples and the gauge_histogram extension are not supported', () => {
+    const native = parseExposition('# TYPE h histogram\nh {count:24,sum:100,schema:0} \n# EOF\n');
+    expect(native.problems).toEqual([
+      expect.stringMatching(/^line 2: h is a native-histogram sample .* not supported/),
+    ]);
+    const gauge = parseExposition('# TYPE g gauge_histogram\ng_bucket{le="+Inf"} 1\n');
+    expect(gauge.problems).toEqual([expect.stringMatching(/gauge_histogram extension is not supported/)]);
+    expect(family(gauge, 'g_bucket').samples).toHaveLength(1);
   });
 });

@@ -41,8 +41,25 @@ export type ExpositionFormat = Exposition['format'];
 
 /** Options of {@link parseExposition}. */
 export interface ParseExpositionOptions {
-  /** Skip auto-detection, e.g. when the response's Content-Type already said which format it is. */
+  /** Skip auto-detection. Wins over `contentType`. */
   readonly format?: ExpositionFormat;
+  /**
+   * The scrape response's Content-Type header, when there was one: `application/openmetrics-text` means OpenMetrics,
+   * `text/plain` means 0.0.4. Either decides the format; anything else (or none) falls back to detection from the
+   * text. Pass it: Prometheus's own 0.0.4 testdata ends with a `# EOF` line, which detection alone reads as OpenMetrics.
+   */
+  readonly contentType?: string;
+}
+
+/**
+ * The format a scrape's Content-Type names, or undefined when it names neither (missing, `*\/*`, an HTML error page).
+ * https://prometheus.io/docs/instrumenting/content_negotiation/
+ */
+export function formatFromContentType(contentType: string | undefined): ExpositionFormat | undefined {
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (mediaType === 'application/openmetrics-text') return 'openmetrics';
+  if (mediaType === 'text/plain') return 'prometheus';
+  return undefined;
 }
 
 /**
@@ -53,14 +70,26 @@ export interface ParseExpositionOptions {
  * Samples are attached to families by name after the whole text is read, not by position, because Corvo prints the
  * HELP/TYPE of its `corvo_http_*` families together and interleaves their samples afterwards.
  *
- * Format: `options.format`, else OpenMetrics when the text has a `# EOF` line, a `# UNIT` line, or a `# TYPE` of a
- * type only OpenMetrics has (`unknown`, `info`, `stateset`, `gaugehistogram`); else 0.0.4.
+ * Format: `options.format`, else what `options.contentType` names, else OpenMetrics when the text has a `# EOF` line,
+ * a `# UNIT` line, or a `# TYPE` of a type only OpenMetrics has (`unknown`, `info`, `stateset`, `gaugehistogram`);
+ * else 0.0.4.
+ *
+ * Where upstream parsers differ, this one follows the lenient side for 0.0.4 (prometheus/common, prometheus/prometheus
+ * and client_python all accept these, so exporters print them): blanks between a metric name and `{`, a value right
+ * after `}`, a lone comma in a label set, and `# HELP` lines without a name or without text (comments).
+ *
+ * Not supported, each reported as a problem on its line and the rest of the text still read (the conformance suite
+ * in test/conformance lists the upstream cases that hit them):
+ * - native-histogram text syntax (`name {count:24,sum:100,schema:0,…}` in client_python's OpenMetrics parser): the
+ *   runbooks read classic `_bucket` histograms only;
+ * - prometheus/common's `gauge_histogram` TYPE in 0.0.4 text (an extension of that parser alone; OpenMetrics
+ *   `gaugehistogram` is supported): its samples are kept, as untyped.
  *
  * Spec: https://prometheus.io/docs/instrumenting/exposition_formats/ and
  * https://prometheus.io/docs/specs/om/open_metrics_spec/
  */
 export function parseExposition(text: string, options?: ParseExpositionOptions): Exposition {
-  const format = options?.format ?? detectFormat(text);
+  const format = options?.format ?? formatFromContentType(options?.contentType) ?? detectFormat(text);
   const problems: string[] = [];
   const declared = new Map<string, FamilyDraft>();
   const parsed: Sample[] = [];
@@ -69,6 +98,7 @@ export function parseExposition(text: string, options?: ParseExpositionOptions):
   let pos = 0;
   let lineNo = 0;
   let sawEof = false;
+  const seenTimestamped = new Set<string>();
   while (pos < text.length) {
     let end = text.indexOf('\n', pos);
     if (end === -1) end = text.length;
@@ -96,7 +126,12 @@ export function parseExposition(text: string, options?: ParseExpositionOptions):
         problems.push(`line ${lineNo}: ${result.message}`);
         break;
       case 'sample':
-        parsed.push(result.sample);
+        if (
+          result.timestampKey === undefined ||
+          isFirstAtTimestamp(seenTimestamped, result.sample, result.timestampKey)
+        ) {
+          parsed.push(result.sample);
+        }
         break;
       case 'meta':
         declareMeta(declared, result, lineNo, problems);
@@ -127,7 +162,7 @@ type LineResult =
   | { kind: 'comment' }
   | { kind: 'eof' }
   | { kind: 'problem'; message: string }
-  | { kind: 'sample'; sample: Sample }
+  | { kind: 'sample'; sample: Sample; timestampKey?: string }
   | Meta;
 
 const CR = 13;
@@ -221,9 +256,11 @@ function declareMeta(declared: Map<string, FamilyDraft>, meta: Meta, lineNo: num
       family.typed = true;
       const type = Object.hasOwn(TYPE_WORDS, meta.text) ? TYPE_WORDS[meta.text] : undefined;
       if (type === undefined) {
-        problems.push(
-          `line ${lineNo}: ${meta.name} has TYPE "${excerpt(meta.text)}", which is not a metric type; treated as untyped`,
-        );
+        const why =
+          meta.text === 'gauge_histogram'
+            ? "prometheus/common's gauge_histogram extension is not supported"
+            : 'which is not a metric type';
+        problems.push(`line ${lineNo}: ${meta.name} has TYPE "${excerpt(meta.text)}", ${why}; treated as untyped`);
       } else {
         family.type = type;
       }
@@ -272,6 +309,17 @@ function familyBySuffix(families: Map<string, FamilyDraft>, name: string): Famil
     }
   }
   return undefined;
+}
+
+/**
+ * A second sample of one series at the same timestamp is dropped, not reported: the OpenMetrics test suite calls
+ * such text valid (duplicate_timestamps_*), Prometheus stores only the first, and client_python keeps the first.
+ */
+function isFirstAtTimestamp(seen: Set<string>, sample: Sample, timestampKey: string): boolean {
+  const key = `${sample.name}\u0000${JSON.stringify(Object.entries(sample.labels))}\u0000${timestampKey}`;
+  if (seen.has(key)) return false;
+  seen.add(key);
+  return true;
 }
 
 function isBlank(c: number): boolean {
@@ -400,7 +448,10 @@ class LineScanner {
       return this.atEnd() ? EOF : COMMENT;
     }
     if (keyword !== 'HELP' && keyword !== 'TYPE' && keyword !== 'UNIT') return COMMENT;
+    // `# HELP` alone, or `# HELP name` with no text: all three upstream parsers skip it as a comment.
+    if (keyword === 'HELP' && this.atEnd()) return COMMENT;
     if (!this.skipBlanks()) return { kind: 'problem', message: `# ${keyword} without a metric name` };
+    if (keyword === 'HELP' && this.atEnd()) return COMMENT;
     const name = this.readMetricName();
     if (name === undefined || name === '') {
       return { kind: 'problem', message: `# ${keyword} has no valid metric name: "${excerpt(this.line)}"` };
@@ -408,6 +459,7 @@ class LineScanner {
     if (!this.atEnd() && !this.skipBlanks()) {
       return { kind: 'problem', message: `# ${keyword} ${name}: unexpected character after the metric name` };
     }
+    if (keyword === 'HELP' && this.atEnd() && this.format === 'prometheus') return COMMENT;
     const rest = this.line.slice(this.i);
     if (keyword === 'HELP') return { kind: 'meta', keyword, name, text: this.unescapeHelp(rest) };
     return { kind: 'meta', keyword, name, text: rest.trimEnd() };
@@ -428,8 +480,16 @@ class LineScanner {
       if (name === undefined) {
         return { kind: 'problem', message: `not a sample or a comment: "${excerpt(this.line)}"` };
       }
+      // 0.0.4 allows blanks between the name and `{` (`name {a="b"} 1`); OpenMetrics does not.
+      if (this.format === 'prometheus') {
+        const afterName = this.i;
+        this.skipBlanks();
+        if (this.peek() !== OPEN_BRACE) this.i = afterName;
+      }
     }
+    let hasLabelSet = false;
     if (this.peek() === OPEN_BRACE) {
+      hasLabelSet = true;
       const failure = this.readLabelSet(labels, (quotedName) => {
         if (name !== undefined) return `${name}: second metric name "${excerpt(quotedName)}" inside the braces`;
         name = quotedName;
@@ -442,7 +502,8 @@ class LineScanner {
     }
     const metric: string = name ?? '';
 
-    if (!this.skipBlanks()) {
+    // 0.0.4 parsers read the value right after `}` (`name{a="b"}-Inf`); OpenMetrics requires the space.
+    if (!this.skipBlanks() && !(hasLabelSet && this.format === 'prometheus' && !this.atEnd())) {
       return {
         kind: 'problem',
         message: this.atEnd()
@@ -451,6 +512,12 @@ class LineScanner {
       };
     }
     const valueToken = this.readToken();
+    if (valueToken.startsWith('{')) {
+      return {
+        kind: 'problem',
+        message: `${metric} is a native-histogram sample ("${excerpt(valueToken)}"), which is not supported; only classic _bucket histograms are read`,
+      };
+    }
     const value = parseGoFloat(valueToken);
     if (value === undefined) {
       // Corvo fills a missing status field with a Go nil printed through %v.
@@ -459,9 +526,11 @@ class LineScanner {
     }
 
     let timestampMs: number | undefined;
+    let timestampKey: string | undefined;
     this.skipBlanks();
     if (!this.atEnd() && this.peek() !== HASH) {
       const token = this.readToken();
+      timestampKey = nanosecondKey(token);
       timestampMs = this.format === 'openmetrics' ? secondsToMs(token) : parseMilliseconds(token);
       if (timestampMs === undefined) {
         return { kind: 'problem', message: `${metric} has timestamp "${excerpt(token)}", not a number` };
@@ -476,8 +545,9 @@ class LineScanner {
       };
     }
     const sample: { -readonly [K in keyof Sample]: Sample[K] } = { name: metric, labels, value };
-    if (timestampMs !== undefined) sample.timestampMs = timestampMs;
-    return { kind: 'sample', sample };
+    if (timestampMs === undefined) return { kind: 'sample', sample };
+    sample.timestampMs = timestampMs;
+    return { kind: 'sample', sample, timestampKey };
   }
 
   /**
@@ -489,6 +559,13 @@ class LineScanner {
     onName: (name: string) => string | undefined,
   ): string | undefined {
     this.i++; // '{'
+    this.skipBlanks();
+    // client_python reads `{,}` and `{ , }` as no labels; a lone comma loses nothing, so 0.0.4 text keeps the sample.
+    if (this.format === 'prometheus' && this.peek() === COMMA) {
+      this.i++;
+      this.skipBlanks();
+      if (this.peek() !== CLOSE_BRACE) return `invalid label name at "${excerpt(this.line.slice(this.i - 1))}"`;
+    }
     for (;;) {
       this.skipBlanks();
       if (this.atEnd()) return 'the label set is not closed with "}"';
@@ -526,15 +603,33 @@ class LineScanner {
     }
   }
 
-  /** After a label: a comma (trailing one allowed) or the closing brace, which is left for the loop. */
+  /**
+   * After a label: a comma (trailing one allowed) or the closing brace, which is left for the loop. In 0.0.4 a blank
+   * before the next label also separates (`{a="1" b="2"}`): prometheus/prometheus's scraper accepts it (its
+   * promparse_test calls it valid), client_python refuses it; the bot sides with the scraper.
+   */
   private endOfLabel(): boolean {
-    this.skipBlanks();
+    const blanks = this.skipBlanks();
     if (this.peek() === COMMA) {
       this.i++;
       return true;
     }
+    if (blanks && this.format === 'prometheus' && (isNameStart(this.peek(), false) || this.peek() === QUOTE))
+      return true;
     return this.peek() === CLOSE_BRACE;
   }
+}
+
+/**
+ * Two timestamps are the same when they agree to the nanosecond (client_python's and Prometheus's resolution), so
+ * `0.0000000000` and `0.0000000001` (OpenMetrics seconds) are one instant. Compared as text: a float would lose
+ * nanoseconds on today's epoch values.
+ */
+function nanosecondKey(token: string): string {
+  const plain = /^([+-]?)0*(\d*?)(?:\.(\d*))?$/.exec(token);
+  if (!plain) return token;
+  const fraction = (plain[3] ?? '').slice(0, 9).replace(/0+$/, '');
+  return `${plain[1] === '-' ? '-' : ''}${plain[2] || '0'}.${fraction}`;
 }
 
 /** 0.0.4 timestamps are int64 ms; a fraction is tolerated rather than dropping the sample. */
