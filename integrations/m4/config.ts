@@ -20,8 +20,9 @@ export const M4InstanceSchema = z.object({
   url: z.url({ protocol: /^https?$/ }),
   /**
    * DSN of M4's Postgres (the `DATABASE_URL` Prisma uses), e.g. `postgres://readonly@db:5432/screengraph`.
-   * Diagnostics run in read-only transactions; the two fixes (`nudge`, `cancel-run`) need a role that may call
-   * `pg_notify` and update `runs`/`run_outbox`. Wrapped in a {@link Secret}: never in a message or a log line.
+   * Diagnostics run in read-only transactions: SELECT on `runs`, `run_events`, `run_outbox` is enough for them and
+   * for `nudge` (`pg_notify` needs no table privilege). `cancel-run` also needs UPDATE ("state", "finishedAt",
+   * "updatedAt") on `runs` and DELETE on `run_outbox`. Wrapped in a {@link Secret}: never in a message or a log line.
    */
   databaseUrl: z
     .string()
