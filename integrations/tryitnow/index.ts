@@ -16,15 +16,22 @@ export { createTryItNowNatsClient } from './nats-client.js';
 export type {
   ConsumerSummary,
   PurgeResult,
+  StoredMessage,
   StreamSummary,
   TryItNowNatsClient,
   TryItNowNatsClientDeps,
   TryItNowNatsConfig,
 } from './nats-client.js';
 export { createTryItNowValkeyClient } from './valkey-client.js';
-export type { Bounded, KeyInfo, TryItNowValkeyClient, TryItNowValkeyConfig } from './valkey-client.js';
-export { DEMO_ROUTE_PREFIX } from './schemas.js';
-export type { ApiHealth, CaddyRoute, NatsHealthz, PoolStats } from './schemas.js';
+export type {
+  Bounded,
+  InstanceRecordRead,
+  KeyInfo,
+  TryItNowValkeyClient,
+  TryItNowValkeyConfig,
+} from './valkey-client.js';
+export { DEMO_ROUTE_PREFIX, routeIdOf } from './schemas.js';
+export type { ApiHealth, CaddyRoute, InstanceRecord, NatsConnections, NatsHealthz, PoolStats } from './schemas.js';
 
 /** The typed clients of one Try It Now instance, handed to its workflows and remediations through their context. */
 export interface TryItNowClients {

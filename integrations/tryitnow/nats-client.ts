@@ -1,4 +1,4 @@
-import { connect, type ConnectionOptions, type JetStreamManager, type NatsConnection } from 'nats';
+import { connect, type ConnectionOptions, type JetStreamManager, type MsgRequest, type NatsConnection } from 'nats';
 import type { Dispatcher } from 'undici';
 import type { ClientDeps } from '../../src/core/system.js';
 import { TargetError } from '../../src/core/target-error.js';
@@ -11,7 +11,7 @@ import {
   parseJsonAnswer,
   type CallOptions,
 } from './http.js';
-import { NatsHealthzSchema, type NatsHealthz } from './schemas.js';
+import { NatsConnectionsSchema, NatsHealthzSchema, type NatsConnections, type NatsHealthz } from './schemas.js';
 
 /** What the NATS client needs of the instance config. */
 export interface TryItNowNatsConfig {
@@ -68,6 +68,12 @@ export interface ConsumerSummary {
   readonly ackWaitSeconds?: number;
 }
 
+/** A stored message, without its payload. */
+export interface StoredMessage {
+  readonly seq: number;
+  readonly subject: string;
+}
+
 /** What a purge removed. */
 export interface PurgeResult {
   /** Messages removed, as the server counted them. */
@@ -100,6 +106,23 @@ export interface TryItNowNatsClient {
    * server erases the payload). A sequence that is not stored: code `MESSAGE_NOT_FOUND`.
    */
   deleteMessage(stream: string, seq: number, o?: CallOptions): Promise<void>;
+  /**
+   * `$JS.API.STREAM.MSG.GET.<stream>` `{"seq":N}`: the message stored at that sequence, or undefined when none is
+   * (deleted, purged, or never published). Read right before a write that names a sequence.
+   */
+  storedMessage(stream: string, seq: number, o?: CallOptions): Promise<StoredMessage | undefined>;
+  /**
+   * `$JS.API.STREAM.MSG.GET.<stream>` `{"seq":N,"next_by_subj":subject}`: the first message on `subject` stored at
+   * sequence N or later, or undefined when there is none.
+   */
+  nextStoredMessage(
+    stream: string,
+    subject: string,
+    fromSeq: number,
+    o?: CallOptions,
+  ): Promise<StoredMessage | undefined>;
+  /** NATS monitoring `GET /connz`: the client connections NATS holds now. */
+  connections(o?: CallOptions): Promise<NatsConnections>;
   /** NATS monitoring `GET /healthz` over HTTP: 200 and 503 answers are both returned. */
   healthz(o?: CallOptions): Promise<NatsHealthz & { readonly httpStatus: number }>;
   /** Closes the NATS connection and the HTTP agent. */
@@ -262,13 +285,53 @@ export function createTryItNowNatsClient(config: TryItNowNatsConfig, deps: TryIt
     deleteMessage: async (stream, seq, o) => {
       const what = `JetStream delete message ${stream} #${seq}`;
       checkName(stream, 'stream', what);
-      if (!Number.isSafeInteger(seq) || seq < 1) {
-        throw new TargetError('api-error', `${what} not sent: the sequence must be a positive integer`, {
-          code: 'VALIDATION_ERROR',
+      checkSequence(seq, what);
+      const ok = await call(what, o, (jsm) => jsm.streams.deleteMessage(stream, seq)).catch((err: unknown) => {
+        if (isNotFound(err)) {
+          // nats-server 2.9 answers an already-deleted sequence with 10057 "no message found".
+          throw new TargetError(
+            'api-error',
+            `message #${seq} is already gone from ${stream} (JetStream: no message found): it was deleted or ` +
+              'purged, so there is nothing to remove. Run `/tryitnow queue` to see what is stored now.',
+            { status: err.status, code: 'MESSAGE_NOT_FOUND', cause: err },
+          );
+        }
+        throw err;
+      });
+      if (!ok) throw new TargetError('api-error', `${what}: the server answered success: false`);
+    },
+    storedMessage: async (stream, seq, o) => {
+      const what = `JetStream get message ${stream} #${seq}`;
+      checkName(stream, 'stream', what);
+      checkSequence(seq, what);
+      return notFoundAsUndefined(
+        call(what, o, async (jsm) => {
+          const m = await jsm.streams.getMessage(stream, { seq });
+          return { seq: m.seq, subject: m.subject };
+        }),
+      );
+    },
+    nextStoredMessage: async (stream, subject, fromSeq, o) => {
+      const what = `JetStream get next message ${stream} ${subject} from #${fromSeq}`;
+      checkName(stream, 'stream', what);
+      checkSequence(fromSeq, what);
+      return notFoundAsUndefined(
+        call(what, o, async (jsm) => {
+          // STREAM.MSG.GET takes `next_by_subj` (nats-server ≥ 2.9); nats.js types it only for the direct API.
+          const query = { seq: fromSeq, next_by_subj: subject } as unknown as MsgRequest;
+          const m = await jsm.streams.getMessage(stream, query);
+          return { seq: m.seq, subject: m.subject };
+        }),
+      );
+    },
+    connections: async (o) => {
+      const answer = await monitor.send({ method: 'GET', path: '/connz?limit=1024', label: '/connz' }, o);
+      if (answer.status !== 200) {
+        throw new TargetError('api-error', `${answer.endpoint}: NATS monitoring answered HTTP ${answer.status}`, {
+          status: answer.status,
         });
       }
-      const ok = await call(what, o, (jsm) => jsm.streams.deleteMessage(stream, seq));
-      if (!ok) throw new TargetError('api-error', `${what}: the server answered success: false`);
+      return parseJsonAnswer(NatsConnectionsSchema, answer);
     },
     healthz: async (o) => {
       const answer = await monitor.send({ method: 'GET', path: '/healthz' }, o);
@@ -296,6 +359,27 @@ export function createTryItNowNatsClient(config: TryItNowNatsConfig, deps: TryIt
   };
 }
 
+function checkSequence(seq: number, call: string): void {
+  if (!Number.isSafeInteger(seq) || seq < 1) {
+    throw new TargetError('api-error', `${call} not sent: the sequence must be a positive integer`, {
+      code: 'VALIDATION_ERROR',
+    });
+  }
+}
+
+function isNotFound(err: unknown): err is TargetError {
+  return err instanceof TargetError && err.code === 'MESSAGE_NOT_FOUND';
+}
+
+async function notFoundAsUndefined<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
 function checkName(name: string, what: string, call: string): void {
   if (typeof name !== 'string' || !NAME.test(name)) {
     throw new TargetError('api-error', `${call} not sent: invalid ${what} name`, { code: 'VALIDATION_ERROR' });
@@ -320,7 +404,7 @@ function natsError(err: unknown, what: string, host: string, timeoutMs: number):
     const description = chatSafe(api.description ?? 'error');
     const status = api.code;
     const errCode =
-      api.err_code === JS_ERR.msgDeleteFailed && /EOF|not found/i.test(description)
+      api.err_code === JS_ERR.msgDeleteFailed && /EOF|not found|no message found/i.test(description)
         ? JS_ERR.noMessageFound
         : api.err_code;
     switch (errCode) {

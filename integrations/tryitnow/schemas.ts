@@ -50,10 +50,29 @@ export const NatsHealthzSchema = z.object({
 });
 export type NatsHealthz = z.infer<typeof NatsHealthzSchema>;
 
+/**
+ * NATS monitoring `GET /connz`: the client connections (the part the bot reads). Try It Now's connections carry no
+ * name (`nats.Connect` without `nats.Name`); the bot's own is named `runbook-bot`.
+ */
+export const NatsConnectionsSchema = z.object({
+  num_connections: z.number().int(),
+  connections: z
+    .array(z.looseObject({ cid: z.number().optional(), name: z.string().optional(), lang: z.string().optional() }))
+    .nullable()
+    .optional()
+    .transform((v) => v ?? []),
+});
+export type NatsConnections = z.infer<typeof NatsConnectionsSchema>;
+
 /** Caddy admin error body: `{"error":"…"}` (caddy `admin.go: APIError`). */
 export const CaddyErrorSchema = z.object({ error: z.string() });
 
-/** One route of Caddy's `demo` server. Try It Now tags each with `"@id": "demo-route-<instance id>"`. */
+/**
+ * One route of Caddy's `demo` server. Try It Now tags each with `"@id": "demo-route-<hostname>"` (dots of the
+ * hostname turned into dashes; `internal/proxy/caddy.go: routeID`) and matches `<hostname>.<BASE_DOMAIN>`. The
+ * hostname is not the instance id: the real server's `demo-abf4e6fc…` has the route `demo-route-demo-47fb5f50…`
+ * (`reference/real-systems.md`, Try It Now item 1). The instance record holds the hostname.
+ */
 export const CaddyRouteSchema = z.looseObject({
   '@id': z.string().optional(),
   match: z.array(z.looseObject({ host: z.array(z.string()).optional() })).optional(),
@@ -68,3 +87,21 @@ export const CaddyRoutesSchema = z
 
 /** The @id prefix Try It Now gives its routes (`internal/proxy/caddy.go`). */
 export const DEMO_ROUTE_PREFIX = 'demo-route-';
+
+/** The `@id` Try It Now gives the route of the instance with this hostname (`routeID`: dots become dashes). */
+export function routeIdOf(hostname: string): string {
+  return `${DEMO_ROUTE_PREFIX}${hostname.replaceAll('.', '-')}`;
+}
+
+/**
+ * `instance:{id}` in Valkey: a JSON **string** (`internal/store/valkey.go` marshals `domain.Instance`), not a hash
+ * (`reference/real-systems.md`, Try It Now item 2). Ids are `demo-<uuid>`; `hostname` is another name (the route key).
+ */
+export const InstanceRecordSchema = z.looseObject({
+  id: z.string().min(1),
+  hostname: z.string().min(1),
+  state: z.string().optional(),
+  port: z.number().int().optional(),
+  container_id: z.string().optional(),
+});
+export type InstanceRecord = z.infer<typeof InstanceRecordSchema>;

@@ -1,20 +1,65 @@
 /**
- * Test support: writes Try It Now's Valkey layout (`reference/targets.md` §5.2) into a real Redis/Valkey, so the
- * state workflow reads what the server would have left. The key names are the real ones; the shape of
- * `instance:{id}` (a hash) and the `state:ready` set are inferred. Never used in production.
+ * Test and demo support: writes Try It Now's Valkey layout (`reference/targets.md` §5.2) into a real Redis/Valkey,
+ * as the real server leaves it (`reference/real-systems.md`, Try It Now item 2): `instance:{id}` is a JSON string
+ * (`domain.Instance`), ids are `demo-<uuid>`, the hostname (the Caddy route key) is another `demo-<uuid>`, and
+ * `state:warming` is never written. Never used in production.
  */
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 
 export interface ValkeyLayout {
   /** `pool:ready`, a list of instance ids (RPUSH order). */
   readonly ready?: readonly string[];
-  /** `state:<name>` sets of instance ids (`assigned`, `warming`, …). */
+  /** `state:<name>` sets of instance ids (`ready`, `assigned`). The real server never writes `state:warming`. */
   readonly states?: Readonly<Record<string, readonly string[]>>;
-  /** Ids that get an `instance:{id}` hash. */
+  /** Ids that get an `instance:{id}` JSON record (hostname {@link hostnameOf}). */
   readonly instances?: readonly string[];
   /** `ports:available` and `ports:in_use` sets. */
   readonly portsAvailable?: readonly number[];
   readonly portsInUse?: readonly number[];
+}
+
+/** A stable UUID-shaped name from a seed, so reports and tests read the same on every run. */
+function uuidOf(seed: string): string {
+  const h = createHash('sha1').update(seed).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** An instance id as the real server makes them: `demo-<uuid>` (stable per seed). */
+export function demoId(seed: string): string {
+  return `demo-${uuidOf(`id:${seed}`)}`;
+}
+
+/** The hostname of the instance `id`: a different `demo-<uuid>`, as on the real server. */
+export function hostnameOf(id: string): string {
+  return `demo-${uuidOf(`host:${id}`)}`;
+}
+
+/** `n` ids `demoId('<prefix>-1')` … */
+export function demoIds(prefix: string, n: number): string[] {
+  return Array.from({ length: n }, (_, i) => demoId(`${prefix}-${i + 1}`));
+}
+
+/** The record Try It Now stores for `id` (`domain.Instance`, JSON). */
+export function instanceRecord(id: string, state: string, port: number): Record<string, unknown> {
+  const short = id.slice(5, 13);
+  return {
+    id,
+    container_id: `c-${short}`,
+    hostname: hostnameOf(id),
+    port,
+    state,
+    db_prefix: `${short}_`,
+    created_at: '2026-01-17T09:00:00Z',
+    ...(state === 'assigned'
+      ? {
+          user_ip: '203.0.113.7',
+          assigned_at: '2026-01-17T09:30:00Z',
+          expires_at: '2026-01-17T10:30:00Z',
+          expires_at_unix: 1768645800,
+        }
+      : {}),
+  };
 }
 
 /** Empties the database (`FLUSHDB`) and writes `layout`. */
@@ -29,9 +74,11 @@ export async function seedValkey(redisUrl: string, layout: ValkeyLayout): Promis
     for (const [state, ids] of Object.entries(layout.states ?? {})) {
       if (ids.length > 0) m.sadd(`state:${state}`, ...ids);
     }
-    for (const id of layout.instances ?? []) {
-      m.hset(`instance:${id}`, { id, container_id: `c-${id}`, created_at: '2026-01-17T10:00:00Z' });
-    }
+    const stateOf = (id: string) =>
+      Object.entries(layout.states ?? {}).find(([, members]) => members.includes(id))?.[0] ?? 'ready';
+    (layout.instances ?? []).forEach((id, i) => {
+      m.set(`instance:${id}`, JSON.stringify(instanceRecord(id, stateOf(id), 20000 + i)));
+    });
     if (layout.portsAvailable && layout.portsAvailable.length > 0) {
       m.sadd('ports:available', ...layout.portsAvailable.map(String));
     }
@@ -42,7 +89,7 @@ export async function seedValkey(redisUrl: string, layout: ValkeyLayout): Promis
   }
 }
 
-/** `n` ids `<prefix>-1` … `<prefix>-n`. */
+/** `n` ids `<prefix>-1` … `<prefix>-n` (short ids for tests that name them). */
 export function ids(prefix: string, n: number): string[] {
   return Array.from({ length: n }, (_, i) => `${prefix}-${i + 1}`);
 }
@@ -52,16 +99,18 @@ export function ports(from: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => from + i);
 }
 
-/** A consistent layout matching the simulator's `healthy` pool: 9 ready, 5 assigned, 1 warming, all with records. */
+/**
+ * A consistent layout matching the simulator's `healthy` pool: 9 ready and 5 assigned `demo-<uuid>` instances, all
+ * with JSON records; no `state:warming` (never written by the server).
+ */
 export function healthyLayout(): ValkeyLayout {
-  const ready = ids('r', 9);
-  const assigned = ids('a', 5);
-  const warming = ids('w', 1);
+  const ready = demoIds('r', 9);
+  const assigned = demoIds('a', 5);
   return {
     ready,
-    states: { ready, assigned, warming },
-    instances: [...ready, ...assigned, ...warming],
+    states: { ready, assigned },
+    instances: [...ready, ...assigned],
     portsAvailable: ports(20100, 20),
-    portsInUse: ports(20000, 15),
+    portsInUse: ports(20000, 14),
   };
 }

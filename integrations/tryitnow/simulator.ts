@@ -9,9 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { closeServer, listenOnLoopback, trackSockets } from '../shared/loopback-server.js';
 import { renderExposition } from './simulator-exposition.js';
 import { createScenarioState, type SimState, type TryItNowScenario } from './simulator-state.js';
-import { DEMO_ROUTE_PREFIX } from './schemas.js';
+import { routeIdOf } from './schemas.js';
 
-export { TRYITNOW_SCENARIOS, type TryItNowScenario } from './simulator-state.js';
+export { TRYITNOW_SCENARIOS, scenarioWorld, type ScenarioWorld, type TryItNowScenario } from './simulator-state.js';
 
 /** One request a simulator received. */
 export interface RecordedRequest {
@@ -40,12 +40,15 @@ interface Loopback {
   close(): Promise<void>;
 }
 
-/** A loopback HTTP server whose handler is synchronous; `dropConnections()` makes it act unreachable. */
+/**
+ * A loopback HTTP server whose handler is synchronous; `dropConnections()` makes it act unreachable. A handler that
+ * returns null never answers (the request hangs until the client gives up or the server closes).
+ */
 async function listen(
   host: string,
   port: number,
   dropConnections: () => boolean,
-  handler: (req: IncomingMessage, url: URL, body: string) => Reply,
+  handler: (req: IncomingMessage, url: URL, body: string) => Reply | null,
 ): Promise<Loopback> {
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (dropConnections()) {
@@ -55,12 +58,13 @@ async function listen(
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      let reply: Reply;
+      let reply: Reply | null;
       try {
         reply = handler(req, new URL(req.url ?? '/', 'http://sim'), Buffer.concat(chunks).toString('utf8'));
       } catch {
         reply = json(500, { error: 'internal simulator error' });
       }
+      if (reply === null) return;
       res.writeHead(reply.status, { ...reply.headers, 'content-length': Buffer.byteLength(reply.body) });
       res.end(reply.body);
     });
@@ -94,8 +98,10 @@ export interface TryItNowSimulator {
   readonly requests: readonly RecordedRequest[];
   setScenario(s: TryItNowScenario): void;
   /**
-   * Makes the API's Valkey ping fail: `/health` answers 503 `{"status":"unhealthy","error":"store unavailable"}` and
-   * `/api/v1/pool/stats` 500 `STATS_ERROR`.
+   * Makes the API's Valkey unreachable, as the real server behaves then (`reference/real-systems.md`, Try It Now
+   * item 4): `/health` answers 503 `{"status":"unhealthy","error":"store unavailable"}`, `/api/v1/pool/stats` never
+   * answers (the server has no request timeout), and the `demo_pool_*` gauges stay frozen at their last values.
+   * Switching the scenario resets it (`store-unavailable` starts with the store down).
    */
   setStoreAvailable(available: boolean): void;
   close(): Promise<void>;
@@ -104,7 +110,7 @@ export interface TryItNowSimulator {
 /** Starts the Try It Now API fake on `host:port` (default `127.0.0.1:0`). */
 export async function startTryItNowSimulator(o: TryItNowSimulatorOptions = {}): Promise<TryItNowSimulator> {
   let state: SimState = createScenarioState(o.scenario ?? 'healthy');
-  let storeAvailable = true;
+  let storeAvailable = state.scenario !== 'store-unavailable';
   const requests: RecordedRequest[] = [];
   const mode = o.mode ?? 'podman';
 
@@ -115,7 +121,7 @@ export async function startTryItNowSimulator(o: TryItNowSimulatorOptions = {}): 
     return given === o.apiKey;
   }
 
-  function route(req: IncomingMessage, url: URL): Reply {
+  function route(req: IncomingMessage, url: URL): Reply | null {
     const method = (req.method ?? 'GET').toUpperCase();
     const path = url.pathname;
     if (path === '/health' && method === 'GET') {
@@ -133,7 +139,7 @@ export async function startTryItNowSimulator(o: TryItNowSimulatorOptions = {}): 
       };
     }
     if (path === '/api/v1/pool/stats' && method === 'GET') {
-      if (!storeAvailable) return json(500, { error: 'Failed to get pool stats', code: 'STATS_ERROR' });
+      if (!storeAvailable) return null; // blocks on Valkey: no answer, ever
       return json(200, state.stats);
     }
     // gin's default 404
@@ -149,7 +155,7 @@ export async function startTryItNowSimulator(o: TryItNowSimulatorOptions = {}): 
       requests.push({
         method: (req.method ?? 'GET').toUpperCase(),
         path: url.pathname,
-        status: reply.status,
+        status: reply?.status ?? 0,
         sentKey: req.headers['x-api-key'] !== undefined || url.searchParams.has('api_key'),
       });
       return reply;
@@ -164,6 +170,7 @@ export async function startTryItNowSimulator(o: TryItNowSimulatorOptions = {}): 
     requests,
     setScenario: (s) => {
       state = createScenarioState(s);
+      storeAvailable = s !== 'store-unavailable';
     },
     setStoreAvailable: (available) => {
       storeAvailable = available;
@@ -176,9 +183,12 @@ export async function startTryItNowSimulator(o: TryItNowSimulatorOptions = {}): 
 // Caddy admin API
 
 export interface CaddyAdminSimulatorOptions {
-  /** Instance ids with a route `demo-route-<id>` in server `demo`. Default none. */
+  /**
+   * Hostnames (the instance record's `hostname`, not its id) with a route `demo-route-<hostname>` in server `demo`.
+   * Undefined (the default): no `demo` server at all, as on a real Try It Now before its first acquire.
+   */
   readonly routes?: readonly string[];
-  /** False: no `demo` server at all (as after the runbook's `DELETE /config/apps/http/servers/demo`). */
+  /** Overrides whether the `demo` server exists. Default: it exists when `routes` is given. */
   readonly serverExists?: boolean;
   readonly unreachable?: boolean;
   readonly port?: number;
@@ -191,17 +201,25 @@ export interface CaddyAdminSimulator {
   readonly requests: readonly RecordedRequest[];
   /** The `@id`s of the demo server's routes, in order. */
   routeIds(): string[];
+  /** Replaces the `demo` server: routes for these hostnames, or (undefined) no `demo` server at all. */
+  setRoutes(hostnames: readonly string[] | undefined): void;
   setUnreachable(unreachable: boolean): void;
   close(): Promise<void>;
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-function demoRoute(id: string, index: number): Json {
+/** A route as Try It Now's `buildCaddyRoute` writes it: @id by hostname, host `<hostname>.<BASE_DOMAIN>`. */
+function demoRoute(hostname: string, index: number): Json {
   return {
-    '@id': `${DEMO_ROUTE_PREFIX}${id}`,
-    match: [{ host: [`${id}.demo.example.com`] }],
-    handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: `127.0.0.1:${20000 + index}` }] }],
+    '@id': routeIdOf(hostname),
+    match: [{ host: [`${hostname}.demo.example.com`] }],
+    handle: [
+      {
+        handler: 'subroute',
+        routes: [{ handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: `127.0.0.1:${20000 + index}` }] }] }],
+      },
+    ],
     terminal: true,
   };
 }
@@ -212,9 +230,11 @@ function demoRoute(id: string, index: number): Json {
  */
 export async function startCaddyAdminSimulator(o: CaddyAdminSimulatorOptions = {}): Promise<CaddyAdminSimulator> {
   const servers: Record<string, Json> = {};
-  if (o.serverExists !== false) {
-    servers.demo = { listen: [':80'], routes: (o.routes ?? []).map((id, i) => demoRoute(id, i)) };
-  }
+  const setDemo = (hostnames: readonly string[] | undefined, exists: boolean): void => {
+    delete servers.demo;
+    if (exists) servers.demo = { listen: [':8443'], routes: (hostnames ?? []).map((h, i) => demoRoute(h, i)) };
+  };
+  setDemo(o.routes, o.serverExists ?? o.routes !== undefined);
   const config: { [key: string]: Json } = { admin: { listen: 'localhost:2019' }, apps: { http: { servers } } };
   let unreachable = o.unreachable ?? false;
   const requests: RecordedRequest[] = [];
@@ -309,6 +329,7 @@ export async function startCaddyAdminSimulator(o: CaddyAdminSimulatorOptions = {
         .servers.demo;
       return (demo?.routes ?? []).map((r) => r['@id'] ?? '');
     },
+    setRoutes: (hostnames) => setDemo(hostnames, hostnames !== undefined),
     setUnreachable: (u) => {
       unreachable = u;
     },

@@ -3,6 +3,7 @@ import type { ClientDeps } from '../../src/core/system.js';
 import { TargetError } from '../../src/core/target-error.js';
 import type { ServiceAddress } from './config.js';
 import { describeSocketError, type CallOptions } from './http.js';
+import { InstanceRecordSchema, type InstanceRecord } from './schemas.js';
 
 /** What the Valkey client needs of the instance config. */
 export interface TryItNowValkeyConfig {
@@ -16,6 +17,15 @@ export interface KeyInfo {
   readonly type: string;
   readonly size: number;
 }
+
+/**
+ * One `instance:{id}` as read: the parsed JSON record, absent, or there but not the JSON Try It Now writes (a hash,
+ * bad JSON, no hostname) — then `reason` says what was found.
+ */
+export type InstanceRecordRead =
+  | { readonly id: string; readonly kind: 'record'; readonly record: InstanceRecord }
+  | { readonly id: string; readonly kind: 'missing' }
+  | { readonly id: string; readonly kind: 'unreadable'; readonly reason: string };
 
 /** Some of a collection, never all of a huge one. */
 export interface Bounded<T> {
@@ -41,8 +51,16 @@ export interface TryItNowValkeyClient {
   members(key: string, limit: number, o?: CallOptions): Promise<Bounded<string>>;
   /** `EXISTS` per key, in one pipeline. */
   exists(keys: readonly string[], o?: CallOptions): Promise<boolean[]>;
+  /**
+   * `TYPE` then `GET instance:{id}` for each id (pipelined in pages of {@link RECORD_PAGE}), parsed as Try It Now's
+   * JSON instance record. Same order as `ids`.
+   */
+  instanceRecords(ids: readonly string[], o?: CallOptions): Promise<InstanceRecordRead[]>;
   close(): Promise<void>;
 }
+
+/** `GET`s per pipeline when reading instance records. */
+const RECORD_PAGE = 500;
 
 const DEFAULT_TIMEOUT_MS = 5000;
 const SCAN_COUNT = 100;
@@ -211,6 +229,27 @@ export function createTryItNowValkeyClient(config: TryItNowValkeyConfig, deps: C
         );
         return counts.map((c) => Number(c) > 0);
       }),
+    instanceRecords: (ids, o) =>
+      call('Valkey GET instance:{id}', o, async (r) => {
+        const out: InstanceRecordRead[] = [];
+        for (let i = 0; i < ids.length; i += RECORD_PAGE) {
+          const page = ids.slice(i, i + RECORD_PAGE);
+          const types = await pipelined<string>(
+            r,
+            page.map((id) => ['type', `instance:${id}`]),
+          );
+          const strings = page.filter((_, j) => types[j] === 'string');
+          const values = strings.length
+            ? await pipelined<string | null>(
+                r,
+                strings.map((id) => ['get', `instance:${id}`]),
+              )
+            : [];
+          const byId = new Map(strings.map((id, j) => [id, values[j] ?? null]));
+          page.forEach((id, j) => out.push(readRecord(id, types[j] ?? 'none', byId.get(id) ?? null)));
+        }
+        return out;
+      }),
     close: async () => {
       closed = true;
       const r = redis;
@@ -225,6 +264,22 @@ export function createTryItNowValkeyClient(config: TryItNowValkeyConfig, deps: C
       }
     },
   };
+}
+
+function readRecord(id: string, type: string, raw: string | null): InstanceRecordRead {
+  if (type === 'none') return { id, kind: 'missing' };
+  if (type !== 'string' || raw === null) {
+    return { id, kind: 'unreadable', reason: `a ${type}, not the JSON string Try It Now writes` };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return { id, kind: 'unreadable', reason: 'not JSON' };
+  }
+  const parsed = InstanceRecordSchema.safeParse(json);
+  if (!parsed.success) return { id, kind: 'unreadable', reason: 'JSON without an id and hostname' };
+  return { id, kind: 'record', record: parsed.data };
 }
 
 async function pipelined<T>(r: Redis, commands: string[][]): Promise<T[]> {

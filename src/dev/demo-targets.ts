@@ -9,14 +9,9 @@ import { grantMetadataRole, seedStreamhouseMetadata } from '../../integrations/s
 import { SAMPLE_ORG_ID } from '../../integrations/streamhouse/sample-cluster.js';
 import pg from 'pg';
 import { createDatabase } from './local-services.js';
-import {
-  TRYITNOW_SCENARIOS,
-  startCaddyAdminSimulator,
-  startTryItNowSimulator,
-} from '../../integrations/tryitnow/simulator.js';
+import { TRYITNOW_SCENARIOS } from '../../integrations/tryitnow/simulator.js';
+import { startTryItNowWorld } from '../../integrations/tryitnow/simulator-world.js';
 import { startNatsServer } from '../../integrations/tryitnow/start-nats-server.js';
-import { createProvisioningStream } from '../../integrations/tryitnow/create-provisioning-stream.js';
-import { healthyLayout, seedValkey } from '../../integrations/tryitnow/seed-valkey.js';
 import { startM4Simulator } from '../../integrations/m4/simulator.js';
 import { M4_SCENARIOS } from '../../integrations/m4/schema.js';
 
@@ -117,28 +112,26 @@ export const demoTargets: readonly DemoTargetFactory[] = [
     system: 'tryitnow',
     async start({ initialScenario, redisUrl }) {
       const nats = await startNatsServer();
-      // Nothing in production publishes to PROVISIONING; the demo puts a few tasks there so a purge has an effect.
-      await createProvisioningStream(nats.url, 'PROVISIONING', { provisionMessages: 4, cleanupMessages: 2 });
-      const layout = healthyLayout();
+      // As the real server leaves things: routes keyed by hostname for the assigned demos only, JSON instance
+      // records, live workers holding their pull requests (they consume anything published, so the stream is empty).
       const valkeyUrl = `${redisUrl}/2`;
-      await seedValkey(valkeyUrl, layout);
-      const api = await startTryItNowSimulator({
+      const world = await startTryItNowWorld({
         scenario: (initialScenario ?? 'healthy') as never,
+        natsUrl: nats.url,
+        valkeyUrl,
         apiKey: 'demo-tin-key',
       });
-      const caddy = await startCaddyAdminSimulator({ routes: [...(layout.states?.assigned ?? []), 'gone1'] });
       return {
         system: 'tryitnow',
         scenarios: TRYITNOW_SCENARIOS,
         configYaml:
-          `{ url: "${api.url}", apiKey: "\${TRYITNOW_API_KEY}", natsUrl: "${nats.url}", ` +
-          `natsMonitorUrl: "${nats.monitorUrl}", valkeyUrl: "${valkeyUrl}", caddyAdminUrl: "${caddy.url}" }`,
+          `{ url: "${world.api.url}", apiKey: "\${TRYITNOW_API_KEY}", natsUrl: "${nats.url}", ` +
+          `natsMonitorUrl: "${nats.monitorUrl}", valkeyUrl: "${valkeyUrl}", caddyAdminUrl: "${world.caddy.url}" }`,
         env: { TRYITNOW_API_KEY: 'demo-tin-key' },
-        scenario: () => api.scenario,
-        setScenario: (s) => api.setScenario(s as never),
+        scenario: () => world.scenario,
+        setScenario: (s) => world.setScenario(s as never),
         close: async () => {
-          await api.close();
-          await caddy.close();
+          await world.close();
           await nats.stop();
         },
       };

@@ -66,8 +66,35 @@ export const CORRECTION = {
     'the API cannot ping Valkey it is HTTP 503 `{"status":"unhealthy","error":"store unavailable"}`.',
   deleteDemoServer:
     "The runbook's recovery step `curl -X DELETE http://localhost:2019/config/apps/http/servers/demo` removes the " +
-    'whole `demo` server with every route (right after a data loss, wrong for one stale route). One route is ' +
-    "removed by its @id: `DELETE /id/demo-route-<id>`, which the bot's clear-route runs.",
+    'whole `demo` server with every route (right after a data loss, wrong for one stale route), and only works in ' +
+    "the runbook's order — with the Try It Now server stopped: deleted while the server runs, every acquire answers " +
+    '503 ROUTE_FAILED and destroys a ready instance until the server restarts; after a (re)start the `demo` server ' +
+    'reappears only with the first acquire, not at start-up. One route is removed by its @id: ' +
+    "`DELETE /id/demo-route-<hostname>` (the instance record's hostname, not its id), which the bot's clear-route runs.",
+  /** real-systems.md item 8. */
+  provisionLogs:
+    'The runbook greps `"Provision task failed"`, but that line is logged only for tasks delivered over NATS, and ' +
+    'nothing in production publishes any. The in-process replenisher, which does the provisioning, logs "Failed ' +
+    'to provision instance", "Replenishment check failed" and "Initial replenishment failed": ' +
+    '`journalctl -u try-it-now | grep -E "Failed to provision instance|Replenishment check failed|Initial ' +
+    'replenishment failed|Provision task failed"`. A task that keeps failing over NATS counts 5 failures in ' +
+    '`demo_provisions_total` (one per delivery, MaxDeliver 5).',
+  /** real-systems.md item 9. */
+  rateLimit:
+    'A test acquire (`POST /api/v1/demo/acquire`) counts against the per-client-IP rate limit, 2 an hour and 5 a day ' +
+    'by default (RATE_LIMIT_HOURLY, RATE_LIMIT_DAILY): a third from the same host within the hour gets 429 ' +
+    'RATE_LIMITED, which says nothing about the pool. Each successful one also takes a demo out of the pool until ' +
+    'it is released (`DELETE /api/v1/demo/<id>`).',
+  /** real-systems.md item 5. */
+  natsGaveUp:
+    'Try It Now connects to NATS with 10 reconnect attempts a second apart and never reconnects after that: an ' +
+    'outage longer than ~10 s leaves its workers disconnected for good, spinning without backoff on "worker fetch ' +
+    'error … nats: connection closed" (100 % CPU, a log growing by gigabytes in minutes). The runbook\'s "Queue will ' +
+    'auto-recover" does not hold: only a restart reconnects.',
+  /** real-systems.md item 2. */
+  warming:
+    'Try It Now never writes `state:warming`, so the "warming" count (`/api/v1/pool/stats`, ' +
+    '`demo_pool_warming_instances`) is always 0 and says nothing about instances being provisioned.',
 } as const;
 
 /** The purge button. */

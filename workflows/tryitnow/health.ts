@@ -1,5 +1,9 @@
 import type { ApiHealth, DemoRoutes, NatsHealthz, TryItNowClients } from '../../integrations/tryitnow/index.js';
+import { parseExposition, type Exposition } from '../../integrations/prometheus/parse-exposition.js';
+import { findSamples } from '../../integrations/prometheus/query.js';
+import { formatNumber } from '../../src/core/format.js';
 import type { Finding } from '../../src/core/report.js';
+import { isTargetError } from '../../src/core/target-error.js';
 import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
 import { CORRECTION, SECTION } from './corrections.js';
 import {
@@ -25,16 +29,19 @@ export interface HealthObservations {
   readonly valkey: ProbeResult<string>;
   /** Caddy admin `GET /config/apps/http/servers/demo/routes`. */
   readonly caddy: ProbeResult<DemoRoutes>;
+  /** `GET /metrics` (key): the acquire and route counters tell a fresh server from a deleted `demo` server. */
+  readonly metrics: ProbeResult<Exposition>;
 }
 
 export async function observeHealth(clients: TryItNowClients, signal: AbortSignal): Promise<HealthObservations> {
-  const [api, nats, valkey, caddy] = await Promise.all([
+  const [api, nats, valkey, caddy, metrics] = await Promise.all([
     settle(() => clients.api.health({ signal })),
     settle(() => clients.nats.healthz({ signal })),
     settle(() => clients.valkey.ping({ signal })),
     settle(() => clients.caddy.demoRoutes({ signal })),
+    settle(async () => parseExposition(await clients.api.metricsText({ signal }))),
   ]);
-  return { api, nats, valkey, caddy };
+  return { api, nats, valkey, caddy, metrics };
 }
 
 const apiHealth: Rule<HealthObservations> = {
@@ -60,6 +67,10 @@ const apiHealth: Rule<HealthObservations> = {
         severity: 'critical',
         title: 'Try It Now API cannot reach its store (Valkey)',
         evidence: `GET /health → 503 {"status":"${h.status}","error":"${h.error ?? ''}"}`,
+        nextStep:
+          `${apiHealth.nextStep} While Valkey is away nothing can be acquired (acquire answers 500 RATE_LIMIT_ERROR), ` +
+          '`/api/v1/pool/stats` hangs without an answer, and the `demo_pool_*` gauges stay frozen at their last ' +
+          'values: they are not the pool.',
       };
     }
     return { severity: 'warning', evidence: `GET /health → ${h.httpStatus} status "${h.status}" (expected "ok")` };
@@ -102,25 +113,73 @@ const valkeyHealth: Rule<HealthObservations> = {
   },
 };
 
+/** Sum of a counter's samples whose labels include `labels`. */
+function counter(expo: Exposition, name: string, labels: Record<string, string>): number {
+  return findSamples(expo, name)
+    .filter((x) => Object.entries(labels).every(([k, v]) => x.labels[k] === v))
+    .reduce((sum, x) => sum + x.value, 0);
+}
+
+const n = formatNumber;
+
 const caddyHealth: Rule<HealthObservations> = {
   code: 'tryitnow.health.caddy',
-  title: 'Caddy has no `demo` server',
+  title: "Caddy's `demo` server is gone: every acquire fails (503 ROUTE_FAILED)",
   okTitle: 'Caddy admin API reachable',
   section: SECTION.healthChecks,
   nextStep:
-    "Try It Now adds each demo's route under `/config/apps/http/servers/demo/routes`; without the `demo` server " +
-    'acquires can fail with 503 ROUTE_FAILED (inferred). Restart the Try It Now server (`systemctl restart ' +
-    'try-it-now`) so it sets its Caddy config up again, or restore the Caddy config.',
+    'Try It Now creates the `demo` server once, at its first acquire, and does not notice it was deleted: until it ' +
+    'restarts, each acquire answers 503 ROUTE_FAILED and destroys one ready instance. Restart the Try It Now server ' +
+    '(`systemctl restart try-it-now`); the next acquire recreates the `demo` server. ' +
+    CORRECTION.rateLimit,
+  runbookCorrection: CORRECTION.deleteDemoServer,
   evaluate(obs) {
     const c = valueOf(obs.caddy);
     if (!c) return null;
-    if (!c.serverExists) {
+    const expo = valueOf(obs.metrics);
+    const routeFailed = expo ? counter(expo, 'demo_acquisitions_total', { result: 'route_failed' }) : 0;
+    const addFailed = expo ? counter(expo, 'demo_route_operations_total', { operation: 'add', result: 'failure' }) : 0;
+    const acquired = expo ? counter(expo, 'demo_acquisitions_total', { result: 'success' }) : 0;
+    const counts =
+      `demo_acquisitions_total{result="route_failed"} ${n(routeFailed)}, ` +
+      `demo_route_operations_total{operation="add",result="failure"} ${n(addFailed)}, ` +
+      `{result="success"} acquires ${n(acquired)} since the server started`;
+    if (c.serverExists) {
       return {
-        severity: 'warning',
-        evidence: 'GET /config/apps/http/servers/demo/routes → 400 invalid traversal path: no `demo` server',
+        severity: 'ok',
+        evidence:
+          `admin API answers; server \`demo\` has ${plural(c.routes.length, 'route')}` +
+          (routeFailed > 0 || addFailed > 0 ? `; earlier route failures: ${counts}` : ''),
       };
     }
-    return { severity: 'ok', evidence: `admin API answers; server \`demo\` has ${plural(c.routes.length, 'route')}` };
+    const missing = 'GET /config/apps/http/servers/demo/routes → 400 invalid traversal path: no `demo` server';
+    if (!expo) {
+      const why = !obs.metrics.ok && isTargetError(obs.metrics.error) ? obs.metrics.error.message : 'not read';
+      return {
+        severity: 'inconclusive',
+        title: 'Caddy has no `demo` server; whether that is normal cannot be told',
+        evidence:
+          `${missing}. Normal on a server with no acquire since it started (the first acquire creates it); an outage ` +
+          `if it was deleted while the server runs. /metrics, whose acquire counters tell which, was not read: ${why}`,
+        nextStep: 'Set the API key for this target (it guards /metrics too) and run `/tryitnow health` again.',
+        runbookCorrection: CORRECTION.deleteDemoServer,
+      };
+    }
+    if (routeFailed === 0 && addFailed === 0 && acquired === 0) {
+      return {
+        severity: 'ok',
+        title: 'Caddy has no `demo` server yet — normal before the first acquire',
+        evidence:
+          `${missing}; ${counts}. Try It Now creates the \`demo\` server with its first acquire, so a server that ` +
+          'has not handed out a demo since it started has none: this is not a failure.',
+      };
+    }
+    return {
+      severity: 'critical',
+      evidence:
+        `${missing}, yet ${counts}: the server had created it (or tried to), so it was deleted while Try It Now ` +
+        'runs. Every acquire now fails and destroys a ready instance.',
+    };
   },
 };
 
@@ -147,10 +206,13 @@ function summaryOf(obs: HealthObservations, findings: readonly Finding[]): strin
     : 'API ?';
   const nats = obs.nats.ok ? (obs.nats.value.httpStatus === 200 ? 'NATS ok' : 'NATS unhealthy') : 'NATS ?';
   const valkey = obs.valkey.ok ? (obs.valkey.value === 'PONG' ? 'Valkey ok' : 'Valkey odd') : 'Valkey ?';
+  const caddyFinding = findings.find((f) => f.code === 'tryitnow.health.caddy');
   const caddy = obs.caddy.ok
     ? obs.caddy.value.serverExists
       ? `Caddy ${plural(obs.caddy.value.routes.length, 'route')}`
-      : 'Caddy without demo server'
+      : caddyFinding?.severity === 'critical'
+        ? 'Caddy demo server deleted'
+        : 'Caddy without demo server (yet)'
     : 'Caddy ?';
   return `${[api, nats, valkey, caddy].join(', ')}; ${countsText(findings)}`;
 }

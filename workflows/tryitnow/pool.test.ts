@@ -41,14 +41,15 @@ describe('pool workflow over HTTP', () => {
     expect(JSON.stringify(r)).not.toContain('secret-key');
   });
 
-  it('when the API cannot read Valkey, the pool level comes from the demo_pool_* gauges', async () => {
-    const w = await apiWorld({ scenario: 'pool-low' });
+  it('when the API cannot read Valkey, the frozen demo_pool_* gauges are not taken for the pool level', async () => {
+    const w = await apiWorld({ scenario: 'pool-low', timeoutMs: 1000 });
     w.api.setStoreAvailable(false);
     const r = await w.run(poolWorkflow);
-    expect(r.byCode.get('tryitnow.probe.pool-stats')?.evidence).toContain('STATS_ERROR');
+    expect(r.byCode.get('tryitnow.probe.pool-stats')?.evidence).toContain('timed out after 1000 ms');
     const ready = r.byCode.get('tryitnow.pool.ready');
     expect(ready?.severity).toBe('critical');
-    expect(ready?.evidence).toContain('(from the demo_pool_* gauges)');
+    expect(ready?.evidence).toContain('the demo_pool_* gauges still read ready 1 of 10');
+    expect(ready?.evidence).toContain('they are not the pool now');
   });
 
   it('lists the runbook-to-real metric names in its notes', async () => {

@@ -1,8 +1,9 @@
-import type { PoolStats, TryItNowClients } from '../../integrations/tryitnow/index.js';
+import type { ApiHealth, PoolStats, TryItNowClients } from '../../integrations/tryitnow/index.js';
 import { histogramQuantile } from '../../integrations/prometheus/histogram-quantile.js';
 import { parseExposition, type Exposition } from '../../integrations/prometheus/parse-exposition.js';
 import { findSamples, getHistogram, getValue, type HistogramBuckets } from '../../integrations/prometheus/query.js';
 import { formatNumber, formatSeconds } from '../../src/core/format.js';
+import { isTargetError } from '../../src/core/target-error.js';
 import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
 import { CORRECTION, SECTION } from './corrections.js';
 import {
@@ -26,14 +27,21 @@ export interface PoolObservations {
   readonly stats: ProbeResult<PoolStats>;
   /** `GET /metrics` (needs the API key), parsed. */
   readonly metrics: ProbeResult<Exposition>;
+  /** `GET /health`: a 503 "store unavailable" means the gauges are frozen. */
+  readonly health?: ProbeResult<ApiHealth & { readonly httpStatus: number }>;
 }
 
+/**
+ * Each call is bounded by the target's `timeoutMs`: with Valkey down, the real `/api/v1/pool/stats` never answers
+ * (it has no request timeout), so the bot gives up and says why instead of waiting.
+ */
 export async function observePool(clients: TryItNowClients, signal: AbortSignal): Promise<PoolObservations> {
-  const [stats, metrics] = await Promise.all([
+  const [stats, metrics, health] = await Promise.all([
     settle(() => clients.api.poolStats({ signal })),
     settle(async () => parseExposition(await clients.api.metricsText({ signal }))),
+    settle(() => clients.api.health({ signal })),
   ]);
-  return { stats, metrics };
+  return { stats, metrics, health };
 }
 
 /**
@@ -58,23 +66,55 @@ export const POOL_THRESHOLDS = {
 
 const n = formatNumber;
 
-/** Pool counts from the stats, else from the `demo_pool_*` gauges (set every 5 s from the same stats). */
+/** Pool counts from `/api/v1/pool/stats`: the only current reading. */
 export function readPool(obs: PoolObservations): (PoolStats & { source: string }) | undefined {
   const stats = valueOf(obs.stats);
-  if (stats) return { ...stats, source: '/api/v1/pool/stats' };
+  return stats ? { ...stats, source: '/api/v1/pool/stats' } : undefined;
+}
+
+/**
+ * The `demo_pool_*` gauges. They are set every 5 s from the same Valkey reads as the stats, and keep their last
+ * values when those block (`reference/real-systems.md`, Try It Now item 4): without the stats they are the last
+ * known pool, never the current one.
+ */
+function readGauges(obs: PoolObservations): { ready: number; target: number } | undefined {
   const expo = valueOf(obs.metrics);
   if (!expo) return undefined;
-  const g = (name: string) => getValue(expo, name);
-  const ready = g('demo_pool_ready_instances');
-  const target = g('demo_pool_target_size');
-  if (ready === undefined || target === undefined) return undefined;
+  const ready = getValue(expo, 'demo_pool_ready_instances');
+  const target = getValue(expo, 'demo_pool_target_size');
+  return ready === undefined || target === undefined ? undefined : { ready, target };
+}
+
+/** The pool finding when `/api/v1/pool/stats` did not answer: never the gauges as if they were current. */
+function staleGauges(obs: PoolObservations): FindingDraft | null {
+  if (obs.stats.ok) return null;
+  const g = readGauges(obs);
+  const gaugeText = g
+    ? `the demo_pool_* gauges still read ready ${n(g.ready)} of ${n(g.target)}, but they are set from the same ` +
+      'Valkey reads and stay frozen at their last values when those block, so they are not the pool now'
+    : 'the demo_pool_* gauges were not read either';
+  const statsWhy = isTargetError(obs.stats.error) ? obs.stats.error.message : 'no answer';
+  const h = obs.health && valueOf(obs.health);
+  if (h && h.httpStatus === 503) {
+    return {
+      severity: 'critical',
+      title: 'Pool level unknown: the Try It Now API cannot reach its store (Valkey)',
+      evidence:
+        `GET /health → 503 {"status":"${h.status}","error":"${h.error ?? ''}"}; /api/v1/pool/stats: ${statsWhy}; ` +
+        gaugeText,
+      nextStep:
+        "Bring Valkey back (the server's VALKEY_ADDR; `valkey-cli -h <host> ping`). Until then nothing can be " +
+        'acquired (acquire answers 500 RATE_LIMIT_ERROR) and `/api/v1/pool/stats` hangs: the server has no request ' +
+        'timeout, so the bot gives up after its own.',
+    };
+  }
+  if (!g) return null; // the failed probes are reported on their own
   return {
-    ready,
-    target,
-    assigned: g('demo_pool_assigned_instances') ?? 0,
-    warming: g('demo_pool_warming_instances') ?? 0,
-    capacity: g('demo_pool_capacity') ?? 0,
-    source: 'the demo_pool_* gauges',
+    severity: 'inconclusive',
+    title: 'Pool level unknown: the pool stats did not answer',
+    evidence: `/api/v1/pool/stats: ${statsWhy}; ${gaugeText}`,
+    nextStep:
+      'Run `/tryitnow health`: a 503 from /health means the API lost Valkey (the stats hang and the gauges freeze).',
   };
 }
 
@@ -85,25 +125,32 @@ const poolReady: Rule<PoolObservations> = {
   section: SECTION.thresholds,
   nextStep:
     'Pool Not Replenishing, corrected: the replenisher runs in-process every POOL_REPLENISH_INTERVAL (default 10 s), ' +
-    'not through NATS, so the queue stays empty whatever happens. Check `journalctl -u try-it-now | grep ' +
-    '"Provision task failed"`, the container runtime (`docker ps` / `podman ps`), free ports (`/tryitnow state`: ' +
-    'key `ports:available`), and `/tryitnow pool` provision failures; raise POOL_TARGET_SIZE if demand simply ' +
-    'outruns it.',
-  runbookCorrection: CORRECTION.metricNames,
+    "not through NATS, so the queue stays empty whatever happens. Check the replenisher's log lines (`journalctl -u " +
+    'try-it-now | grep -E "Failed to provision instance|Replenishment check failed|Initial replenishment failed"`), ' +
+    'the container runtime (`docker ps` / `podman ps`), free ports (`/tryitnow state`: key `ports:available`), and ' +
+    '`/tryitnow pool` provision failures; raise POOL_TARGET_SIZE if demand simply outruns it.',
+  runbookCorrection: `${CORRECTION.metricNames} ${CORRECTION.provisionLogs}`,
   evaluate(obs) {
     const p = readPool(obs);
-    if (!p) return null;
+    if (!p) return staleGauges(obs);
     const t = POOL_THRESHOLDS;
-    const rest = `assigned ${n(p.assigned)}, warming ${n(p.warming)}, capacity ${n(p.capacity)} (from ${p.source})`;
+    // "warming" is left out: the server never writes state:warming, so it is always 0 (real-systems.md item 2).
+    const rest = `assigned ${n(p.assigned)}, capacity ${n(p.capacity)} (from ${p.source}; "warming" is not measured)`;
     if (p.target <= 0) return { severity: 'ok', evidence: `ready ${n(p.ready)}, target ${n(p.target)}; ${rest}` };
     const ratio = p.ready / p.target;
     const severity = ratio < t.readyCriticalRatio ? 'critical' : ratio < t.readyWarnRatio ? 'warning' : 'ok';
-    const full = p.capacity > 0 && p.ready + p.assigned + p.warming >= p.capacity;
+    const full = p.capacity > 0 && p.ready + p.assigned >= p.capacity;
+    const above =
+      p.ready > p.target
+        ? `; ${n(p.ready - p.target)} above the target — not a fault: tasks published on PROVISIONING.provision are ` +
+          'provisioned whatever the target and capacity (the in-process replenisher stops at the target)'
+        : '';
     return {
       severity,
+      title: p.ready > p.target ? 'Warm pool above target' : undefined,
       evidence:
         `ready ${n(p.ready)} of target ${n(p.target)} (${percent(p.ready, p.target)}) — warning below ` +
-        `${t.readyWarnRatio * 100} %, critical below ${t.readyCriticalRatio * 100} %; ${rest}` +
+        `${t.readyWarnRatio * 100} %, critical below ${t.readyCriticalRatio * 100} %; ${rest}${above}` +
         (full && severity !== 'ok'
           ? '; the pool is at capacity (POOL_MAX_SIZE), so it cannot grow until demos are released'
           : ''),
@@ -130,10 +177,11 @@ const provisionFailures: Rule<PoolObservations> = {
   okTitle: 'Provision failure rate normal',
   section: SECTION.thresholds,
   nextStep:
-    '`journalctl -u try-it-now | grep "Provision task failed"` for the cause. A failed CRIU restore falls back to a ' +
+    'Read the cause in the log: `journalctl -u try-it-now | grep -E "Failed to provision instance|Replenishment ' +
+    'check failed|Initial replenishment failed|Provision task failed"`. A failed CRIU restore falls back to a ' +
     'cold start, so criu_restore failures alone point at the checkpoint (CONTAINER_CHECKPOINT_PATH, CRIU on the ' +
     'host); cold_start failures at the runtime, image, database or ports (`/tryitnow state`).',
-  runbookCorrection: `${CORRECTION.provisionLabel} ${CORRECTION.checkpointPath}`,
+  runbookCorrection: `${CORRECTION.provisionLabel} ${CORRECTION.provisionLogs} ${CORRECTION.checkpointPath}`,
   evaluate(obs) {
     const expo = valueOf(obs.metrics);
     if (!expo) return null;
@@ -307,6 +355,7 @@ export async function runPool(ctx: WorkflowContext<TryItNowClients>): Promise<Wo
   const head = p ? `Pool ${n(p.ready)}/${n(p.target)} ready` : 'Pool level unknown';
   const notes = [
     `Runbook metric names are wrong: ${CORRECTION.metricNames}`,
+    CORRECTION.warming,
     'Counters are read from one scrape: shares are since the Try It Now server started, not over a recent window.',
   ];
   const expo = valueOf(obs.metrics);

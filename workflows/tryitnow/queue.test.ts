@@ -62,13 +62,14 @@ describe('queue workflow', () => {
     depth = r.byCode.get('tryitnow.queue.depth');
     expect(depth?.severity).toBe('warning');
     expect(depth?.evidence).toBe(
-      'provision-workers 51 pending, cleanup-workers 0 pending — warning above 50, critical above 100; any message ' +
-        'here is unexpected: Try It Now itself publishes none',
+      '51 messages stored (sequences 1–51); provision-workers 51 pending, cleanup-workers 0 pending — warning above ' +
+        '50, critical above 100 (on stored messages); any message here is unexpected: Try It Now itself publishes none',
     );
     expect(depth?.actions?.map((a) => [a.remediation, a.level, a.destructive])).toEqual([
       ['purge-stream', 'approval', true],
     ]);
-    expect(r.summary).toBe('PROVISIONING: 51 messages pending; 2 warning'); // depth, and no worker pulling
+    // Depth, and no worker pulling: nothing holds a pull request, which on a real server means its workers are gone.
+    expect(r.summary).toBe('PROVISIONING: 51 messages pending; 1 critical, 1 warning');
   });
 
   it('more than 100 pending on either consumer is critical', async () => {
@@ -99,7 +100,7 @@ describe('queue workflow', () => {
     const f = r.byCode.get('tryitnow.queue.redelivered');
     expect(f?.severity).toBe('warning');
     expect(f?.evidence).toMatch(
-      /^provision-workers 1 redelivered, \d awaiting ack, oldest unacknowledged at stream sequence 2$/,
+      /^provision-workers 1 redelivered, \d awaiting ack; message #2 \(PROVISIONING\.provision\) is still stored$/,
     );
     expect(f?.actions?.map((a) => [a.remediation, a.params])).toEqual([
       ['remove-message', { seq: '2' }],
@@ -123,10 +124,10 @@ describe('queue workflow', () => {
     expect(f?.runbookCorrection).toContain('`NATS_WORKER_COUNT`');
   });
 
-  it('pending messages with no pull request waiting: no worker is running', async () => {
+  it('pending messages with no pull request waiting: no worker is running (critical: live workers always pull)', async () => {
     const w = await queueWith(5);
     const r = await w.run(queueWorkflow);
-    expect(r.byCode.get('tryitnow.queue.waiting')?.severity).toBe('warning');
+    expect(r.byCode.get('tryitnow.queue.waiting')?.severity).toBe('critical');
   });
 
   it('a worker blocked in Fetch shows as a waiting pull request', async () => {
@@ -161,7 +162,9 @@ describe('queue workflow', () => {
       severity: 'warning',
       evidence: 'not found on PROVISIONING: cleanup-workers',
     });
-    expect(r.byCode.get('tryitnow.queue.depth')?.evidence).toMatch(/^provision-workers 2 pending — /);
+    expect(r.byCode.get('tryitnow.queue.depth')?.evidence).toMatch(
+      /^3 messages stored \(sequences 1–3\); provision-workers 2 pending — /,
+    );
     expect(r.findings.some((f) => f.severity === 'inconclusive')).toBe(false);
   });
 
@@ -175,7 +178,7 @@ describe('queue workflow', () => {
         streamName: 'DEMO_TASKS',
       });
       const r = await world.run(queueWorkflow);
-      expect(r.summary).toBe('DEMO_TASKS: 2 messages pending; 1 warning');
+      expect(r.summary).toBe('DEMO_TASKS: 2 messages pending; 1 critical'); // no worker pulls from it
     } finally {
       await (await nc.jetstreamManager()).streams.delete('DEMO_TASKS');
     }

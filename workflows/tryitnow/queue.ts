@@ -1,4 +1,10 @@
-import type { ConsumerSummary, StreamSummary, TryItNowClients } from '../../integrations/tryitnow/index.js';
+import type {
+  ConsumerSummary,
+  NatsConnections,
+  StoredMessage,
+  StreamSummary,
+  TryItNowClients,
+} from '../../integrations/tryitnow/index.js';
 import { formatNumber } from '../../src/core/format.js';
 import type { Finding } from '../../src/core/report.js';
 import { isTargetError } from '../../src/core/target-error.js';
@@ -27,7 +33,18 @@ export interface QueueObservations {
   readonly stream: string;
   readonly streamInfo: ProbeResult<StreamSummary>;
   readonly consumers: Readonly<Record<ConsumerName, ProbeResult<ConsumerSummary>>>;
+  /**
+   * For a consumer with redeliveries: the first message still stored on its subject after its ack floor (undefined:
+   * none). Redelivery counts outlive their messages (nats-server 2.9 keeps `num_redelivered` after a delete or a
+   * purge, and `ack_floor` does not advance), so only this says whether there is a message to remove.
+   */
+  readonly stuckMessage?: Readonly<Partial<Record<ConsumerName, ProbeResult<StoredMessage | undefined>>>>;
+  /** NATS monitoring `/connz`: whether any client besides the bot is connected. */
+  readonly connections?: ProbeResult<NatsConnections>;
 }
+
+/** The name the bot's own NATS connection carries (`nats-client.ts`). */
+const BOT_CONNECTION = 'runbook-bot';
 
 export async function observeQueue(clients: TryItNowClients, signal: AbortSignal): Promise<QueueObservations> {
   const stream = clients.nats.streamName;
@@ -36,7 +53,40 @@ export async function observeQueue(clients: TryItNowClients, signal: AbortSignal
     settle(() => clients.nats.consumerInfo(stream, 'provision-workers', { signal })),
     settle(() => clients.nats.consumerInfo(stream, 'cleanup-workers', { signal })),
   ]);
-  return { stream, streamInfo, consumers: { 'provision-workers': provision, 'cleanup-workers': cleanup } };
+  // After the JetStream reads, so the bot's own connection is established and named when /connz lists it.
+  const connections = await settle(() => clients.nats.connections({ signal }));
+  const stuckMessage: Partial<Record<ConsumerName, ProbeResult<StoredMessage | undefined>>> = {};
+  for (const [name, p] of [
+    ['provision-workers', provision],
+    ['cleanup-workers', cleanup],
+  ] as const) {
+    const c = valueOf(p);
+    if (c && c.numRedelivered > 0) {
+      const subject = c.filterSubject ?? `${stream}.${name === 'provision-workers' ? 'provision' : 'cleanup'}`;
+      stuckMessage[name] = await settle(() =>
+        clients.nats.nextStoredMessage(stream, subject, c.ackFloorStreamSeq + 1, { signal }),
+      );
+    }
+  }
+  return {
+    stream,
+    streamInfo,
+    consumers: { 'provision-workers': provision, 'cleanup-workers': cleanup },
+    stuckMessage,
+    connections,
+  };
+}
+
+/** Stored messages, as text that makes sense for an empty stream (0/0 when new; first > last after a purge). */
+export function storedText(s: StreamSummary): string {
+  if (s.messages === 0) {
+    return s.lastSeq === 0
+      ? 'no message stored (none ever published)'
+      : `no message stored (last sequence ${n(s.lastSeq)})`;
+  }
+  return s.firstSeq === s.lastSeq
+    ? `1 message stored (sequence ${n(s.firstSeq)})`
+    : `${plural(s.messages, 'message')} stored (sequences ${n(s.firstSeq)}–${n(s.lastSeq)})`;
 }
 
 /** Runbook "Alerting Thresholds": queue depth "> 50 pending" warning, "> 100 pending" critical. */
@@ -77,9 +127,7 @@ const streamRule: Rule<QueueObservations> = {
     if (s.retention !== 'workqueue') odd.push(`retention ${s.retention} (Try It Now creates workqueue)`);
     const missing = expected.filter((x) => !s.subjects.includes(x));
     if (missing.length > 0) odd.push(`subjects lack ${missing.join(', ')}`);
-    const base =
-      `${plural(s.messages, 'message')} stored (sequences ${n(s.firstSeq)}–${n(s.lastSeq)}), ` +
-      `${s.retention} retention, ${s.storage} storage, ${plural(s.consumerCount, 'consumer')}`;
+    const base = `${storedText(s)}, ${s.retention} retention, ${s.storage} storage, ${plural(s.consumerCount, 'consumer')}`;
     return odd.length > 0
       ? { severity: 'warning', evidence: `${base}; ${odd.join('; ')}` }
       : { severity: 'ok', evidence: base };
@@ -128,21 +176,41 @@ const depthRule: Rule<QueueObservations> = {
     const found = present(obs);
     if (found.length === 0) return null;
     const t = QUEUE_THRESHOLDS;
-    const worst = Math.max(...found.map((c) => c.numPending));
+    const s = valueOf(obs.streamInfo);
+    const worstPending = Math.max(...found.map((c) => c.numPending));
+    // Messages a consumer gave up on (MaxDeliver reached) stay stored with num_pending 0: only the stream's stored
+    // count and the redeliveries show them (real-systems.md item 7). In a work-queue stream every stored message is
+    // pending, awaiting ack, or past MaxDeliver.
+    const inFlight = found.reduce((sum, c) => sum + c.numPending + c.numAckPending, 0);
+    const stored = s?.messages ?? worstPending;
+    const pastMaxDeliver = s && found.length === CONSUMERS.length ? Math.max(0, s.messages - inFlight) : 0;
+    const depth = Math.max(worstPending, stored);
     const parts = found.map((c) => `${c.name} ${n(c.numPending)} pending`).join(', ');
-    const thresholds = `warning above ${t.depthWarn}, critical above ${t.depthCritical}`;
-    if (worst === 0) {
+    const storedPart = s ? `${storedText(s)}; ` : '';
+    const dead =
+      pastMaxDeliver > 0
+        ? `; ${plural(pastMaxDeliver, 'stored message')} neither pending nor awaiting ack: delivered MaxDeliver ` +
+          'times and given up on — they stay in the stream (MaxAge 24 h) with num_pending 0'
+        : '';
+    const thresholds = `warning above ${t.depthWarn}, critical above ${t.depthCritical} (on stored messages)`;
+    if (depth === 0) {
       return {
         severity: 'ok',
-        evidence: `${parts} — ${thresholds}; 0 is the normal reading because nothing publishes to this stream`,
+        evidence: `${storedPart}${parts} — ${thresholds}; 0 is the normal reading because nothing publishes to this stream`,
       };
     }
     const severity: FindingDraft['severity'] =
-      worst > t.depthCritical ? 'critical' : worst > t.depthWarn ? 'warning' : 'ok';
+      depth > t.depthCritical ? 'critical' : depth > t.depthWarn ? 'warning' : 'ok';
+    const title =
+      severity !== 'ok'
+        ? undefined
+        : pastMaxDeliver > 0
+          ? 'Messages left in the provisioning stream after MaxDeliver'
+          : 'Unexpected messages in the provisioning stream';
     return {
       severity,
-      title: severity === 'ok' ? 'Unexpected messages in the provisioning stream' : undefined,
-      evidence: `${parts} — ${thresholds}; any message here is unexpected: Try It Now itself publishes none`,
+      title,
+      evidence: `${storedPart}${parts}${dead} — ${thresholds}; any message here is unexpected: Try It Now itself publishes none`,
       nextStep: severity === 'ok' ? depthRule.nextStep : undefined,
     };
   },
@@ -155,28 +223,56 @@ const redeliveredRule: Rule<QueueObservations> = {
   section: SECTION.stuckMessages,
   nextStep:
     'A handler that fails Naks its message and it is redelivered at once, up to MaxDeliver (provision-workers 5, ' +
-    'cleanup-workers 3); a malformed one is Termed. Read `journalctl -u try-it-now | grep "Provision task failed"`. ' +
-    'Temporary cause: fix it and let the retries run. Persistent: remove the message (button below, or ' +
-    '`nats stream rmm PROVISIONING <seq>`), or purge the stream.',
-  runbookCorrection: CORRECTION.consumerMsgRm,
+    'cleanup-workers 3); a malformed one is Termed. The cause is logged as "Provision task failed" (only NATS-' +
+    'delivered tasks log that line). Temporary cause: fix it and let the retries run. Persistent: remove the ' +
+    'message (button below, or `nats stream rmm PROVISIONING <seq>`), or purge the stream.',
+  runbookCorrection: `${CORRECTION.consumerMsgRm} ${CORRECTION.provisionLogs}`,
   evaluate(obs) {
     const found = present(obs);
     if (found.length === 0) return null;
-    const stuck = found.filter((c) => c.numRedelivered > 0);
-    if (stuck.length === 0) {
+    const redelivered = found.filter((c) => c.numRedelivered > 0);
+    if (redelivered.length === 0) {
       return { severity: 'ok', evidence: found.map((c) => `${c.name} 0 redelivered`).join(', ') };
     }
-    const text = stuck
-      .map(
+    const withMessage: { c: ConsumerSummary; m: StoredMessage }[] = [];
+    const gone: ConsumerSummary[] = [];
+    const unknown: ConsumerSummary[] = [];
+    for (const c of redelivered) {
+      const p = obs.stuckMessage?.[c.name as ConsumerName];
+      if (!p || !p.ok) unknown.push(c);
+      else if (p.value) withMessage.push({ c, m: p.value });
+      else gone.push(c);
+    }
+    const parts: string[] = [
+      ...withMessage.map(
+        ({ c, m }) =>
+          `${c.name} ${n(c.numRedelivered)} redelivered, ${n(c.numAckPending)} awaiting ack; message #${n(m.seq)} ` +
+          `(${m.subject}) is still stored`,
+      ),
+      ...gone.map(
         (c) =>
-          `${c.name} ${n(c.numRedelivered)} redelivered, ${n(c.numAckPending)} awaiting ack, oldest unacknowledged ` +
-          `at stream sequence ${n(c.ackFloorStreamSeq + 1)}`,
-      )
-      .join('; ');
+          `${c.name} ${n(c.numRedelivered)} redelivered, but no message on ${c.filterSubject ?? 'its subject'} is ` +
+          `stored after its ack floor ${n(c.ackFloorStreamSeq)}: the messages are already gone (deleted or purged); ` +
+          'nats-server keeps the redelivery count, and ack_floor does not advance, until it restarts',
+      ),
+      ...unknown.map(
+        (c) =>
+          `${c.name} ${n(c.numRedelivered)} redelivered; whether its message is still stored could not be read, so ` +
+          'no removal is offered',
+      ),
+    ];
+    if (withMessage.length === 0 && unknown.length === 0) {
+      return {
+        severity: 'ok',
+        title: 'Redelivery count left over from messages already gone',
+        evidence: `${parts.join('; ')} — nothing to remove`,
+        actions: [],
+      };
+    }
     return {
       severity: 'warning',
-      evidence: text,
-      actions: [...stuck.map((c) => removeMessageAction(c.ackFloorStreamSeq + 1)), purgeAction()],
+      evidence: parts.join('; '),
+      actions: [...withMessage.map(({ m }) => removeMessageAction(m.seq)), purgeAction()],
     };
   },
 };
@@ -204,28 +300,41 @@ const ackPendingRule: Rule<QueueObservations> = {
 
 const waitingRule: Rule<QueueObservations> = {
   code: 'tryitnow.queue.waiting',
-  title: 'No worker is pulling while messages wait',
+  title: "Try It Now's NATS workers are not pulling",
   okTitle: 'Workers pulling',
   section: SECTION.consumerNotProcessing,
   nextStep:
-    'Each worker loops on `Fetch(1, MaxWait 5s)`, so idle workers show as waiting pull requests. None while messages ' +
-    'are pending means the workers are not running: check `journalctl -u try-it-now | grep worker` and restart the ' +
-    'server (`systemctl restart try-it-now`).',
+    'Restart the Try It Now server (`systemctl restart try-it-now`): it does not reconnect by itself. Then check ' +
+    'its log size and the disk (`journalctl --disk-usage`, `df -h`): disconnected workers log "worker fetch error ' +
+    '… nats: connection closed" in a tight loop.',
+  runbookCorrection: CORRECTION.natsGaveUp,
   evaluate(obs) {
     const found = present(obs);
     if (found.length === 0) return null;
-    const idle = found.filter((c) => c.numWaiting === 0 && c.numPending > 0);
+    // Each live worker loops on Fetch(1, MaxWait 5 s): a live server holds NATS_WORKER_COUNT (MaxAckPending / 2,
+    // default 3) waiting pull requests per consumer, fewer only while workers are busy with a message.
     const text = found
-      .map((c) => `${c.name} ${n(c.numWaiting)} waiting pull requests, ${n(c.numPending)} pending`)
+      .map((c) => {
+        const expected = c.maxAckPending ? ` (live workers hold ${n(Math.floor(c.maxAckPending / 2))})` : '';
+        return `${c.name} ${n(c.numWaiting)} waiting pull requests${expected}, ${n(c.numPending)} pending`;
+      })
       .join(', ');
-    if (idle.length > 0) return { severity: 'warning', evidence: text };
-    const none = found.every((c) => c.numWaiting === 0);
+    const pulling = found.some((c) => c.numWaiting > 0 || c.numAckPending > 0);
+    if (pulling) return { severity: 'ok', evidence: text };
+    const conns = obs.connections && valueOf(obs.connections);
+    const others = conns ? conns.connections.filter((x) => x.name !== BOT_CONNECTION).length : undefined;
+    const connText =
+      others === undefined
+        ? 'NATS client connections could not be read (/connz)'
+        : others === 0
+          ? "NATS holds no client connection besides the bot's"
+          : `NATS holds ${plural(others, 'other client connection')}, none of them pulling from these consumers`;
     return {
-      severity: 'ok',
-      title: none ? 'No pull request waiting (nothing to do)' : undefined,
-      evidence: none
-        ? `${text} — with nothing pending this is harmless; a pull request lives at most 5 s, so 0 can be momentary`
-        : text,
+      severity: 'critical',
+      title: others === 0 ? "Try It Now's NATS workers are disconnected" : "Try It Now's NATS workers are not pulling",
+      evidence:
+        `${text}; ${connText}. No pull request waiting is not "nothing to do": it means no worker is connected — ` +
+        'after a NATS outage of more than ~10 s the server stops reconnecting for good (or the server is down)',
     };
   },
 };
@@ -274,7 +383,10 @@ function failures(obs: QueueObservations): FailedProbe[] {
 function summaryOf(obs: QueueObservations, findings: readonly Finding[]): string {
   const found = present(obs);
   const pending = found.reduce((s, c) => s + c.numPending, 0);
-  const head = found.length > 0 ? `${obs.stream}: ${plural(pending, 'message')} pending` : `${obs.stream}: not read`;
+  const stream = valueOf(obs.streamInfo);
+  const stored = stream && stream.messages > pending ? `, ${n(stream.messages)} stored` : '';
+  const head =
+    found.length > 0 ? `${obs.stream}: ${plural(pending, 'message')} pending${stored}` : `${obs.stream}: not read`;
   return `${head}; ${countsText(findings)}`;
 }
 

@@ -5,7 +5,8 @@ import { startNatsServer, type StartedNatsServer } from '../../integrations/tryi
 import { createSystemCommand, parseCommandText } from '../../src/core/command.js';
 import { isTargetError } from '../../src/core/target-error.js';
 import { UserFacingError } from '../../src/core/user-facing-error.js';
-import { getFreePort } from '../../src/dev/local-services.js';
+import { seedValkey } from '../../integrations/tryitnow/seed-valkey.js';
+import { startRedis, type StartedService } from '../../src/dev/local-services.js';
 import { tryitnowWorkflows } from './index.js';
 import { healthRules } from './health.js';
 import { poolRules } from './pool.js';
@@ -22,12 +23,12 @@ import { startWorld, type World } from './test-world.js';
 let nats: StartedNatsServer;
 let nc: NatsConnection;
 let world: World | undefined;
-let redisPort: number;
+let redis: StartedService;
 
 beforeAll(async () => {
   nats = await startNatsServer();
   nc = await connect({ servers: nats.url.replace('nats://', '') });
-  redisPort = await getFreePort();
+  redis = await startRedis(); // clear-route re-reads the instance records before deleting
 });
 
 afterEach(async () => {
@@ -39,6 +40,7 @@ afterEach(async () => {
 afterAll(async () => {
   await nc?.close();
   await nats?.stop();
+  await redis?.stop();
 });
 
 const remediation = (id: string) => {
@@ -52,7 +54,7 @@ async function worldWith(provisionMessages: number, routes: string[] = []): Prom
   world = await startWorld({
     natsUrl: nats.url,
     natsMonitorUrl: nats.monitorUrl,
-    valkeyUrl: `redis://127.0.0.1:${redisPort}`,
+    valkeyUrl: redis.url,
     routes,
   });
   return world;
@@ -146,6 +148,7 @@ describe('remove-message', () => {
 
 describe('clear-route', () => {
   it('removes exactly that Caddy route by @id', async () => {
+    await seedValkey(redis.url, {}); // no instance: all three routes are orphaned
     const w = await worldWith(0, ['a-1', 'a-2', 'a-3']);
     const r = await remediation('clear-route').execute(w.remediationContext({ 'route-id': 'demo-route-a-2' }));
     expect(r.summary).toBe('removed Caddy route demo-route-a-2; 2 demo routes remain');

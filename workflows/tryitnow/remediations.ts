@@ -4,6 +4,7 @@ import { formatNumber } from '../../src/core/format.js';
 import type { Remediation } from '../../src/core/remediation.js';
 import { TargetError } from '../../src/core/target-error.js';
 import { CORRECTION } from './corrections.js';
+import { readInstanceRoutes } from './instance-routes.js';
 
 const n = formatNumber;
 
@@ -19,7 +20,7 @@ const KEEP_AFTER: ArgSpec = {
 const SEQ: ArgSpec = { name: 'seq', description: 'stream sequence of the message', required: true, pattern: SEQUENCE };
 const ROUTE_ID: ArgSpec = {
   name: 'route-id',
-  description: 'Caddy route @id (demo-route-<instance id>)',
+  description: 'Caddy route @id (demo-route-<hostname>, the hostname from the instance record)',
   required: true,
   pattern: DEMO_ROUTE_ID,
 };
@@ -71,7 +72,25 @@ export const tryitnowRemediations: readonly Remediation<TryItNowClients>[] = [
     async execute({ clients, params, signal }) {
       const stream = clients.nats.streamName;
       const keepAfterSeq = sequence(params['keep-after'], 'keep-after');
+      // Check before the write: re-read the stream and refuse when there is nothing the purge would remove.
       const before = await clients.nats.streamInfo(stream, { signal });
+      if (before.messages === 0) {
+        throw new TargetError(
+          'api-error',
+          `${stream} is already empty (last sequence ${n(before.lastSeq)}), so nothing was purged. Run ` +
+            '`/tryitnow queue` to see its current state.',
+          { code: 'NOTHING_TO_PURGE' },
+        );
+      }
+      if (keepAfterSeq !== undefined && before.firstSeq > keepAfterSeq) {
+        throw new TargetError(
+          'api-error',
+          `no message of ${stream} has sequence ≤ ${n(keepAfterSeq)} any more (stored now: ${n(before.messages)}, ` +
+            `sequences ${n(before.firstSeq)}–${n(before.lastSeq)}), so nothing was purged. Run \`/tryitnow queue\` and ` +
+            'ask again with a current sequence.',
+          { code: 'NOTHING_TO_PURGE' },
+        );
+      }
       const r = await clients.nats.purgeStream(stream, keepAfterSeq === undefined ? {} : { keepAfterSeq }, { signal });
       const after = await clients.nats.streamInfo(stream, { signal });
       const scope = keepAfterSeq === undefined ? 'all' : `sequence ≤ ${n(keepAfterSeq)}`;
@@ -102,6 +121,17 @@ export const tryitnowRemediations: readonly Remediation<TryItNowClients>[] = [
       if (seq === undefined) {
         throw new TargetError('api-error', 'seq is required', { code: 'VALIDATION_ERROR' });
       }
+      // Check before the write: redelivery counts outlive their messages, so the sequence on the card may be gone.
+      const stored = await clients.nats.storedMessage(stream, seq, { signal });
+      if (!stored) {
+        throw new TargetError(
+          'api-error',
+          `message #${n(seq)} is already gone from ${stream} (deleted or purged), so nothing was removed. A ` +
+            'redelivery count that stays after its messages are gone is nats-server keeping it until it restarts; ' +
+            'run `/tryitnow queue` to see what is stored now.',
+          { code: 'MESSAGE_NOT_FOUND' },
+        );
+      }
       await clients.nats.deleteMessage(stream, seq, { signal });
       const after = await clients.nats.streamInfo(stream, { signal });
       return { summary: `deleted message #${n(seq)} from ${stream}; ${n(after.messages)} messages remain` };
@@ -117,11 +147,45 @@ export const tryitnowRemediations: readonly Remediation<TryItNowClients>[] = [
     describeCall: (p) => `DELETE /id/${p['route-id']} (Caddy admin API)`,
     describeEffect: (p) =>
       `Removes the one Caddy route whose @id is ${p['route-id']} from the \`demo\` server: its hostname stops being ` +
-      "proxied to the demo's container. The instance record in Valkey and the container are not touched; other " +
-      `routes stay. ${CORRECTION.deleteDemoServer}`,
+      "proxied to the demo's container. Right before deleting, the bot re-reads the routes and every instance " +
+      "record and refuses if the route is gone or now belongs to a live demo (by the record's hostname). The " +
+      `instance record in Valkey and the container are not touched; other routes stay. ${CORRECTION.deleteDemoServer}`,
     verify: { workflow: 'state', findingCode: 'tryitnow.state.orphan-routes' },
     async execute({ clients, params, signal }) {
       const id = params['route-id'] ?? '';
+      // Check before the write: re-read the routes and the instances right before deleting, and refuse when the route
+      // is gone or belongs to a live demo (routes are keyed by the instance's hostname, not its id).
+      const routes = await clients.caddy.demoRoutes({ signal });
+      if (!routes.routes.some((r) => r['@id'] === id)) {
+        throw new TargetError(
+          'api-error',
+          `Caddy route ${id} is already gone` +
+            (routes.serverExists ? '' : ' (Caddy has no `demo` server at all)') +
+            ', so nothing was removed. Run `/tryitnow state` to see the current routes.',
+          { code: 'ROUTE_NOT_FOUND' },
+        );
+      }
+      const instances = await readInstanceRoutes(clients, signal);
+      const owner = instances.routes.byRouteId.get(id);
+      if (owner) {
+        throw new TargetError(
+          'api-error',
+          `Caddy route ${id} belongs to the live demo ${owner.id} (hostname ${owner.hostname}` +
+            `${owner.state ? `, ${owner.state}` : ''}), so it was not removed: clearing it would cut that user off.`,
+          { code: 'ROUTE_IN_USE' },
+        );
+      }
+      if (!instances.complete || instances.routes.unreadable.length > 0) {
+        throw new TargetError(
+          'api-error',
+          `Caddy route ${id} was not removed: not every instance record could be read (` +
+            (instances.complete
+              ? `${n(instances.routes.unreadable.length)} not in Try It Now's JSON form`
+              : 'too many instance:* keys') +
+            '), so the bot cannot confirm that no live demo uses it.',
+          { code: 'ROUTE_OWNER_UNKNOWN' },
+        );
+      }
       await clients.caddy.clearRoute(id, { signal });
       const left = await clients.caddy.demoRoutes({ signal });
       return { summary: `removed Caddy route ${id}; ${n(left.routes.length)} demo routes remain` };

@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
 import { createProvisioningStream } from '../../integrations/tryitnow/create-provisioning-stream.js';
-import { healthyLayout, ids, ports, seedValkey, type ValkeyLayout } from '../../integrations/tryitnow/seed-valkey.js';
-import type { TryItNowScenario } from '../../integrations/tryitnow/simulator.js';
+import { demoId, hostnameOf, seedValkey } from '../../integrations/tryitnow/seed-valkey.js';
+import { scenarioWorld, type TryItNowScenario } from '../../integrations/tryitnow/simulator.js';
+import { startTryItNowWorkers, type TryItNowWorkers } from '../../integrations/tryitnow/simulator-workers.js';
 import { startNatsServer, type StartedNatsServer } from '../../integrations/tryitnow/start-nats-server.js';
 import { getFreePort, startRedis, type StartedService } from '../../src/dev/local-services.js';
 import { healthWorkflow } from './health.js';
@@ -20,6 +21,7 @@ let nats: StartedNatsServer;
 let redis: StartedService;
 let nc: NatsConnection;
 let world: World | undefined;
+let workers: TryItNowWorkers | undefined;
 
 beforeAll(async () => {
   [nats, redis] = await Promise.all([startNatsServer(), startRedis()]);
@@ -27,6 +29,8 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
+  await workers?.giveUp();
+  workers = undefined;
   await world?.close();
   world = undefined;
   const jsm = await nc.jetstreamManager();
@@ -37,32 +41,6 @@ afterAll(async () => {
   await nc?.close();
   await Promise.all([nats?.stop(), redis?.stop()]);
 });
-
-/** What NATS, Valkey and Caddy hold in each scenario (the API fake holds the rest). */
-const layouts: Record<Exclude<TryItNowScenario, 'unreachable'>, { valkey: ValkeyLayout; routes: string[] }> = {
-  healthy: { valkey: healthyLayout(), routes: ids('a', 5) },
-  'pool-low': {
-    valkey: {
-      ready: ['r-1'],
-      states: { ready: ['r-1'], assigned: ids('a', 17), warming: ids('w', 2) },
-      instances: ['r-1', ...ids('a', 17), ...ids('w', 2)],
-      portsAvailable: ports(20100, 3),
-      portsInUse: ports(20000, 20),
-    },
-    routes: ids('a', 17),
-  },
-  'provision-failures': {
-    // Out of ports, and a route left behind by an instance whose record is gone.
-    valkey: {
-      ready: ids('r', 4),
-      states: { ready: ids('r', 4), assigned: ids('a', 3), warming: ids('w', 3) },
-      instances: [...ids('r', 4), ...ids('a', 3), ...ids('w', 3)],
-      portsAvailable: [],
-      portsInUse: ports(20000, 10),
-    },
-    routes: [...ids('a', 3), 'gone-1'],
-  },
-};
 
 async function worldFor(scenario: TryItNowScenario): Promise<World> {
   if (scenario === 'unreachable') {
@@ -75,9 +53,14 @@ async function worldFor(scenario: TryItNowScenario): Promise<World> {
       timeoutMs: 1500,
     });
   }
-  const layout = layouts[scenario];
+  const layout = scenarioWorld(scenario);
   await seedValkey(redis.url, layout.valkey);
   await createProvisioningStream(nats.url, 'PROVISIONING');
+  // Live workers hold their pull requests, as the real server's do.
+  if (layout.workers === 'live') {
+    workers = await startTryItNowWorkers({ natsUrl: nats.url });
+    await new Promise((r) => setTimeout(r, 200));
+  }
   return startWorld({
     scenario,
     serverKey: 'k',
@@ -218,7 +201,7 @@ describe('state per scenario', () => {
       'tryitnow.state.missing-routes': 'ok',
     });
     expect(r.byCode.get('tryitnow.state.keys')?.evidence).toBe(
-      'pool:ready list of 9, state:assigned set of 5, state:ready set of 9, state:warming set of 1',
+      'pool:ready list of 9, state:assigned set of 5, state:ready set of 9',
     );
     expect(r.byCode.get('tryitnow.state.ports')?.runbookCorrection).toContain('the key is `ports:available`');
     expect(r.notes?.[0]).toContain('podman ps -a');
@@ -238,12 +221,16 @@ describe('state per scenario', () => {
     expect(r.byCode.get('tryitnow.state.ports')?.evidence).toBe('ports:available absent, ports:in_use set of 10');
     const orphan = r.byCode.get('tryitnow.state.orphan-routes');
     expect(orphan?.severity).toBe('warning');
-    expect(orphan?.evidence).toBe('1 route of 4 without instance:{id}: demo-route-gone-1');
+    const gone = `demo-route-${hostnameOf(demoId('gone-1'))}`;
+    expect(orphan?.evidence).toBe(
+      `1 route of 4 match no instance's hostname: ${gone}; the other 3 belong to live demos and are left alone ` +
+        '(matched by hostname: route @id demo-route-<hostname>, the hostname from instance:{id})',
+    );
     expect(orphan?.actions).toEqual([
       {
         remediation: 'clear-route',
-        label: 'Clear demo-route-gone-1',
-        params: { 'route-id': 'demo-route-gone-1' },
+        label: `Clear ${gone.slice(0, 21)}…`,
+        params: { 'route-id': gone },
         level: 'approval',
         destructive: true,
       },

@@ -1,6 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { healthyLayout, ids, ports, seedValkey, type ValkeyLayout } from '../../integrations/tryitnow/seed-valkey.js';
+import {
+  demoIds,
+  healthyLayout,
+  hostnameOf,
+  ids,
+  ports,
+  seedValkey,
+  type ValkeyLayout,
+} from '../../integrations/tryitnow/seed-valkey.js';
 import { getFreePort, startRedis, type StartedService } from '../../src/dev/local-services.js';
 import { stateWorkflow } from './state.js';
 import { startWorld, type World, type WorldOptions } from './test-world.js';
@@ -34,7 +42,8 @@ async function stateOf(layout: ValkeyLayout, o: Partial<WorldOptions> = {}) {
     natsUrl: `nats://127.0.0.1:${natsPort}`,
     natsMonitorUrl: `http://127.0.0.1:${natsPort}`,
     valkeyUrl: redis.url,
-    routes: ids('a', 5),
+    // Routes are keyed by hostname: the healthy layout's assigned demos, by their records' hostnames.
+    routes: demoIds('a', 5).map(hostnameOf),
     ...o,
   });
   return world.run(stateWorkflow);
@@ -56,11 +65,11 @@ describe('state workflow', () => {
     const r = await stateOf({
       ...layout,
       ready: [...(layout.ready ?? []), 'ghost-1'],
-      states: { ...layout.states, warming: ['w-1', 'ghost-2'] },
+      states: { ...layout.states, assigned: [...(layout.states?.assigned ?? []), 'ghost-2'] },
     });
     const f = r.byCode.get('tryitnow.state.orphan-refs');
     expect(f?.severity).toBe('warning');
-    expect(f?.evidence).toBe('no instance:{id} for pool:ready: ghost-1; state:warming: ghost-2');
+    expect(f?.evidence).toBe('no instance:{id} for pool:ready: ghost-1; state:assigned: ghost-2');
   });
 
   it('an instance record no list or set names is an unreferenced hint', async () => {
@@ -68,21 +77,27 @@ describe('state workflow', () => {
     const r = await stateOf({ ...layout, instances: [...(layout.instances ?? []), 'lost-7'] });
     const f = r.byCode.get('tryitnow.state.unreferenced-instances');
     expect(f?.severity).toBe('warning');
-    expect(f?.evidence).toBe('1 instance record of 16 referenced nowhere: lost-7');
+    expect(f?.evidence).toBe('1 instance record of 15 referenced nowhere: lost-7');
   });
 
   it('assigned demos without a route are flagged', async () => {
-    const r = await stateOf(healthyLayout(), { routes: ids('a', 3) });
+    const assigned = demoIds('a', 5);
+    const r = await stateOf(healthyLayout(), { routes: assigned.slice(0, 3).map(hostnameOf) });
     const f = r.byCode.get('tryitnow.state.missing-routes');
     expect(f?.severity).toBe('warning');
-    expect(f?.evidence).toBe('2 assigned demos of 5 without a route: a-4, a-5');
+    const missing = assigned.slice(3).sort();
+    expect(f?.evidence).toBe(
+      `2 assigned demos of 5 without a route: ${missing.map((id) => `${id} (demo-route-${hostnameOf(id)})`).join(', ')}`,
+    );
   });
 
   it('offers at most five clear-route buttons, for the orphaned routes only', async () => {
-    const r = await stateOf(healthyLayout(), { routes: [...ids('a', 5), ...ids('old', 7)] });
+    const r = await stateOf(healthyLayout(), { routes: [...demoIds('a', 5).map(hostnameOf), ...ids('old', 7)] });
     const f = r.byCode.get('tryitnow.state.orphan-routes');
     expect(f?.evidence).toBe(
-      '7 routes of 12 without instance:{id}: demo-route-old-1, demo-route-old-2, demo-route-old-3, demo-route-old-4, demo-route-old-5 …',
+      "7 routes of 12 match no instance's hostname: demo-route-old-1, demo-route-old-2, demo-route-old-3, " +
+        'demo-route-old-4, demo-route-old-5 …; the other 5 belong to live demos and are left alone (matched by ' +
+        'hostname: route @id demo-route-<hostname>, the hostname from instance:{id})',
     );
     expect(f?.actions?.map((a) => a.params['route-id'])).toEqual(ids('demo-route-old', 5));
     expect(f?.runbookCorrection).toContain('removes the whole `demo` server');

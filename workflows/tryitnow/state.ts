@@ -1,5 +1,6 @@
 import {
   DEMO_ROUTE_PREFIX,
+  routeIdOf,
   type ApiHealth,
   type DemoRoutes,
   type KeyInfo,
@@ -9,6 +10,7 @@ import { formatNumber } from '../../src/core/format.js';
 import type { Finding } from '../../src/core/report.js';
 import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
 import { CORRECTION, SECTION, clearRouteAction } from './corrections.js';
+import { INSTANCE_READ_LIMIT, indexInstanceRoutes, type InstanceRoutes } from './instance-routes.js';
 import {
   countsText,
   evaluateRules,
@@ -31,8 +33,8 @@ export const STATE_LIMITS = {
   stateKeys: 50,
   /** Ids read from `pool:ready` and from each `state:*` set. */
   idsPerKey: 500,
-  /** `instance:*` keys listed. */
-  instanceKeys: 5000,
+  /** `instance:*` keys listed (and their JSON records read). */
+  instanceKeys: INSTANCE_READ_LIMIT,
   /** Ids checked with EXISTS. */
   existsChecks: 2000,
   /** Ports read from `ports:available` / `ports:in_use` to look for overlaps. */
@@ -60,6 +62,8 @@ export interface StateSnapshot {
   readonly instancesComplete: boolean;
   /** Ports present in both `ports:available` and `ports:in_use` (sets only). */
   readonly portOverlap: readonly string[];
+  /** The scanned instances' JSON records, indexed by the route @id their hostname gives. */
+  readonly instanceRoutes: InstanceRoutes;
 }
 
 export interface StateObservations {
@@ -96,6 +100,7 @@ async function readSnapshot(clients: TryItNowClients, signal: AbortSignal): Prom
   const scan = await v.scanKeys('instance:*', L.instanceKeys, { signal });
   const scannedInstances = scan.items.map((k) => k.slice('instance:'.length));
   for (const id of scannedInstances) instances.add(id);
+  const instanceRoutes = indexInstanceRoutes(await v.instanceRecords(scannedInstances, { signal }));
 
   let portOverlap: string[] = [];
   const available = keys.find((k) => k.key === 'ports:available');
@@ -118,6 +123,7 @@ async function readSnapshot(clients: TryItNowClients, signal: AbortSignal): Prom
     scannedInstances,
     instancesComplete: scan.complete,
     portOverlap,
+    instanceRoutes,
   };
 }
 
@@ -206,7 +212,7 @@ const orphanRefsRule: Rule<StateObservations> = {
   okTitle: 'Every pool entry has its instance record',
   section: SECTION.dataLoss,
   nextStep:
-    'Ids in `pool:ready` or a `state:*` set without an `instance:{id}` hash are leftovers of a crash or a partial ' +
+    'Ids in `pool:ready` or a `state:*` set without an `instance:{id}` record are leftovers of a crash or a partial ' +
     'data loss (inferred): the API may hand out or count an instance that does not exist. If many, follow ' +
     '"Recovering from Data Loss".',
   evaluate(obs) {
@@ -256,34 +262,66 @@ const unreferencedRule: Rule<StateObservations> = {
   },
 };
 
-/** Instance id of a Try It Now route @id, or undefined for other routes. */
-function routeInstance(id: string | undefined): string | undefined {
-  return id?.startsWith(DEMO_ROUTE_PREFIX) ? id.slice(DEMO_ROUTE_PREFIX.length) : undefined;
+/** The demo routes (`demo-route-…`) of the `demo` server, in Caddy's order. */
+function demoRouteIds(c: DemoRoutes): string[] {
+  return c.routes.map((r) => r['@id']).filter((id): id is string => id?.startsWith(DEMO_ROUTE_PREFIX) === true);
 }
+
+const list = (xs: readonly string[]) => `${xs.slice(0, 5).join(', ')}${xs.length > 5 ? ' …' : ''}`;
 
 const orphanRoutesRule: Rule<StateObservations> = {
   code: 'tryitnow.state.orphan-routes',
   title: 'Caddy routes for demos that no longer exist',
-  okTitle: 'Every Caddy demo route has its instance',
+  okTitle: 'Every Caddy demo route belongs to a live demo',
   section: SECTION.dataLoss,
   nextStep:
-    'A `demo-route-<id>` whose `instance:<id>` is gone keeps proxying a hostname to a port that may be reused by ' +
-    "the next demo. Remove it by its @id (buttons below; each needs a second person's approval).",
+    "A `demo-route-<hostname>` whose hostname is no instance's keeps proxying that hostname to a port the next demo " +
+    "may reuse. Remove it by its @id (buttons below; each needs a second person's approval, and the bot re-reads the " +
+    'route and the instances right before deleting).',
   runbookCorrection: CORRECTION.deleteDemoServer,
   evaluate(obs) {
     const s = valueOf(obs.snapshot);
     const c = valueOf(obs.caddy);
     if (!s || !c) return null;
-    if (!s.instancesComplete) return null; // an unscanned instance would look orphaned
-    const demoRoutes = c.routes.map((r) => r['@id']).filter((id): id is string => routeInstance(id) !== undefined);
-    const orphans = demoRoutes.filter((id) => !s.instances.has(routeInstance(id) as string));
-    if (!c.serverExists) return { severity: 'ok', evidence: 'Caddy has no `demo` server, so no demo route' };
+    if (!c.serverExists) {
+      return {
+        severity: 'ok',
+        title: 'No Caddy demo route',
+        evidence: 'Caddy has no `demo` server, so no demo route (`/tryitnow health` says whether that is expected)',
+      };
+    }
+    const routes = demoRouteIds(c);
+    const live = s.instanceRoutes.byRouteId;
+    const orphans = routes.filter((id) => !live.has(id));
+    const matched = routes.length - orphans.length;
+    const how = 'matched by hostname: route @id demo-route-<hostname>, the hostname from instance:{id}';
     if (orphans.length === 0) {
-      return { severity: 'ok', evidence: `${plural(demoRoutes.length, 'demo route')}, each with its instance:{id}` };
+      return { severity: 'ok', evidence: `${plural(routes.length, 'demo route')}, each a live demo's (${how})` };
+    }
+    // A route is called orphaned only when every instance's hostname is known: an unread record could own it.
+    const unknown = s.instanceRoutes.unreadable;
+    if (!s.instancesComplete || unknown.length > 0) {
+      const why = !s.instancesComplete
+        ? `only the first ${n(STATE_LIMITS.instanceKeys)} instance:* keys were read`
+        : `${plural(unknown.length, 'instance record')} could not be read as Try It Now's JSON (${unknown
+            .slice(0, 3)
+            .map((u) => `instance:${u.id} is ${u.reason}`)
+            .join('; ')})`;
+      return {
+        severity: 'inconclusive',
+        title: 'Caddy routes could not all be matched to instances',
+        evidence:
+          `${plural(orphans.length, 'route')} of ${n(routes.length)} match no instance read: ${list(orphans)}; but ` +
+          `${why}, so any of them may be a live demo's. No route is offered for removal.`,
+        actions: [],
+      };
     }
     return {
       severity: 'warning',
-      evidence: `${plural(orphans.length, 'route')} of ${n(demoRoutes.length)} without instance:{id}: ${orphans.slice(0, 5).join(', ')}${orphans.length > 5 ? ' …' : ''}`,
+      evidence:
+        `${plural(orphans.length, 'route')} of ${n(routes.length)} match no instance's hostname: ${list(orphans)}` +
+        (matched > 0 ? `; the other ${n(matched)} belong to live demos and are left alone` : '') +
+        ` (${how})`,
       actions: orphans.slice(0, STATE_LIMITS.routeActions).map(clearRouteAction),
     };
   },
@@ -295,22 +333,35 @@ const missingRoutesRule: Rule<StateObservations> = {
   okTitle: 'Every assigned demo has its Caddy route',
   section: SECTION.dataLoss,
   nextStep:
-    'An assigned instance without `demo-route-<id>` cannot be reached by its user (Caddy has no route for its ' +
-    'host). Release the demo (`DELETE /api/v1/demo/<id>`) so the user can acquire a new one; `demo_route_operations_total{result="failure"}` counts failed route adds.',
+    'An assigned instance without its `demo-route-<hostname>` cannot be reached by its user (Caddy has no route for ' +
+    'its host). Release the demo (`DELETE /api/v1/demo/<id>`) so the user can acquire a new one; ' +
+    '`demo_route_operations_total{result="failure"}` counts failed route adds, and `/tryitnow health` says whether ' +
+    "Caddy's `demo` server is there at all.",
   evaluate(obs) {
     const s = valueOf(obs.snapshot);
     const c = valueOf(obs.caddy);
     if (!s || !c) return null;
     const assigned = s.refs.get('state:assigned');
     if (!assigned) return null;
-    const routed = new Set(c.routes.map((r) => routeInstance(r['@id'])).filter((x): x is string => x !== undefined));
+    const routed = new Set(demoRouteIds(c));
+    const known = assigned.filter((id) => s.instanceRoutes.routeIdOf.has(id));
+    const unknown = assigned.length - known.length;
+    const unknownText = unknown > 0 ? `; ${plural(unknown, 'assigned id')} without a readable record not checked` : '';
     // Sorted: set members come back from SSCAN in no stable order, and the report should not reshuffle.
-    const missing = assigned.filter((id) => !routed.has(id)).sort();
-    if (missing.length === 0)
-      return { severity: 'ok', evidence: `${plural(assigned.length, 'assigned demo')}, all routed` };
+    const missing = known.filter((id) => !routed.has(s.instanceRoutes.routeIdOf.get(id) as string)).sort();
+    if (missing.length === 0) {
+      return {
+        severity: 'ok',
+        evidence: `${plural(known.length, 'assigned demo')}, all routed (by hostname)${unknownText}`,
+      };
+    }
+    const named = missing.map((id) => `${id} (${s.instanceRoutes.routeIdOf.get(id) ?? routeIdOf('?')})`);
     return {
       severity: 'warning',
-      evidence: `${plural(missing.length, 'assigned demo')} of ${n(assigned.length)} without a route: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ' …' : ''}`,
+      evidence:
+        `${plural(missing.length, 'assigned demo')} of ${n(known.length)} without a route: ${list(named)}` +
+        (c.serverExists ? '' : ' — Caddy has no `demo` server at all') +
+        unknownText,
     };
   },
 };
@@ -362,9 +413,11 @@ function manualNotes(obs: StateObservations): string[] {
     `Orphaned containers (manual, on the Try It Now host${runtime ? `; the API runs ${runtime}` : ''}): \`make clean-demos\`, or ` +
       `\`${rt} ps -a | grep demo- | awk '{print $1}' | xargs ${rt} rm -f\`` +
       (runtime === 'podman' ? ' — the runbook writes `docker`, but this server runs podman (CONTAINER_MODE).' : '.'),
-    'After a Valkey data loss (runbook order): stop the server (`systemctl stop try-it-now`), remove the containers, ' +
-      'clear the routes (`curl -X DELETE http://localhost:2019/config/apps/http/servers/demo` removes every demo ' +
-      'route; `/tryitnow clear-route <demo-route-id>` removes one), then `systemctl start try-it-now`.',
+    'After a Valkey data loss (runbook order, and keep it): stop the server (`systemctl stop try-it-now`) first, ' +
+      'remove the containers, clear the routes (`curl -X DELETE http://localhost:2019/config/apps/http/servers/demo` ' +
+      'removes every demo route; `/tryitnow clear-route <demo-route-id>` removes one), then `systemctl start ' +
+      'try-it-now`. Never delete the `demo` server while Try It Now runs: every acquire then fails (503 ROUTE_FAILED) ' +
+      'until a restart, and the server comes back only with the first acquire after it.',
     'Read with SCAN/SSCAN/LRANGE in bounded pages — never KEYS.',
   ];
 }
