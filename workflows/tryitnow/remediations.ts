@@ -63,7 +63,8 @@ export const tryitnowRemediations: readonly Remediation<TryItNowClients>[] = [
         : 'Removes EVERY message of the stream (PROVISIONING unless this target sets another streamName) — both ' +
           'subjects, provision and cleanup tasks, pending and awaiting ack. ';
       return (
-        `${what}It cannot be undone. The stream and its consumers stay; unacknowledged messages held by a worker are ` +
+        `${what}Right before purging, the bot re-reads the stream and refuses if nothing it would remove is stored. ` +
+        `It cannot be undone. The stream and its consumers stay; unacknowledged messages held by a worker are ` +
         'gone when it acks. Nothing in Try It Now publishes to this stream (the pool refills in-process), so a purge ' +
         `does not make a pool replenish.${k ? ` ${CORRECTION.purgeSeq}` : ''}`
       );
@@ -111,8 +112,10 @@ export const tryitnowRemediations: readonly Remediation<TryItNowClients>[] = [
     params: [SEQ],
     describeCall: (p) => `$JS.API.STREAM.MSG.DELETE.<stream> {"seq":${p.seq}} (nats stream rmm <stream> ${p.seq})`,
     describeEffect: (p) =>
-      `Deletes exactly the message with stream sequence ${p.seq} (its payload is erased) and nothing else. A worker ` +
-      'holding it unacknowledged can no longer ack it, and it is not redelivered. It cannot be undone. ' +
+      `Deletes exactly the message with stream sequence ${p.seq} (its payload is erased) and nothing else. Right ` +
+      'before deleting, the bot reads that sequence and refuses if the message is already gone (a redelivery count ' +
+      'outlives its messages on nats-server 2.9). A worker holding it unacknowledged can no longer ack it, and it is ' +
+      'not redelivered. It cannot be undone. ' +
       CORRECTION.consumerMsgRm,
     verify: { workflow: 'queue', findingCode: 'tryitnow.queue.redelivered' },
     async execute({ clients, params, signal }) {
