@@ -143,7 +143,7 @@ const caddyHealth: Rule<HealthObservations> = {
     const counts =
       `demo_acquisitions_total{result="route_failed"} ${n(routeFailed)}, ` +
       `demo_route_operations_total{operation="add",result="failure"} ${n(addFailed)}, ` +
-      `{result="success"} acquires ${n(acquired)} since the server started`;
+      `demo_acquisitions_total{result="success"} ${n(acquired)} since the server started`;
     if (c.serverExists) {
       return {
         severity: 'ok',
