@@ -4,7 +4,7 @@ import { fixedClock } from '../../src/core/clock.js';
 import { isTargetError } from '../../src/core/target-error.js';
 import { getFreePort, startRedis, type StartedService } from '../../src/dev/local-services.js';
 import { TryItNowInstanceSchema } from './config.js';
-import { ids, seedValkey } from './seed-valkey.js';
+import { demoId, hostnameOf, ids, seedValkey } from './seed-valkey.js';
 import { createTryItNowValkeyClient, type TryItNowValkeyClient } from './valkey-client.js';
 
 /** The Valkey client against a real `redis-server` started here (Valkey speaks the same protocol). */
@@ -138,5 +138,22 @@ describe('TryItNowValkeyClient against a real redis-server', () => {
     } finally {
       await dead.close();
     }
+  });
+
+  it('reads instance records as the JSON strings Try It Now writes, and names any other shape', async () => {
+    const id = demoId('x-1');
+    await seedValkey(redis.url, { ready: [id], states: { ready: [id] }, instances: [id] });
+    await admin.hset('instance:demo-hash', { id: 'demo-hash', hostname: 'h' });
+    await admin.set('instance:demo-bad', '{not json');
+    await admin.set('instance:demo-nohost', JSON.stringify({ id: 'demo-nohost' }));
+    const reads = await client.instanceRecords([id, 'demo-hash', 'demo-bad', 'demo-nohost', 'demo-none']);
+    expect(reads).toEqual([
+      { id, kind: 'record', record: expect.objectContaining({ id, hostname: hostnameOf(id), state: 'ready' }) },
+      { id: 'demo-hash', kind: 'unreadable', reason: 'a hash, not the JSON string Try It Now writes' },
+      { id: 'demo-bad', kind: 'unreadable', reason: 'not JSON' },
+      { id: 'demo-nohost', kind: 'unreadable', reason: 'JSON without an id and hostname' },
+      { id: 'demo-none', kind: 'missing' },
+    ]);
+    expect(hostnameOf(id)).not.toBe(id);
   });
 });

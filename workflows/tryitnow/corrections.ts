@@ -89,8 +89,10 @@ export const CORRECTION = {
   natsGaveUp:
     'Try It Now connects to NATS with 10 reconnect attempts a second apart and never reconnects after that: an ' +
     'outage longer than ~10 s leaves its workers disconnected for good, spinning without backoff on "worker fetch ' +
-    'error … nats: connection closed" (100 % CPU, a log growing by gigabytes in minutes). The runbook\'s "Queue will ' +
-    'auto-recover" does not hold: only a restart reconnects.',
+    'error … nats: connection closed" (100 % CPU, a log growing by gigabytes in minutes). The runbook\'s "NATS ' +
+    'Consumer Not Processing" checks do not show it — NATS is healthy again and both consumers exist — and its ' +
+    '"Check NATS server health" fixes nothing: the only sign is that no pull request is waiting, and only a restart ' +
+    'of Try It Now reconnects.',
   /** real-systems.md item 2. */
   warming:
     'Try It Now never writes `state:warming`, so the "warming" count (`/api/v1/pool/stats`, ' +
