@@ -74,9 +74,10 @@ describe('executing the fixes on a real Postgres', () => {
     );
     const after = await h.run(runWorkflow, { runId: 'r-7c1f2a' });
     expect(after.byCode.get(M4_CODES.runStuck)?.severity).toBe('ok');
-    expect((await h.remediate('cancel-run', { runId: 'r-7c1f2a' })).summary).toBe(
-      'nothing changed: run r-7c1f2a is cancelled, not started',
-    );
+    expect(await h.remediate('cancel-run', { runId: 'r-7c1f2a' })).toEqual({
+      summary: 'nothing changed: run r-7c1f2a is cancelled, not started',
+      refused: true,
+    });
   });
 
   it('cancel-run re-reads the run: refuses when it appended since the card (lastSeq moved), with the current state', async () => {
@@ -90,10 +91,12 @@ describe('executing the fixes on a real Postgres', () => {
       [NOW],
     );
     await h.pool.query(`UPDATE runs SET "lastSeq" = 10 WHERE id = 'r-7c1f2a'`);
-    expect((await h.remediate('cancel-run', card.params)).summary).toBe(
-      'nothing changed: run r-7c1f2a is still started but appended events since the card (lastSeq 9 → 10), so it ' +
+    expect(await h.remediate('cancel-run', card.params)).toEqual({
+      summary:
+        'nothing changed: run r-7c1f2a is still started but appended events since the card (lastSeq 9 → 10), so it ' +
         'is not stuck — run /m4 run r-7c1f2a again',
-    );
+      refused: true,
+    });
     const row = await h.pool.query<{ state: string }>(`SELECT state FROM runs WHERE id = 'r-7c1f2a'`);
     expect(row.rows[0]?.state).toBe('started');
     expect((await h.pool.query(`SELECT 1 FROM run_outbox WHERE "runId" = 'r-7c1f2a'`)).rowCount).toBe(1);
@@ -107,10 +110,12 @@ describe('executing the fixes on a real Postgres', () => {
       await listener.query(`LISTEN ${OUTBOX_CHANNEL}`);
       const heard: string[] = [];
       listener.on('notification', (n) => heard.push(n.payload ?? ''));
-      expect((await h.remediate('nudge', { runId: 'r-3a9b71' })).summary).toBe(
-        'nothing to nudge: run r-3a9b71 (started) has published everything it appended (nextSeq 7, lastSeq 6) — the ' +
+      expect(await h.remediate('nudge', { runId: 'r-3a9b71' })).toEqual({
+        summary:
+          'nothing to nudge: run r-3a9b71 (started) has published everything it appended (nextSeq 7, lastSeq 6) — the ' +
           'outbox drained since the card',
-      );
+        refused: true,
+      });
       await new Promise((r) => setTimeout(r, 100));
       expect(heard).toEqual([]);
     } finally {
@@ -120,9 +125,10 @@ describe('executing the fixes on a real Postgres', () => {
 
   it('cancel-run on a finished run: nothing changed', async () => {
     await h.seed('finished');
-    expect((await h.remediate('cancel-run', { runId: 'r-5e2d80' })).summary).toBe(
-      'nothing changed: run r-5e2d80 is finished, not started',
-    );
+    expect(await h.remediate('cancel-run', { runId: 'r-5e2d80' })).toEqual({
+      summary: 'nothing changed: run r-5e2d80 is finished, not started',
+      refused: true,
+    });
     const row = await h.pool.query<{ state: string }>(`SELECT state FROM runs WHERE id = 'r-5e2d80'`);
     expect(row.rows[0]?.state).toBe('finished');
   });
@@ -157,8 +163,14 @@ describe('executing the fixes on a real Postgres', () => {
   it('nudge refuses a run without an outbox row or an unknown run', async () => {
     await h.seed('stuck-outbox');
     await h.clients.db.cancelRun('r-7c1f2a');
-    await expect(h.remediate('nudge', { runId: 'r-7c1f2a' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(h.remediate('nudge', { runId: 'r-unknown' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await h.remediate('nudge', { runId: 'r-7c1f2a' })).toEqual({
+      summary: 'Did not nudge: run r-7c1f2a has no outbox row (state cancelled)',
+      refused: true,
+    });
+    expect(await h.remediate('nudge', { runId: 'r-unknown' })).toEqual({
+      summary: 'Did not nudge: run r-unknown does not exist',
+      refused: true,
+    });
   });
 });
 

@@ -1,6 +1,6 @@
 import type { M4Clients, RunInspection } from '../../integrations/m4/index.js';
 import type { Remediation } from '../../src/core/remediation.js';
-import { TargetError } from '../../src/core/target-error.js';
+import { refusedBeforeWrite } from '../../src/core/target-error.js';
 import { M4_CODES, M4_REMEDIATION_IDS } from './codes.js';
 import { M4_CORRECTIONS, SQL_CORRECTIONS, fillSql } from './corrections.js';
 import { duration } from './rule.js';
@@ -62,24 +62,16 @@ export function createM4Remediations(o: M4RemediationOptions = {}): readonly Rem
       async execute({ clients, params, signal }) {
         const runId = params.runId!;
         const before = await clients.db.inspectRun(runId, { signal });
-        if (!before.run)
-          throw new TargetError('api-error', `Did not nudge: run ${runId} does not exist`, { code: 'NOT_FOUND' });
+        if (!before.run) throw refusedBeforeWrite(`Did not nudge: run ${runId} does not exist`);
         if (!before.outbox) {
-          throw new TargetError(
-            'api-error',
-            `Did not nudge: run ${runId} has no outbox row (state ${before.run.state})`,
-            {
-              code: 'NOT_FOUND',
-            },
-          );
+          throw refusedBeforeWrite(`Did not nudge: run ${runId} has no outbox row (state ${before.run.state})`);
         }
         if (before.outbox.nextSeq > before.run.lastSeq) {
           // The card showed events waiting; re-read, there are none left: say so instead of notifying for nothing.
-          return {
-            summary:
-              `nothing to nudge: run ${runId} (${before.run.state}) has published everything it appended ` +
+          throw refusedBeforeWrite(
+            `nothing to nudge: run ${runId} (${before.run.state}) has published everything it appended ` +
               `(${cursorText(before)}) — the outbox drained since the card`,
-          };
+          );
         }
         await clients.db.notifyOutbox(runId, { signal });
         const target = before.run.lastSeq + 1;
@@ -138,15 +130,15 @@ export function createM4Remediations(o: M4RemediationOptions = {}): readonly Rem
         const expectedLastSeq = params.lastSeq === undefined ? undefined : Number(params.lastSeq);
         const r = await clients.db.cancelRun(runId, { signal, expectedLastSeq });
         if (!r.changed) {
-          return {
-            summary:
-              r.state === null
-                ? `nothing changed: run ${runId} does not exist`
-                : r.state === 'started' && expectedLastSeq !== undefined && r.lastSeq !== expectedLastSeq
-                  ? `nothing changed: run ${runId} is still started but appended events since the card (lastSeq ` +
-                    `${expectedLastSeq} → ${r.lastSeq}), so it is not stuck — run /m4 run ${runId} again`
-                  : `nothing changed: run ${runId} is ${r.state}, not started`,
-          };
+          // The conditional UPDATE matched no row: the run is not what the card showed, so nothing was written.
+          throw refusedBeforeWrite(
+            r.state === null
+              ? `nothing changed: run ${runId} does not exist`
+              : r.state === 'started' && expectedLastSeq !== undefined && r.lastSeq !== expectedLastSeq
+                ? `nothing changed: run ${runId} is still started but appended events since the card (lastSeq ` +
+                  `${expectedLastSeq} → ${r.lastSeq}), so it is not stuck — run /m4 run ${runId} again`
+                : `nothing changed: run ${runId} is ${r.state}, not started`,
+          );
         }
         return {
           summary:

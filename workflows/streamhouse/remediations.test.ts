@@ -1,11 +1,22 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
+import { isRefusedBeforeWrite } from '../../src/core/target-error.js';
 import { createHarness, type Harness } from './fixtures/harness.js';
 import { leasesWorkflow } from './leases.js';
 import { streamhouseRemediations } from './remediations.js';
 
 const resetLease = streamhouseRemediations.find((r) => r.id === 'reset-lease')!;
+
+/** The reset's outcome: its summary, or the message of its refusal before the write (`refused`). */
+async function reset(ctx: Parameters<typeof resetLease.execute>[0]): Promise<{ summary: string; refused: boolean }> {
+  try {
+    return { ...(await resetLease.execute(ctx)), refused: false };
+  } catch (err) {
+    if (isRefusedBeforeWrite(err)) return { summary: (err as Error).message, refused: true };
+    throw err;
+  }
+}
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -51,14 +62,15 @@ describe('reset-lease (real Postgres)', () => {
     expect(before.leader_agent_id).toBe(params.holder);
     expect(Number(before.lease_expires_at)).toBeGreaterThan(h.clock.now());
 
-    const first = await resetLease.execute(ctx);
+    const first = await reset(ctx);
+    expect(first.refused).toBe(false);
     expect(first.summary).toMatch(/expired; the next acquirer takes over/);
     const after = await leaseRow(h.databaseUrl!, params.topic!, Number(params.partition));
     expect(Number(after.lease_expires_at)).toBeLessThan(h.clock.now());
     expect(String(after.epoch)).toBe(params.epoch); // the epoch is bumped by the next acquirer, not by us
 
-    const second = await resetLease.execute(ctx);
-    expect(second.summary).toMatch(/nothing changed/);
+    const second = await reset(ctx);
+    expect(second).toMatchObject({ refused: true, summary: expect.stringMatching(/nothing changed/) });
   });
 
   it('re-reads the lease: refuses with the current state when the holder renewed since the card (epoch rose)', async () => {
@@ -72,7 +84,8 @@ describe('reset-lease (real Postgres)', () => {
         Number(params.partition),
       ]),
     );
-    const r = await resetLease.execute(ctxFor(h, params));
+    const r = await reset(ctxFor(h, params));
+    expect(r.refused).toBe(true);
     expect(r.summary).toMatch(
       new RegExp(
         `^nothing changed: agent-us-east-1c-03 renewed the lease of ${params.topic}/${params.partition} since the card ` +
@@ -97,13 +110,13 @@ describe('reset-lease (real Postgres)', () => {
         [first.topic, Number(first.partition)],
       );
     });
-    expect((await resetLease.execute(ctxFor(h, first))).summary).toMatch(
+    expect((await reset(ctxFor(h, first))).summary).toMatch(
       /^nothing changed: the lease of \S+ moved on: the card showed agent-us-east-1c-03, it is now held by agent-us-east-1a-01 at epoch \d+/,
     );
     await admin(h.databaseUrl!, (c) =>
       c.query(`update agents set last_heartbeat = $1 where agent_id = 'agent-us-east-1c-03'`, [h.clock.now() - 2_000]),
     );
-    expect((await resetLease.execute(ctxFor(h, second))).summary).toMatch(
+    expect((await reset(ctxFor(h, second))).summary).toMatch(
       /^nothing changed: agent-us-east-1c-03 is heartbeating, so it is not dead: held by agent-us-east-1c-03 at epoch \d+, expires in 55 s, last heartbeat 2 s ago$/,
     );
   });
@@ -112,7 +125,8 @@ describe('reset-lease (real Postgres)', () => {
     harness = await createHarness({ db: 'healthy' });
     const h = harness;
     const before = await leaseRow(h.databaseUrl!, 'orders', 0);
-    const r = await resetLease.execute(ctxFor(h, { topic: 'orders', partition: '0' }));
+    const r = await reset(ctxFor(h, { topic: 'orders', partition: '0' }));
+    expect(r.refused).toBe(true);
     expect(r.summary).toMatch(/^nothing changed: agent-us-east-1a-01 is heartbeating, so it is not dead/);
     expect(await leaseRow(h.databaseUrl!, 'orders', 0)).toEqual(before);
   });
@@ -126,7 +140,8 @@ describe('reset-lease (real Postgres)', () => {
       { topic: 'orders', partition: '2' },
     ];
     for (const params of cards) {
-      const r = await resetLease.execute(ctxFor(h, params));
+      const r = await reset(ctxFor(h, params));
+      expect(r.refused).toBe(true);
       expect(r.summary).toMatch(/^nothing changed: the bot cannot see the lease of orders\/2 — row-level security/);
       expect(r.summary).toContain('owner, BYPASSRLS or organizationId');
       expect(r.summary).not.toContain('no lease row');

@@ -1,5 +1,6 @@
 import type { ArgSpec } from '../../src/core/command.js';
 import type { Remediation } from '../../src/core/remediation.js';
+import { refusedBeforeWrite } from '../../src/core/target-error.js';
 import type {
   LeaseState,
   LeaseVisibility,
@@ -54,9 +55,9 @@ export const streamhouseRemediations: readonly Remediation<StreamhouseClients>[]
       if (holder === undefined) {
         // Typed by hand: the holder is whoever holds it now; the reset still refuses unless that holder is dead.
         const { leases, visibility } = await clients.metadata.leases({ topic, signal });
-        if (!leasesVisible(visibility)) return { summary: `nothing changed: ${hiddenRefusal(name, visibility)}` };
+        if (!leasesVisible(visibility)) throw refusedBeforeWrite(`nothing changed: ${hiddenRefusal(name, visibility)}`);
         const lease = leases.find((l) => l.partition === partition);
-        if (!lease) return { summary: `nothing changed: ${name} has no lease row${scopeText(visibility)}` };
+        if (!lease) throw refusedBeforeWrite(`nothing changed: ${name} has no lease row${scopeText(visibility)}`);
         holder = lease.holder;
       }
       const r = await clients.metadata.resetLease(
@@ -72,7 +73,8 @@ export const streamhouseRemediations: readonly Remediation<StreamhouseClients>[]
             `${heartbeatText(r.lease, clock.now())}) expired; the next acquirer takes over`,
         };
       }
-      return { summary: `nothing changed: ${refusalText(name, holder, epoch, r, clock.now())}` };
+      // The conditional UPDATE matched no row: the lease is not what the card showed, so nothing was written.
+      throw refusedBeforeWrite(`nothing changed: ${refusalText(name, holder, epoch, r, clock.now())}`);
     },
   },
 ];
