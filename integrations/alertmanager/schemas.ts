@@ -3,6 +3,7 @@
  * `notify/webhook/webhook.go`, `template/template.go`). All label and annotation values are strings.
  */
 import { z } from 'zod';
+import { labelFingerprint } from './label-fingerprint.js';
 
 const KeyValues = z.record(z.string().max(500), z.string().max(20_000));
 
@@ -21,7 +22,30 @@ export const AlertmanagerAlertSchema = z
   .passthrough();
 export type AlertmanagerAlert = z.infer<typeof AlertmanagerAlertSchema>;
 
-export const AlertmanagerWebhookSchema = z
+/**
+ * Alertmanager before 0.19 sent alerts without their own `status` and `fingerprint` (prometheus-msteams's testdata
+ * keeps one such notification): each takes the notification's status, and the fingerprint Alertmanager would have
+ * computed from its labels. Anything not of that shape is left for the schema to refuse.
+ */
+function fillPre019Alerts(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || !Array.isArray((body as { alerts?: unknown }).alerts)) return body;
+  const { status, alerts } = body as { status?: unknown; alerts: unknown[] };
+  return {
+    ...body,
+    alerts: alerts.map((alert) => {
+      if (typeof alert !== 'object' || alert === null) return alert;
+      const a = alert as { status?: unknown; fingerprint?: unknown; labels?: unknown };
+      const labels = KeyValues.safeParse(a.labels);
+      return {
+        ...a,
+        ...(a.status === undefined ? { status } : {}),
+        ...(a.fingerprint === undefined && labels.success ? { fingerprint: labelFingerprint(labels.data) } : {}),
+      };
+    }),
+  };
+}
+
+const AlertmanagerWebhookObjectSchema = z
   .object({
     version: z.literal('4'),
     /** `<route key>:<group label set>`: one incident thread per group key. */
@@ -37,4 +61,5 @@ export const AlertmanagerWebhookSchema = z
     alerts: z.array(AlertmanagerAlertSchema).min(1).max(10_000),
   })
   .passthrough();
+export const AlertmanagerWebhookSchema = z.preprocess(fillPre019Alerts, AlertmanagerWebhookObjectSchema);
 export type AlertmanagerWebhook = z.infer<typeof AlertmanagerWebhookSchema>;

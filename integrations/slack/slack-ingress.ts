@@ -280,6 +280,11 @@ export function createSlackIngress(o: SlackIngressOptions) {
       }
       const inbound = classify(contentType, text);
       if (!inbound) {
+        // A signed ssl_check is answered too (Bolt does so after verifying; bolt-python's test body is one).
+        if (contentType === 'application/x-www-form-urlencoded' && parseQuery(text).ssl_check === '1') {
+          res.writeHead(200).end();
+          return 'handled';
+        }
         res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"malformed body"}');
         return 'bad-request';
       }

@@ -198,7 +198,13 @@ function actorOf(a: TeamsActivity): Actor {
 export function parseTeamsActivity(a: TeamsActivity): TeamsInbound {
   if (a.type === 'message') {
     if (a.from.id === a.recipient.id) return { kind: 'ignored' };
-    const personal = a.conversation.conversationType === 'personal';
+    // Activities of the 2017 schema carry no conversationType: a 1:1 chat is then the one neither a group nor a channel
+    // (Microsoft's own 2017 personal-message sample, test/conformance).
+    const personal =
+      a.conversation.conversationType === 'personal' ||
+      (a.conversation.conversationType === undefined &&
+        a.conversation.isGroup !== true &&
+        !isChannelConversation(splitConversationId(a.conversation.id).base));
     const { text, mentioned } = commandLineOf(a);
     // In channels only @mentions reach a bot (without RSC); with RSC, unaddressed chatter is not for us.
     if (!personal && !mentioned) return { kind: 'ignored' };
