@@ -134,7 +134,16 @@ export function normalizePagerDutyEvent(webhook: PagerDutyWebhook): NormalizedPa
   const occurredAt = validTime(e.occurred_at);
   if (!occurredAt) return { kind: 'malformed', reason: 'occurred_at missing or not a time' };
   const actor = e.agent?.summary ?? undefined;
-  const base = { source: 'pagerduty' as const, eventId: `pd:${e.id}`, type, occurredAt, ...(actor ? { actor } : {}) };
+  // The agent's id recognises the echo of the bot's own REST write (platforms-2.md §1.5).
+  const actorId = e.agent?.type === 'user_reference' ? e.agent.id : undefined;
+  const base = {
+    source: 'pagerduty' as const,
+    eventId: `pd:${e.id}`,
+    type,
+    occurredAt,
+    ...(actor ? { actor } : {}),
+    ...(actorId ? { actorId } : {}),
+  };
 
   const asIncident = PagerDutyIncidentSchema.safeParse(e.data);
   if (asIncident.success) {

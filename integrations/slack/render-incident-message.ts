@@ -3,6 +3,8 @@ import {
   badgeOf,
   describeIncidentStatus,
   describeWindow,
+  formatClock,
+  incidentActionLabel,
   type IncidentBadge,
   type IncidentCard,
   type IncidentMessage,
@@ -16,6 +18,9 @@ const BADGE_EMOJI: Record<IncidentBadge, string> = {
   amber: ':large_orange_circle:',
   green: ':large_green_circle:',
 };
+
+/** `action_id` of an incident root's buttons: `incident:acknowledge`, `incident:silence-1h`, … */
+export const INCIDENT_ACTION_PREFIX = 'incident:';
 
 const SOURCE_NAME = { pagerduty: 'PagerDuty', alertmanager: 'Alertmanager' } as const;
 
@@ -61,6 +66,26 @@ function renderRoot(card: IncidentCard): SlackMessage {
     statusSection,
   ];
   if (linkLine) blocks.push({ type: 'section', text: mrkdwnText(linkLine) });
+  if (card.silence) {
+    blocks.push({
+      type: 'section',
+      text: mrkdwnText(`:mute: Silenced by ${esc(card.silence.by, 200)} until ${formatClock(card.silence.until)}`),
+    });
+  }
+  if (card.actions && card.actions.length > 0) {
+    // Each button carries only the incident id; the action id says what it does (slack-ingress routes it).
+    blocks.push({
+      type: 'actions',
+      block_id: 'incident-actions',
+      elements: card.actions.map((kind) => ({
+        type: 'button' as const,
+        action_id: `${INCIDENT_ACTION_PREFIX}${kind}`,
+        text: plainText(incidentActionLabel(kind), BLOCK_KIT_LIMITS.buttonText),
+        value: card.incidentId,
+        ...(kind === 'acknowledge' ? { style: 'primary' as const } : {}),
+      })),
+    });
+  }
   if (card.replacesDeletedRoot) {
     blocks.push({
       type: 'context',

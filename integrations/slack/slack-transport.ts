@@ -163,6 +163,13 @@ function createRawSlackTransport(o: SlackTransportOptions): ChatTransport & { cl
         }),
       );
     },
+    async userEmail(userId: string) {
+      // `profile.email` is there only with the users:read.email scope (platforms-2.md §5); bots have none.
+      const res = await call(() => client.users.info({ user: userId }));
+      const user = res.user as { is_bot?: boolean; deleted?: boolean; profile?: { email?: string } } | undefined;
+      if (!user || user.is_bot || user.deleted) return undefined;
+      return user.profile?.email || undefined;
+    },
     async groupMembers(groupPrincipal: string) {
       const usergroup = groupPrincipal.slice(groupPrincipal.indexOf(':') + 1);
       const res = await call(() => client.usergroups.users.list({ usergroup }));

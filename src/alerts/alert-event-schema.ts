@@ -11,6 +11,7 @@ export const AlertEventSchema = z.object({
   type: z.string().min(1).max(200),
   occurredAt: z.string().min(1),
   actor: z.string().max(1000).optional(),
+  actorId: z.string().max(200).optional(),
   snapshot: z
     .object({
       status: Status,

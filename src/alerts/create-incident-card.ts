@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { IncidentCard } from '../core/incident.js';
+import type { IncidentActionKind, IncidentCard } from '../core/incident.js';
 import type { IncidentRecord, IncidentThreadRecord } from './incident-store.js';
 
 /** "Corvo prod: health, sqlite-diverged" (what the thread runs), or undefined when nothing runs. */
@@ -10,11 +10,18 @@ function runbookOf(i: IncidentRecord, displayNameOf: (system: string) => string)
   return `${name} ${i.target}${i.workflows.length ? `: ${i.workflows.join(', ')}` : ''}`;
 }
 
+/** What the root shows beyond the stored incident: its buttons and the bot's active silence. */
+export interface IncidentCardExtras {
+  readonly actions?: readonly IncidentActionKind[];
+  readonly silence?: { readonly by: string; readonly until: string };
+}
+
 /** The root message of an incident's thread, from its stored state. Pure. */
 export function createIncidentCard(
   i: IncidentRecord,
   thread: Pick<IncidentThreadRecord, 'replacedRootIds'>,
   displayNameOf: (system: string) => string,
+  extras: IncidentCardExtras = {},
 ): IncidentCard {
   const runbook = runbookOf(i, displayNameOf);
   return {
@@ -35,6 +42,8 @@ export function createIncidentCard(
       : {}),
     ...(runbook ? { runbook } : {}),
     ...(thread.replacedRootIds.length > 0 ? { replacesDeletedRoot: true } : {}),
+    ...(extras.actions && extras.actions.length > 0 ? { actions: extras.actions } : {}),
+    ...(extras.silence ? { silence: extras.silence } : {}),
   };
 }
 

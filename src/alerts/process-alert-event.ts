@@ -168,6 +168,36 @@ async function insertNote(client: pg.PoolClient, incidentId: string, event: Aler
   );
 }
 
+/** What the bot's own action expects PagerDuty to report back, by webhook event type (incident_actions.expect_status). */
+const ECHO_OF: Readonly<Record<string, string>> = {
+  'incident.acknowledged': 'acknowledged',
+  'incident.resolved': 'resolved',
+  'incident.annotated': 'annotated',
+  'incident.escalated': 'escalate',
+  'incident.reassigned': 'reassign',
+};
+
+/**
+ * Marks and returns the bot's own action this event echoes: same incident, the expected event type, the agent is the
+ * PagerDuty user the action was sent as (`From`), inside the echo window (platforms-2.md §1.5). Each action is
+ * echoed at most once.
+ */
+async function claimEcho(client: pg.PoolClient, incidentId: string, event: AlertEvent): Promise<string | undefined> {
+  const expect = ECHO_OF[event.type];
+  if (event.source !== 'pagerduty' || !event.actorId || !expect) return undefined;
+  const { rows } = await client.query(
+    `update incident_actions set echoed_at = now()
+     where id = (
+       select id from incident_actions
+       where incident_id = $1 and state = 'succeeded' and echoed_at is null and expect_status = $2
+         and pagerduty_user_id = $3 and echo_until > now()
+       order by created_at limit 1 for update skip locked)
+     returning id`,
+    [incidentId, expect, event.actorId],
+  );
+  return rows[0]?.id;
+}
+
 async function apply(
   client: pg.PoolClient,
   event: AlertEvent,
@@ -186,6 +216,10 @@ async function apply(
   }
   const snap = event.snapshot;
   const occurred = new Date(event.occurredAt);
+  // The webhook that follows the bot's own write (issue 12): its line is in the thread and its state on the root
+  // already; the snapshot is still applied (other fields may have moved), the note is not repeated.
+  const echo = await claimEcho(client, incidentId, event);
+  if (echo) log.info({ type: event.type, actionId: echo }, 'webhook echo of our own action recognised');
   if (snap && existing.snapshotAt && occurred < existing.snapshotAt) {
     // Out of order: a later change was applied already. Recorded (alert_events), not shown.
     log.info({ type: event.type }, 'older alert event ignored (a later one was applied)');
@@ -195,7 +229,7 @@ async function apply(
     const reopened = existing.status === 'resolved' && snap.status !== 'resolved';
     const canDiagnose = existing.system !== null && existing.target !== null && existing.workflows.length > 0;
     const acknowledgedBy =
-      event.type === 'incident.acknowledged'
+      event.type === 'incident.acknowledged' && !(echo && existing.status === 'acknowledged')
         ? (event.actor ?? null)
         : snap.status === 'triggered'
           ? null
@@ -232,10 +266,10 @@ async function apply(
         reopened && canDiagnose ? 1 : 0,
       ],
     );
-    await insertNote(client, incidentId, event, snap.status);
+    if (!echo) await insertNote(client, incidentId, event, snap.status);
   } else {
     await client.query(`update incidents set version = version + 1, updated_at = now() where id = $1`, [incidentId]);
-    await insertNote(client, incidentId, event, existing.status);
+    if (!echo) await insertNote(client, incidentId, event, existing.status);
   }
   const incident = (await loadIncident(client, incidentId))!;
   return followUps(snap ? 'applied' : 'noted', incident, await loadThreads(client, incidentId));

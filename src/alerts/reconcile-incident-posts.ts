@@ -12,9 +12,10 @@ import type { Logger } from '../core/logger.js';
 import { invocationIdFor } from '../jobs/dispatch-command.js';
 import { channelKeyOf, type ChannelPacer } from '../jobs/channel-pacer.js';
 import { saveChatPost } from '../store/chat-posts.js';
-import { createIncidentCard, hashMessage } from './create-incident-card.js';
+import { createIncidentCard, hashMessage, type IncidentCardExtras } from './create-incident-card.js';
 import {
   forgetDeletedRoot,
+  type IncidentRecord,
   listUnpostedNotes,
   loadIncident,
   loadStormWindow,
@@ -37,6 +38,11 @@ export interface ReconcileDeps {
   readonly enqueueDiagnostic: (invocation: Invocation) => Promise<void>;
   /** `Corvo` for `corvo`. */
   readonly displayNameOf: (system: string) => string;
+  /**
+   * The buttons and silence line of an incident's root (issue 12), from what the bot can do right now. Absent: no
+   * buttons (today's behaviour).
+   */
+  readonly rootExtras?: (incident: IncidentRecord) => Promise<IncidentCardExtras>;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -129,7 +135,8 @@ export async function reconcileThread(
       const thread = await loadThread(deps.db, incidentId, platform);
       if (!incident || !thread) return DONE;
       const conversation: Conversation = { platform, channelId: thread.channelId };
-      const card = createIncidentCard(incident, thread, deps.displayNameOf);
+      const extras = deps.rootExtras ? await deps.rootExtras(incident) : {};
+      const card = createIncidentCard(incident, thread, deps.displayNameOf, extras);
       const message: IncidentMessage = { kind: 'root', card };
       const hash = hashMessage(message);
 

@@ -4,9 +4,11 @@ import type { Logger } from '../core/logger.js';
 import type { BotQueues } from '../jobs/create-queues.js';
 import {
   AlertEventJobSchema,
+  IncidentActionJobSchema,
   IncidentPostJobSchema,
   QUEUES,
   type AlertEventJob,
+  type IncidentActionJob,
   type IncidentPostJob,
 } from '../jobs/job-schemas.js';
 import { processAlertEvent, type ProcessAlertEventDeps, type ProcessAlertEventResult } from './process-alert-event.js';
@@ -25,6 +27,10 @@ export interface AlertWorkerDeps {
   readonly logger: Logger;
   /** How often recorded-but-unprocessed events are re-queued, ms. Default 30 000. */
   readonly sweepEveryMs?: number;
+  /** Carries out a click on an incident root, or the silence sweep (issue 12). Absent: no `incident-actions` worker. */
+  readonly incidentActions?: (job: IncidentActionJob) => Promise<void>;
+  /** How often active silences are checked for their end-of-silence reminder, ms. Default 60 000. */
+  readonly silenceSweepEveryMs?: number;
 }
 
 /** How long a job waits for its event's row to appear, ms. */
@@ -173,7 +179,29 @@ export function startAlertWorkers(deps: AlertWorkerDeps): { close(timeoutMs?: nu
     options,
   );
 
-  const all = [alertEvents, incidentPosts];
+  const handleAction = deps.incidentActions;
+  const incidentActions = handleAction
+    ? new Worker<IncidentActionJob>(
+        QUEUES.incidentActions,
+        (async (job) => {
+          const parsed = IncidentActionJobSchema.safeParse(job.data);
+          if (!parsed.success) throw new UnrecoverableError('invalid incident action job data');
+          await handleAction(parsed.data);
+        }) as Processor<IncidentActionJob>,
+        options,
+      )
+    : undefined;
+  if (incidentActions) {
+    deps.queues.incidentActions
+      .upsertJobScheduler(
+        'silence-sweep',
+        { every: deps.silenceSweepEveryMs ?? 60_000 },
+        { name: 'silence-sweep', data: { kind: 'silence-sweep' } },
+      )
+      .catch((err: Error) => log.warn({ err: { message: err.message } }, 'could not schedule the silence sweep'));
+  }
+
+  const all = [alertEvents, incidentPosts, ...(incidentActions ? [incidentActions] : [])];
   for (const w of all) {
     w.on('error', (err) => log.error({ queue: w.name, err: { message: err.message } }, 'worker error'));
     w.on('failed', (job, err) =>

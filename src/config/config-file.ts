@@ -43,6 +43,26 @@ export const ApprovalsSchema = z.object({
   ttl: DurationSchema.default(15 * 60_000),
   /** Per-remediation level override: `approval` (second person) or `confirm` (requester confirms). */
   levels: z.record(z.string(), z.enum(['approval', 'confirm'])).default({}),
+  /** Distinct approvers a step needs before it runs, by step (remediation) id. Default 1 for every step. */
+  quorum: z.record(z.string(), z.number().int().min(1).max(10)).default({}),
+});
+
+/**
+ * `identities`: pins a chat user to a PagerDuty user (`{ pagerduty: "P…" }`) or to an email (`{ email }`), over
+ * the match by profile email. Keys are principals (`slack:U…`, `teams:<aad-object-id>`); never display names.
+ */
+export const IdentitiesSchema = z.record(
+  z.string().regex(/^(slack|teams):[A-Za-z0-9._-]+$/, 'must look like slack:U… or teams:<aad-object-id>'),
+  z.union([
+    z.strictObject({ pagerduty: z.string().regex(/^P[A-Z0-9]{1,20}$/, 'must be a PagerDuty user id (P…)') }),
+    z.strictObject({ email: z.email() }),
+  ]),
+);
+
+/** `alerts.silences`: silences created from incident threads. */
+export const SilencesSchema = z.object({
+  /** Longest silence created without an approval. Default 24h. */
+  maxDuration: DurationSchema.default(24 * 3600_000),
 });
 
 /** The Slack side of the bot (`slack`). */
@@ -110,6 +130,7 @@ export function createConfigSchema(integrations: readonly TargetIntegration[]) {
         requireDistinctApprover: true,
         ttl: 15 * 60_000,
         levels: {},
+        quorum: {},
       }),
       alerts: z
         .object({
@@ -118,8 +139,15 @@ export function createConfigSchema(integrations: readonly TargetIntegration[]) {
           /** Channel for alerts no rule matches. */
           defaultChannel: z.string().optional(),
           storm: StormSchema.default({ threshold: 10, window: 60_000 }),
+          silences: SilencesSchema.default({ maxDuration: 24 * 3600_000 }),
         })
-        .default({ pagerduty: [], alertmanager: [], storm: { threshold: 10, window: 60_000 } }),
+        .default({
+          pagerduty: [],
+          alertmanager: [],
+          storm: { threshold: 10, window: 60_000 },
+          silences: { maxDuration: 24 * 3600_000 },
+        }),
+      identities: IdentitiesSchema.default({}),
       pacing: PacingSchema.default({ messagesPerSecond: 1, burst: 3 }),
     })
     .superRefine((cfg, ctx) => {
@@ -174,7 +202,11 @@ export interface BotConfig {
     readonly defaultChannel?: string;
     /** Absent in hand-built configs: defaults apply. */
     readonly storm?: z.infer<typeof StormSchema>;
+    /** Absent in hand-built configs: defaults apply. */
+    readonly silences?: z.infer<typeof SilencesSchema>;
   };
+  /** Absent in hand-built configs: no pins. */
+  readonly identities?: z.infer<typeof IdentitiesSchema>;
   /** Absent in hand-built configs: {@link PacingSchema} defaults apply. */
   readonly pacing?: z.infer<typeof PacingSchema>;
 }

@@ -52,6 +52,8 @@ export interface AlertEvent {
   readonly occurredAt: string;
   /** Who made the change (PagerDuty agent), when known. */
   readonly actor?: string;
+  /** The PagerDuty user id of that agent (a `user_reference`), when known: recognises the echo of our own write. */
+  readonly actorId?: string;
   /** Full state when the event carries one (most PagerDuty `incident.*` types, every Alertmanager notification). */
   readonly snapshot?: IncidentSnapshot;
   /** What the event names when it carries no snapshot (a note, a responder request). */

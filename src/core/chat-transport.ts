@@ -64,4 +64,10 @@ export interface ChatTransport {
   updateIncidentMessage?(posted: PostedMessage, message: IncidentMessage): Promise<void>;
   /** Members of a platform user group (`slack-group:S…`), for the approver list. */
   groupMembers?(groupPrincipal: string): Promise<readonly string[]>;
+  /**
+   * The email of a platform user's profile (Slack `users.info` with `users:read.email`; Teams the conversation
+   * member's email, else UPN), or undefined when the platform names none (bots, guests, a missing scope). Used to
+   * match the person to their PagerDuty user; never a display name.
+   */
+  userEmail?(userId: string, conversation: Conversation): Promise<string | undefined>;
 }

@@ -36,6 +36,68 @@ export interface IncidentCard {
   readonly runbook?: string;
   /** This root replaces one that was deleted from the channel. */
   readonly replacesDeletedRoot?: boolean;
+  /** Buttons on the root (issue 12): only those the bot can carry out (a read-write PagerDuty key, ALERTMANAGER_URL). */
+  readonly actions?: readonly IncidentActionKind[];
+  /** The active silence the bot created for this incident: who, and until when (ISO-8601). */
+  readonly silence?: { readonly by: string; readonly until: string };
+}
+
+/**
+ * What a button on an incident root does. PagerDuty: acknowledge, resolve, escalate (next level), reassign (to the
+ * clicker), note. Alertmanager: silence for 1h/4h/24h (after a preview and a confirmation), unsilence.
+ */
+export type IncidentActionKind =
+  | 'acknowledge'
+  | 'resolve'
+  | 'escalate'
+  | 'reassign'
+  | 'note'
+  | 'silence-1h'
+  | 'silence-4h'
+  | 'silence-24h'
+  | 'unsilence';
+
+/** Every action kind, in button order. */
+export const INCIDENT_ACTION_KINDS: readonly IncidentActionKind[] = [
+  'acknowledge',
+  'resolve',
+  'escalate',
+  'reassign',
+  'note',
+  'silence-1h',
+  'silence-4h',
+  'silence-24h',
+  'unsilence',
+];
+
+/** The label of an incident button (CONTRACT.md: Acknowledge, Resolve, Escalate, Reassign, Add note, Silence, Unsilence). */
+export function incidentActionLabel(kind: IncidentActionKind): string {
+  switch (kind) {
+    case 'acknowledge':
+      return 'Acknowledge';
+    case 'resolve':
+      return 'Resolve';
+    case 'escalate':
+      return 'Escalate';
+    case 'reassign':
+      return 'Reassign to me';
+    case 'note':
+      return 'Add note';
+    case 'silence-1h':
+      return 'Silence 1h';
+    case 'silence-4h':
+      return 'Silence 4h';
+    case 'silence-24h':
+      return 'Silence 24h';
+    case 'unsilence':
+      return 'Unsilence';
+  }
+}
+
+/** "HH:MM UTC" of an ISO time (silence ends). */
+export function formatClock(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? 'unknown time' : `${d.toISOString().slice(11, 16)} UTC`;
 }
 
 /** One line in the thread for one change ("Acknowledged by Dana Oncall"). */
@@ -135,6 +197,7 @@ export function renderIncidentMessageText(message: IncidentMessage): string {
   ].filter(Boolean);
   const lines = [head, facts.join(' · ')];
   if (c.url) lines.push(c.url);
+  if (c.silence) lines.push(`Silenced by ${c.silence.by} until ${formatClock(c.silence.until)}`);
   if (c.runbook) lines.push(`Runbook: ${c.runbook}`);
   if (c.replacesDeletedRoot) lines.push('(replaces the earlier root message, which was deleted)');
   return lines.join('\n');

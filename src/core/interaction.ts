@@ -1,3 +1,4 @@
+import type { IncidentActionKind } from './incident.js';
 import type { Actor, Conversation } from './invocation.js';
 
 /**
@@ -23,6 +24,27 @@ export type ChatInteraction =
        * The message the button was on (Slack message `ts`, Teams activity id). A decision counts only on the card
        * the request was shown on: same platform, same conversation, this message.
        */
+      readonly messageId?: string;
+      readonly deliveryKey: string;
+    }
+  /**
+   * A click on an incident root's button (issue 12), or a submitted note / a silence confirmation. `noteDraftId`
+   * names the note text the web process stored in Postgres (chat text never travels in job data).
+   */
+  | {
+      readonly kind: 'incident-action';
+      readonly incidentId: string;
+      readonly action: IncidentActionKind | 'silence-confirm';
+      /** For `silence-confirm` and `unsilence`: the bot's silence record id. */
+      readonly silenceRecordId?: string;
+      readonly noteDraftId?: string;
+      /**
+       * The note's text as typed (web process only): stored in Postgres as a draft and replaced by `noteDraftId`
+       * before queueing; never in job data.
+       */
+      readonly noteText?: string;
+      readonly actor: Actor;
+      readonly conversation: Conversation;
       readonly messageId?: string;
       readonly deliveryKey: string;
     }

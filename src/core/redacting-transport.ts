@@ -24,6 +24,7 @@ export function withRedaction<T extends ChatTransport>(transport: T): T {
       ? { updateIncidentMessage: (posted, message) => t.updateIncidentMessage!(posted, redactDeep(message)) }
       : {}),
     ...(t.groupMembers ? { groupMembers: (group) => t.groupMembers!(group) } : {}),
+    ...(t.userEmail ? { userEmail: (userId, conversation) => t.userEmail!(userId, conversation) } : {}),
   };
   // Extra members of a concrete transport (Slack's `client`) stay reachable.
   return Object.assign(Object.create(null) as object, transport, wrapped) as T;

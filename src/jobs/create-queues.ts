@@ -6,6 +6,7 @@ import {
   type AlertEventJob,
   type ChatPostJob,
   type DiagnosticJob,
+  type IncidentActionJob,
   type IncidentPostJob,
   type InteractionJob,
   type RemediationJob,
@@ -24,6 +25,7 @@ export interface BotQueues {
   readonly remediations: Queue<RemediationJob>;
   readonly alertEvents: Queue<AlertEventJob>;
   readonly incidentPosts: Queue<IncidentPostJob>;
+  readonly incidentActions: Queue<IncidentActionJob>;
   close(): Promise<void>;
 }
 
@@ -64,7 +66,14 @@ export function createQueues(connection: Redis, prefix: string, logger: Logger):
     prefix,
     defaultJobOptions: { ...RETENTION, attempts: 8, backoff: { type: 'exponential', delay: 1000, jitter: 0.3 } },
   });
-  for (const q of [diagnostics, chatPosts, interactions, remediations, alertEvents, incidentPosts]) {
+  // Retries cover what happens before the request (Postgres briefly down): the action's record, keyed by the click,
+  // keeps a retry from sending it twice.
+  const incidentActions = new Queue<IncidentActionJob>(QUEUES.incidentActions, {
+    connection,
+    prefix,
+    defaultJobOptions: { ...RETENTION, attempts: 3, backoff: { type: 'exponential', delay: 1000, jitter: 0.3 } },
+  });
+  for (const q of [diagnostics, chatPosts, interactions, remediations, alertEvents, incidentPosts, incidentActions]) {
     q.on('error', (err) => logger.error({ queue: q.name, err: { message: err.message } }, 'queue error'));
   }
   return {
@@ -74,6 +83,7 @@ export function createQueues(connection: Redis, prefix: string, logger: Logger):
     remediations,
     alertEvents,
     incidentPosts,
+    incidentActions,
     async close() {
       await Promise.all([
         diagnostics.close(),
@@ -82,6 +92,7 @@ export function createQueues(connection: Redis, prefix: string, logger: Logger):
         remediations.close(),
         alertEvents.close(),
         incidentPosts.close(),
+        incidentActions.close(),
       ]);
     },
   };

@@ -14,6 +14,24 @@ export async function enqueueInteraction(queues: BotQueues, i: ChatInteraction):
     );
     return;
   }
+  if (i.kind === 'incident-action') {
+    await queues.incidentActions.add(
+      'action',
+      {
+        kind: 'action',
+        incidentId: i.incidentId,
+        action: i.action,
+        ...(i.silenceRecordId !== undefined ? { silenceRecordId: i.silenceRecordId } : {}),
+        ...(i.noteDraftId !== undefined ? { noteDraftId: i.noteDraftId } : {}),
+        actor: i.actor,
+        conversation: i.conversation,
+        ...(i.messageId !== undefined ? { messageId: i.messageId } : {}),
+        deliveryKey: i.deliveryKey,
+      },
+      { jobId: `incact-${i.deliveryKey}` },
+    );
+    return;
+  }
   if (i.kind === 'stale') {
     await queues.interactions.add(
       'stale',

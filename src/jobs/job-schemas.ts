@@ -14,6 +14,8 @@ export const QUEUES = {
   alertEvents: 'alert-events',
   /** Incident roots, thread notes and storm summaries (paced per channel, coalesced per message). */
   incidentPosts: 'incident-posts',
+  /** Clicks on incident roots (acknowledge, resolve, note, silence…) and silence reminders (issue 12). */
+  incidentActions: 'incident-actions',
 } as const;
 
 const ConversationSchema = z.object({
@@ -115,3 +117,38 @@ export const IncidentPostJobSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 export type IncidentPostJob = z.infer<typeof IncidentPostJobSchema>;
+
+/** Job data of `incident-actions`: ids only (a note's text stays in Postgres under `noteDraftId`). */
+export const IncidentActionJobSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('action'),
+    incidentId: z.string().regex(/^inc_[0-9a-f]{1,64}$/),
+    action: z.enum([
+      'acknowledge',
+      'resolve',
+      'escalate',
+      'reassign',
+      'note',
+      'silence-1h',
+      'silence-4h',
+      'silence-24h',
+      'unsilence',
+      'silence-confirm',
+    ]),
+    silenceRecordId: z
+      .string()
+      .regex(/^sil_[0-9a-f]{1,64}$/)
+      .optional(),
+    noteDraftId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,100}$/)
+      .optional(),
+    actor: ActorSchema,
+    conversation: ConversationSchema,
+    messageId: z.string().min(1).max(200).optional(),
+    deliveryKey: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/),
+  }),
+  /** Periodic: silences about to end while their alerts still fire get a reminder; ended ones are marked. */
+  z.object({ kind: z.literal('silence-sweep') }),
+]);
+export type IncidentActionJob = z.infer<typeof IncidentActionJobSchema>;

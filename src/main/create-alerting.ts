@@ -1,6 +1,13 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { createPagerDutyClient } from '../../integrations/pagerduty/rest-client.js';
+import { createPagerDutyWriter } from '../../integrations/pagerduty/rest-writer.js';
+import { createIdentityMap } from '../alerts/identity-map.js';
+import { runPagerDutyAction, tellPrivately } from '../alerts/incident-actions.js';
+import type { IncidentRecord } from '../alerts/incident-store.js';
+import type { IncidentCardExtras } from '../alerts/create-incident-card.js';
+import type { IncidentActionKind } from '../core/incident.js';
+import type { IncidentActionJob } from '../jobs/job-schemas.js';
 import { createRenderGuard } from '../alerts/render-guard.js';
 import { startAlertWorkers } from '../alerts/start-alert-workers.js';
 import type { ChatTransport } from '../core/chat-transport.js';
@@ -58,6 +65,99 @@ export function createAlerting(o: AlertingOptions) {
   }
   const storm = o.config.alerts.storm ?? { threshold: 10, window: 60_000 };
 
+  // Incident buttons (issue 12): PagerDuty writes need a read-write key, probed once per process at start.
+  const writer = o.env.PAGERDUTY_API_TOKEN
+    ? createPagerDutyWriter({ token: o.env.PAGERDUTY_API_TOKEN, apiUrl: o.env.PAGERDUTY_API_URL })
+    : undefined;
+  let probe: Promise<{ writable: boolean; reason: string }> | undefined;
+  const pagerdutyWritable = () => {
+    probe ??= (async () => {
+      if (!writer) {
+        return { writable: false, reason: 'PAGERDUTY_API_TOKEN is not set (a read-write REST API key turns them on)' };
+      }
+      const r = await writer.probeWriteAccess();
+      return {
+        writable: r.access === 'read-write',
+        reason:
+          r.access === 'read-write'
+            ? r.reason
+            : `${r.reason}; PAGERDUTY_API_TOKEN must be a read-write REST API key for the incident buttons`,
+      };
+    })();
+    return probe;
+  };
+  void pagerdutyWritable().then((r) =>
+    r.writable
+      ? log.info({}, 'PagerDuty incident buttons on (Acknowledge, Resolve, Escalate, Reassign, Add note)')
+      : log.warn({ reason: r.reason }, `PagerDuty incident buttons off: ${r.reason}`),
+  );
+  const identities = writer
+    ? createIdentityMap({
+        db: o.db,
+        pagerduty: writer,
+        transports: o.transports,
+        pins: o.config.identities ?? {},
+        refreshMs: o.env.IDENTITY_REFRESH_S * 1000,
+      })
+    : undefined;
+  const refreshThreads = async (incidentId: string) => {
+    const { rows } = await o.db.query(
+      `select t.platform, i.version from incident_threads t join incidents i on i.id = t.incident_id
+       where t.incident_id = $1 and not t.suppressed`,
+      [incidentId],
+    );
+    for (const r of rows) {
+      await o.queues.incidentPosts.add(
+        'thread',
+        { kind: 'thread', incidentId, platform: r.platform },
+        { jobId: `thr-${incidentId}-${r.platform}-${r.version}` },
+      );
+    }
+  };
+  const rootExtras = async (incident: IncidentRecord): Promise<IncidentCardExtras> => {
+    if (incident.status === 'resolved') return {};
+    if (incident.source === 'pagerduty') {
+      if (!(await pagerdutyWritable()).writable) return {};
+      const actions: IncidentActionKind[] = [
+        ...(incident.status === 'triggered' ? (['acknowledge'] as const) : []),
+        'resolve',
+        'escalate',
+        'reassign',
+        'note',
+      ];
+      return { actions };
+    }
+    return {};
+  };
+  const actionDeps = {
+    db: o.db,
+    ...(writer ? { pagerduty: writer } : {}),
+    pagerdutyWritable,
+    ...(identities ? { identities } : {}),
+    transports: o.transports,
+    refreshThreads,
+    clock: o.clock,
+    logger: log,
+  };
+  const handleIncidentAction = async (job: IncidentActionJob): Promise<void> => {
+    if (job.kind === 'silence-sweep') return;
+    switch (job.action) {
+      case 'acknowledge':
+      case 'resolve':
+      case 'escalate':
+      case 'reassign':
+      case 'note':
+        await runPagerDutyAction({ ...job, action: job.action }, actionDeps);
+        return;
+      default:
+        await tellPrivately(
+          actionDeps,
+          job,
+          'Silences are not available in this version of the bot; nothing was done.',
+        );
+    }
+  };
+
   return {
     /** For the chat-posts worker: a report's wait for its channel slot (none once it was posted). */
     async pace(holderId: string, conversation: { platform: string; channelId: string }, postId: string) {
@@ -70,6 +170,7 @@ export function createAlerting(o: AlertingOptions) {
         prefix,
         queues: o.queues,
         logger: log,
+        incidentActions: handleIncidentAction,
         process: {
           db: o.db,
           rules: { pagerduty: o.config.alerts.pagerduty, alertmanager: o.config.alerts.alertmanager },
@@ -98,6 +199,7 @@ export function createAlerting(o: AlertingOptions) {
             });
           },
           displayNameOf: (system) => systems.find((s) => s.id === system)?.displayName ?? system,
+          rootExtras,
           clock: o.clock,
           logger: log,
         },

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { listInvocations } from '../store/invocations.js';
 import { listRecentEvents } from '../approvals/approval-store.js';
+import { describeIncidentAction, listRecentIncidentActions } from '../alerts/incident-actions.js';
 import type { EngineWorkflow } from './run-diagnostic.js';
 
 /** `/runbook audit [n]`: the most recent invocations, one finding each (severity = its verdict). */
@@ -24,10 +25,14 @@ export function createAuditWorkflow(db: pg.Pool): EngineWorkflow {
             `${e.fromState ?? '—'} → ${e.toState}${e.actor ? ` by ${e.actor}` : ''}${e.detail ? ` (${e.detail})` : ''}`,
         );
       }
+      // Actions taken from incident threads (acknowledge, resolve, note, silence…): who, what, which incident, from
+      // which platform, and the outcome.
+      const actions = await listRecentIncidentActions(db, n);
+      for (const a of actions) notes.push(describeIncidentAction(a));
       return {
         findings: [],
         notes,
-        summary: `Last ${rows.length} commands and ${events.length} approval events`,
+        summary: `Last ${rows.length} commands, ${events.length} approval events and ${actions.length} incident actions`,
       };
     },
   };

@@ -1,12 +1,13 @@
 import type pg from 'pg';
 import { formatDuration } from '../core/incident.js';
 import { listRecentIncidents, type IncidentListEntry } from '../alerts/incident-store.js';
+import { latestIncidentActions, type IncidentActionEntry } from '../alerts/incident-actions.js';
 import type { EngineWorkflow } from './run-diagnostic.js';
 
 const SOURCE = { pagerduty: 'PagerDuty', alertmanager: 'Alertmanager' } as const;
 
 /** One line per incident: when, state, priority, title, source and link, and where it lives in chat. */
-export function describeIncidentLine(e: IncidentListEntry): string {
+export function describeIncidentLine(e: IncidentListEntry, lastAction?: IncidentActionEntry): string {
   const i = e.incident;
   const when = `${i.firstSeenAt.toISOString().slice(0, 16).replace('T', ' ')}Z`;
   const state =
@@ -28,7 +29,10 @@ export function describeIncidentLine(e: IncidentListEntry): string {
     : i.route === 'unrouted'
       ? 'unrouted (no rule matched and no alerts.defaultChannel)'
       : 'no chat destination';
-  return `${when} [${state}] ${what} (${source}) ${i.url ?? ''} · ${where}`.replace(/ {2,}/g, ' ');
+  const action = lastAction
+    ? ` · last action: ${lastAction.action} by ${lastAction.actorName ?? lastAction.actor} from ${lastAction.platform} (${lastAction.state})`
+    : '';
+  return `${when} [${state}] ${what} (${source}) ${i.url ?? ''} · ${where}${action}`.replace(/ {2,}/g, ' ');
 }
 
 /** `/runbook incidents [n]`: the most recent incidents with their state and link, storm-suppressed ones included. */
@@ -39,11 +43,15 @@ export function createIncidentsWorkflow(db: pg.Pool): EngineWorkflow {
     async run(invocation) {
       const n = Math.min(Math.max(Number(invocation.args.n ?? 20) || 20, 1), 100);
       const entries = await listRecentIncidents(db, n);
+      const actions = await latestIncidentActions(
+        db,
+        entries.map((e) => e.incident.id),
+      );
       const open = entries.filter((e) => e.incident.status !== 'resolved').length;
       // Listed as notes, not findings: an incident record is not a diagnosis of this bot's run.
       return {
         findings: [],
-        notes: entries.map(describeIncidentLine),
+        notes: entries.map((e) => describeIncidentLine(e, actions.get(e.incident.id))),
         summary: entries.length
           ? `Last ${entries.length} incidents, ${open} still open`
           : 'No incidents recorded yet (see README § Alerts to connect PagerDuty or Alertmanager)',

@@ -256,4 +256,67 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
       alter table approvals add column card_platform text, add column card_channel_id text;
     `,
   },
+  {
+    id: '006_incident_actions',
+    sql: `
+      -- Who a chat user is elsewhere (issue 12): the email their platform profile names and the PagerDuty user with
+      -- that exact email, refreshed after a while. Never matched on display names. Pins from the config
+      -- (identities:) win over this cache and are not stored here.
+      create table identities (
+        principal          text primary key,
+        email              text,
+        pagerduty_user_id  text,
+        pagerduty_email    text,
+        pagerduty_name     text,
+        resolved_at        timestamptz not null default now()
+      );
+
+      -- Every action taken from an incident thread (acknowledge, resolve, escalate, reassign, note, silence,
+      -- unsilence): the dedupe record (one request per click, one pending action per incident), the echo record
+      -- (the PagerDuty webhook that follows our own write) and the audit trail.
+      create table incident_actions (
+        id                 text primary key,
+        incident_id        text not null references incidents (id),
+        action             text not null,
+        actor              text not null,
+        actor_name         text,
+        platform           text not null,
+        state              text not null check (state in ('pending','succeeded','failed','refused')),
+        detail             text,
+        pagerduty_user_id  text,
+        expect_status      text,
+        echo_until         timestamptz,
+        echoed_at          timestamptz,
+        created_at         timestamptz not null default now(),
+        finished_at        timestamptz
+      );
+      create unique index incident_actions_one_pending on incident_actions (incident_id) where state = 'pending';
+      create index incident_actions_created on incident_actions (created_at desc);
+
+      -- A note typed in chat, stored by the web process when it arrives (chat text never goes into job data).
+      create table incident_note_drafts (
+        id           text primary key,
+        incident_id  text not null references incidents (id),
+        text         text not null,
+        created_at   timestamptz not null default now()
+      );
+
+      -- Alertmanager silences the bot created, with the incident they belong to.
+      create table incident_silences (
+        id             text primary key,
+        incident_id    text not null references incidents (id),
+        state          text not null check (state in ('draft','awaiting-approval','active','expired','failed')),
+        matchers       jsonb not null,
+        duration_ms    bigint not null,
+        silence_id     text,
+        created_by     text not null,
+        created_by_name text,
+        platform       text not null,
+        ends_at        timestamptz,
+        reminded_at    timestamptz,
+        created_at     timestamptz not null default now()
+      );
+      create index incident_silences_active on incident_silences (state, ends_at);
+    `,
+  },
 ];

@@ -35,7 +35,16 @@ describe('slack-app-manifest.yml', () => {
     expect(manifest.settings.event_subscriptions).toEqual({ request_url: EVENTS_URL, bot_events: ['app_mention'] });
     expect(manifest.settings.socket_mode_enabled).toBe(false);
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(
-      ['app_mentions:read', 'chat:write', 'chat:write.public', 'commands', 'usergroups:read', 'users:read'].sort(),
+      [
+        'app_mentions:read',
+        'chat:write',
+        'chat:write.public',
+        'commands',
+        'usergroups:read',
+        'users:read',
+        // Incident buttons act as the clicker in PagerDuty: their profile email (issue 12).
+        'users:read.email',
+      ].sort(),
     );
   });
 });
