@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { REFUSED_BEFORE_WRITE } from '../../src/core/target-error.js';
 import { Redis } from 'ioredis';
 import { connect, type NatsConnection } from 'nats';
 import {
@@ -272,7 +273,7 @@ describe('real Try It Now', () => {
     expect(red?.actions).toBeUndefined();
 
     await expect(remediation('remove-message')({ seq: '1' })).rejects.toMatchObject({
-      code: 'MESSAGE_NOT_FOUND',
+      code: REFUSED_BEFORE_WRITE,
       message: expect.stringContaining('message #1 is already gone from PROVISIONING'),
     });
     // JetStream's own answer to deleting it again (10057 "no message found") reads the same.
@@ -280,17 +281,19 @@ describe('real Try It Now', () => {
       code: 'MESSAGE_NOT_FOUND',
       message: expect.stringContaining('already gone'),
     });
-    await expect(remediation('purge-stream')({})).rejects.toMatchObject({ code: 'NOTHING_TO_PURGE' });
+    await expect(remediation('purge-stream')({})).rejects.toMatchObject({ code: REFUSED_BEFORE_WRITE });
   });
 
   it('item 6: clear-route re-reads the route and the instances, and refuses a live or vanished route', async () => {
     await start('orphaned-route');
     const live = routeIdOf(hostnameOf(demoIds('a', 1)[0]!));
     const orphan = routeIdOf(hostnameOf(demoId('released-1')));
-    await expect(remediation('clear-route')({ 'route-id': live })).rejects.toMatchObject({ code: 'ROUTE_IN_USE' });
+    await expect(remediation('clear-route')({ 'route-id': live })).rejects.toMatchObject({
+      code: REFUSED_BEFORE_WRITE,
+    });
     expect(world!.caddy.routeIds()).toContain(live);
     await expect(remediation('clear-route')({ 'route-id': 'demo-route-nothing-here' })).rejects.toMatchObject({
-      code: 'ROUTE_NOT_FOUND',
+      code: REFUSED_BEFORE_WRITE,
     });
     const done = await remediation('clear-route')({ 'route-id': orphan });
     expect(done.summary).toBe(`removed Caddy route ${orphan}; 5 demo routes remain`);

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { REFUSED_BEFORE_WRITE } from '../../src/core/target-error.js';
 import { connect, type NatsConnection } from 'nats';
 import { createProvisioningStream } from '../../integrations/tryitnow/create-provisioning-stream.js';
 import { startNatsServer, type StartedNatsServer } from '../../integrations/tryitnow/start-nats-server.js';
@@ -129,7 +130,7 @@ describe('remove-message', () => {
   it('a sequence that is not stored fails, naming it, and deletes nothing', async () => {
     const w = await worldWith(2);
     await expect(remediation('remove-message').execute(w.remediationContext({ seq: '9' }))).rejects.toMatchObject({
-      code: 'MESSAGE_NOT_FOUND',
+      code: REFUSED_BEFORE_WRITE,
     });
     expect(await stored()).toEqual([1, 2]);
   });

@@ -2,7 +2,7 @@ import { DEMO_ROUTE_ID, type TryItNowClients } from '../../integrations/tryitnow
 import type { ArgSpec } from '../../src/core/command.js';
 import { formatNumber } from '../../src/core/format.js';
 import type { Remediation } from '../../src/core/remediation.js';
-import { TargetError } from '../../src/core/target-error.js';
+import { TargetError, refusedBeforeWrite } from '../../src/core/target-error.js';
 import { CORRECTION } from './corrections.js';
 import { readInstanceRoutes } from './instance-routes.js';
 
@@ -76,20 +76,16 @@ export const tryitnowRemediations: readonly Remediation<TryItNowClients>[] = [
       // Check before the write: re-read the stream and refuse when there is nothing the purge would remove.
       const before = await clients.nats.streamInfo(stream, { signal });
       if (before.messages === 0) {
-        throw new TargetError(
-          'api-error',
+        throw refusedBeforeWrite(
           `${stream} is already empty (last sequence ${n(before.lastSeq)}), so nothing was purged. Run ` +
             '`/tryitnow queue` to see its current state.',
-          { code: 'NOTHING_TO_PURGE' },
         );
       }
       if (keepAfterSeq !== undefined && before.firstSeq > keepAfterSeq) {
-        throw new TargetError(
-          'api-error',
+        throw refusedBeforeWrite(
           `no message of ${stream} has sequence ≤ ${n(keepAfterSeq)} any more (stored now: ${n(before.messages)}, ` +
             `sequences ${n(before.firstSeq)}–${n(before.lastSeq)}), so nothing was purged. Run \`/tryitnow queue\` and ` +
             'ask again with a current sequence.',
-          { code: 'NOTHING_TO_PURGE' },
         );
       }
       const r = await clients.nats.purgeStream(stream, keepAfterSeq === undefined ? {} : { keepAfterSeq }, { signal });
@@ -127,12 +123,10 @@ export const tryitnowRemediations: readonly Remediation<TryItNowClients>[] = [
       // Check before the write: redelivery counts outlive their messages, so the sequence on the card may be gone.
       const stored = await clients.nats.storedMessage(stream, seq, { signal });
       if (!stored) {
-        throw new TargetError(
-          'api-error',
+        throw refusedBeforeWrite(
           `message #${n(seq)} is already gone from ${stream} (deleted or purged), so nothing was removed. A ` +
             'redelivery count that stays after its messages are gone is nats-server keeping it until it restarts; ' +
             'run `/tryitnow queue` to see what is stored now.',
-          { code: 'MESSAGE_NOT_FOUND' },
         );
       }
       await clients.nats.deleteMessage(stream, seq, { signal });
@@ -160,33 +154,27 @@ export const tryitnowRemediations: readonly Remediation<TryItNowClients>[] = [
       // is gone or belongs to a live demo (routes are keyed by the instance's hostname, not its id).
       const routes = await clients.caddy.demoRoutes({ signal });
       if (!routes.routes.some((r) => r['@id'] === id)) {
-        throw new TargetError(
-          'api-error',
+        throw refusedBeforeWrite(
           `Caddy route ${id} is already gone` +
             (routes.serverExists ? '' : ' (Caddy has no `demo` server at all)') +
             ', so nothing was removed. Run `/tryitnow state` to see the current routes.',
-          { code: 'ROUTE_NOT_FOUND' },
         );
       }
       const instances = await readInstanceRoutes(clients, signal);
       const owner = instances.routes.byRouteId.get(id);
       if (owner) {
-        throw new TargetError(
-          'api-error',
+        throw refusedBeforeWrite(
           `Caddy route ${id} belongs to the live demo ${owner.id} (hostname ${owner.hostname}` +
             `${owner.state ? `, ${owner.state}` : ''}), so it was not removed: clearing it would cut that user off.`,
-          { code: 'ROUTE_IN_USE' },
         );
       }
       if (!instances.complete || instances.routes.unreadable.length > 0) {
-        throw new TargetError(
-          'api-error',
+        throw refusedBeforeWrite(
           `Caddy route ${id} was not removed: not every instance record could be read (` +
             (instances.complete
               ? `${n(instances.routes.unreadable.length)} not in Try It Now's JSON form`
               : 'too many instance:* keys') +
             '), so the bot cannot confirm that no live demo uses it.',
-          { code: 'ROUTE_OWNER_UNKNOWN' },
         );
       }
       await clients.caddy.clearRoute(id, { signal });
