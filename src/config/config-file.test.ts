@@ -85,6 +85,8 @@ describe('runbook-bot.example.yaml', () => {
       TRYITNOW_API_KEY: 'k',
       STREAMHOUSE_DATABASE_URL: 'postgres://u@h/d',
       M4_DATABASE_URL: 'postgres://u@h/d',
+      TRYITNOW_NATS_PASSWORD: 'p',
+      TRYITNOW_VALKEY_PASSWORD: 'p',
     };
     const cfg = loadConfig(file, integrations, env);
     expect(Object.keys(cfg.targets).sort()).toEqual(['corvo', 'kyrodb', 'm4', 'streamhouse', 'tryitnow']);
