@@ -68,15 +68,6 @@ const BlockActionsSchema = z.object({
 /** Button action ids (see render-report.ts and render-approval-card.ts); anything else is a stale button. */
 const OFFER_ACTION = /^runbook-action:\d{1,4}$/;
 const DECISION_ACTION = /^approval:(approve|deny)$/;
-/** Incident root buttons (render-incident-message.ts) and the silence preview's confirm button (issue 12). */
-const INCIDENT_ACTION =
-  /^incident:(acknowledge|resolve|escalate|reassign|note|silence-1h|silence-4h|silence-24h|unsilence|silence-confirm)$/;
-/** An incident button's value: the incident id, or `<incident id>--<silence record id>`. */
-const INCIDENT_VALUE = /^(inc_[0-9a-f]{1,64})(?:--(sil_[0-9a-f]{1,64}))?$/;
-/** The modal of Add note (callback_id) and its input. */
-const NOTE_CALLBACK = 'incident-note';
-/** A note's longest text (PagerDuty's note limit is unverified; 2000 keeps a thread line readable). */
-const NOTE_MAX = 2000;
 /** What a button carries: one opaque id. */
 const BUTTON_VALUE = /^[A-Za-z0-9_-]{1,150}$/;
 
@@ -217,91 +208,6 @@ export function createSlackIngress(o: SlackIngressOptions) {
     await ack({ response_type: 'ephemeral', text: escapeMrkdwn(redactSecrets(reply.text)) });
   });
 
-  app.action({ type: 'block_actions', action_id: INCIDENT_ACTION }, async ({ body, ack }) => {
-    const parsed = BlockActionsSchema.safeParse(body);
-    const b = parsed.success ? parsed.data : undefined;
-    const action = b?.actions[0];
-    const kind = action ? INCIDENT_ACTION.exec(action.action_id)?.[1] : undefined;
-    const value = action?.value ? INCIDENT_VALUE.exec(action.value) : undefined;
-    const channelId = b?.container?.channel_id ?? b?.channel?.id;
-    if (!b || !kind || !value || !channelId) {
-      await ack();
-      return;
-    }
-    const actor = { platform: 'slack' as const, userId: b.user.id, name: b.user.name };
-    // Replies go into the incident's thread: the root's own ts when the click is on the root.
-    const messageTs = b.container?.message_ts ?? b.message?.ts;
-    const conversation = {
-      platform: 'slack' as const,
-      channelId,
-      threadId: b.container?.thread_ts ?? b.message?.thread_ts ?? messageTs,
-      teamId: b.team?.id,
-    };
-    if (kind === 'note') {
-      await ack();
-      // The trigger is good for 3 s and once (platforms-2.md §5): open the modal before anything else.
-      await app.client.views
-        .open({ trigger_id: b.trigger_id, view: noteModal(value[1]!, channelId, conversation.threadId) as never })
-        .catch((err: Error) => log.warn({ err: { name: err.name, message: err.message } }, 'note modal not opened'));
-      return;
-    }
-    const deliveryKey = createHash('sha256').update(b.trigger_id).digest('hex').slice(0, 32);
-    try {
-      await o.onInteraction({
-        kind: 'incident-action',
-        incidentId: value[1]!,
-        action: kind as Extract<ChatInteraction, { kind: 'incident-action' }>['action'],
-        ...(value[2] ? { silenceRecordId: value[2] } : {}),
-        actor,
-        conversation,
-        ...(messageTs ? { messageId: messageTs } : {}),
-        deliveryKey,
-      });
-    } catch (err) {
-      log.error({ err: { name: (err as Error).name, message: (err as Error).message } }, 'click not queued');
-      return;
-    }
-    await ack();
-  });
-
-  app.view(NOTE_CALLBACK, async ({ body, ack }) => {
-    const parsed = NoteSubmissionSchema.safeParse(body);
-    if (!parsed.success) {
-      await ack();
-      return;
-    }
-    const v = parsed.data;
-    const text = (v.view.state.values.note?.text?.value ?? '').trim();
-    if (text === '' || text.length > NOTE_MAX) {
-      await ack({
-        response_action: 'errors',
-        errors: { note: text === '' ? 'Write a note first.' : `At most ${NOTE_MAX} characters.` },
-      } as never);
-      return;
-    }
-    const meta = v.view.private_metadata;
-    try {
-      await o.onInteraction({
-        kind: 'incident-action',
-        incidentId: meta.incidentId,
-        action: 'note',
-        noteText: text,
-        actor: { platform: 'slack', userId: v.user.id, name: v.user.name },
-        conversation: { platform: 'slack', channelId: meta.channelId, threadId: meta.threadTs, teamId: v.team?.id },
-        // The view id is the same on a retried submission: one note, whatever Slack redelivers.
-        deliveryKey: createHash('sha256').update(`note:${v.view.id}`).digest('hex').slice(0, 32),
-      });
-    } catch (err) {
-      log.error({ err: { name: (err as Error).name, message: (err as Error).message } }, 'note not queued');
-      await ack({
-        response_action: 'errors',
-        errors: { note: 'The bot could not take the note right now; try again.' },
-      } as never);
-      return;
-    }
-    await ack();
-  });
-
   app.action({ type: 'block_actions', action_id: /^(runbook-action:|approval:)/ }, async ({ body, ack }) => {
     const parsed = BlockActionsSchema.safeParse(body);
     const action = parsed.success ? parsed.data.actions[0] : undefined;
@@ -346,6 +252,46 @@ export function createSlackIngress(o: SlackIngressOptions) {
     await ack();
   });
 
+  /**
+   * What both ways in (HTTP and Socket Mode) decide before Bolt's listeners see a request: workspace pinning, events
+   * nobody listens to, stale buttons. `'answered'`: acknowledged through `reply` and done; `'dispatch'`: hand to Bolt.
+   */
+  const screen = (inbound: SlackInbound, reply: (body?: object) => void): 'answered' | 'dispatch' => {
+    const pinned = o.teamIds ?? [];
+    // url_verification names no workspace and runs nothing: Slack sends it when the Request URL is set.
+    const exempt = inbound.kind === 'events' && inbound.type === 'url_verification';
+    if (pinned.length > 0 && !exempt && !inbound.workspaces.some((t) => pinned.includes(t))) {
+      // Signed by our app, but from a workspace this bot does not serve (the app is distributed, or installed
+      // elsewhere by mistake): run nothing, and say why to whoever typed it.
+      log.warn(
+        { team: inbound.workspaces[0] ?? '(none)', kind: inbound.kind },
+        'slack request from an unpinned workspace',
+      );
+      reply(inbound.kind === 'command' ? { response_type: 'ephemeral', text: UNPINNED_TEXT } : undefined);
+      return 'answered';
+    }
+    if (inbound.kind === 'events' && !BOLT_EVENT_TYPES.has(inbound.type)) {
+      reply();
+      return 'answered';
+    }
+    if (inbound.kind === 'interactivity') {
+      const stale = staleClickOf(inbound);
+      if (stale !== 'ours') {
+        // Acknowledged at once (Slack's 3 s rule; Bolt would wait for its timeout and answer 404), nothing changes;
+        // the clicker hears privately that the button is stale when we know where they are.
+        reply();
+        log.info({ type: inbound.type }, 'slack interaction without a handler acknowledged');
+        if (stale) {
+          o.onInteraction(stale).catch((err: Error) =>
+            log.warn({ err: { name: err.name, message: err.message } }, 'stale-button notice not queued'),
+          );
+        }
+        return 'answered';
+      }
+    }
+    return 'dispatch';
+  };
+
   return {
     app,
     /**
@@ -382,45 +328,77 @@ export function createSlackIngress(o: SlackIngressOptions) {
         res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"malformed body"}');
         return 'bad-request';
       }
-      const pinned = o.teamIds ?? [];
-      // url_verification names no workspace and runs nothing: Slack sends it when the Request URL is set.
-      const exempt = inbound.kind === 'events' && inbound.type === 'url_verification';
-      if (pinned.length > 0 && !exempt && !inbound.workspaces.some((t) => pinned.includes(t))) {
-        // Signed by our app, but from a workspace this bot does not serve (the app is distributed, or installed
-        // elsewhere by mistake): run nothing, and say why to whoever typed it.
-        log.warn(
-          { team: inbound.workspaces[0] ?? '(none)', kind: inbound.kind },
-          'slack request from an unpinned workspace',
-        );
-        answer(res, inbound.kind === 'command' ? { response_type: 'ephemeral', text: UNPINNED_TEXT } : undefined);
-        return 'handled';
-      }
-      if (inbound.kind === 'events' && !BOLT_EVENT_TYPES.has(inbound.type)) {
-        answer(res);
-        return 'handled';
-      }
-      if (inbound.kind === 'interactivity') {
-        const stale = staleClickOf(inbound);
-        if (stale !== 'ours') {
-          // Acknowledged at once (Slack's 3 s rule; Bolt would wait for its timeout and answer 404), nothing changes;
-          // the clicker hears privately that the button is stale when we know where they are.
-          answer(res);
-          log.info({ type: inbound.type }, 'slack interaction without a handler acknowledged');
-          if (stale) {
-            o.onInteraction(stale).catch((err: Error) =>
-              log.warn({ err: { name: err.name, message: err.message } }, 'stale-button notice not queued'),
-            );
-          }
-          return 'handled';
-        }
-      }
+      if (screen(inbound, (body) => answer(res, body)) === 'answered') return 'handled';
       // Bolt parses as form only for this exact content type (platforms.md §1.1).
       req.headers['content-type'] = contentType;
       (req as IncomingMessage & { rawBody?: Buffer }).rawBody = rawBody;
       receiver.requestListener(req, res);
       return 'handled';
     },
+    /**
+     * One Socket Mode envelope (platforms-2.md §4.1): already authenticated by the connection, so no signature;
+     * otherwise the same shape checks, pinning and Bolt listeners as `handle`, and so the same job ids. `ack` is
+     * called once the job is durably queued (or at once when nothing is to run); not at all when queueing failed
+     * for a click, exactly as over HTTP.
+     */
+    async receiveEnvelope(e: SlackEnvelope): Promise<SlackIngressResult> {
+      const inbound = classifyEnvelope(e.type, e.body);
+      if (!inbound) {
+        // Acknowledged so that Slack does not redeliver something we can never read; nothing runs.
+        log.warn({ type: e.type.slice(0, 40) }, 'slack envelope malformed');
+        await e.ack();
+        return 'bad-request';
+      }
+      let reply: Promise<void> | undefined;
+      if (screen(inbound, (body) => (reply = e.ack(body))) === 'answered') {
+        await reply;
+        return 'handled';
+      }
+      // No Events API listeners: Bolt would leave an events_api envelope unacknowledged (no auto-ack in Socket Mode).
+      if (inbound.kind === 'events') {
+        await e.ack();
+        return 'handled';
+      }
+      await app.processEvent({
+        body: e.body as Record<string, unknown>,
+        ack: async (response?: unknown) => e.ack(response as object | undefined),
+        ...(e.retryNum !== undefined ? { retryNum: e.retryNum } : {}),
+        ...(e.retryReason !== undefined ? { retryReason: e.retryReason } : {}),
+      });
+      return 'handled';
+    },
   };
+}
+
+/** A Socket Mode envelope as `@slack/socket-mode` hands it over (`slack_event`). */
+export interface SlackEnvelope {
+  readonly type: string;
+  readonly body: unknown;
+  readonly retryNum?: number;
+  readonly retryReason?: string;
+  /** Sends `{envelope_id, payload}` on the socket the envelope came from. */
+  readonly ack: (payload?: object) => Promise<void>;
+}
+
+/** An envelope's payload is the HTTP body as JSON (slash fields as an object): the same schemas apply. */
+function classifyEnvelope(type: string, body: unknown): SlackInbound | undefined {
+  if (type === 'slash_commands') {
+    const c = SlashCommandSchema.safeParse(body);
+    return c.success ? { kind: 'command', workspaces: present(c.data.team_id, c.data.enterprise_id) } : undefined;
+  }
+  if (type === 'interactive') {
+    const p = InteractivitySchema.safeParse(body);
+    if (!p.success) return undefined;
+    const workspaces = present(p.data.team?.id, p.data.user?.team_id, p.data.enterprise?.id);
+    return { kind: 'interactivity', type: p.data.type, payload: body, workspaces };
+  }
+  if (type === 'events_api') {
+    const ev = EventsSchema.safeParse(body);
+    return ev.success
+      ? { kind: 'events', type: ev.data.type, workspaces: present(ev.data.team_id, ev.data.enterprise_id) }
+      : undefined;
+  }
+  return undefined;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -478,7 +456,6 @@ function classify(contentType: string, text: string): SlackInbound | undefined {
 function staleClickOf(
   inbound: Extract<SlackInbound, { kind: 'interactivity' }>,
 ): 'ours' | Extract<ChatInteraction, { kind: 'stale' }> | undefined {
-  if (inbound.type === 'view_submission' && NoteSubmissionSchema.safeParse(inbound.payload).success) return 'ours';
   const click = BlockActionsSchema.safeParse(inbound.payload);
   const action = click.success ? click.data.actions[0] : undefined;
   const channelId = click.success ? (click.data.container?.channel_id ?? click.data.channel?.id) : undefined;
@@ -486,9 +463,7 @@ function staleClickOf(
     click.success &&
     action &&
     click.data.actions.length === 1 &&
-    (OFFER_ACTION.test(action.action_id) ||
-      DECISION_ACTION.test(action.action_id) ||
-      INCIDENT_ACTION.test(action.action_id)) &&
+    (OFFER_ACTION.test(action.action_id) || DECISION_ACTION.test(action.action_id)) &&
     action.value !== undefined &&
     BUTTON_VALUE.test(action.value) &&
     channelId
@@ -543,64 +518,3 @@ const LooseClickSchema = z.object({
     .nullable()
     .optional(),
 });
-
-/** Where a note goes, carried in the modal's `private_metadata` (≤ 3000 characters; ids only). */
-const NoteMetadataSchema = z.object({
-  incidentId: z.string().regex(/^inc_[0-9a-f]{1,64}$/),
-  channelId: z.string().regex(/^[CGD][A-Z0-9]{1,49}$/),
-  threadTs: z
-    .string()
-    .regex(/^\d{1,20}\.\d{1,10}$/)
-    .optional(),
-});
-
-/** A `view_submission` of the Add note modal (platforms-2.md §5). */
-const NoteSubmissionSchema = z.object({
-  type: z.literal('view_submission'),
-  user: z.object({ id: z.string().min(1).max(50), name: z.string().max(200).optional() }),
-  team: z
-    .object({ id: z.string().max(50) })
-    .nullable()
-    .optional(),
-  view: z.object({
-    id: z.string().min(1).max(100),
-    callback_id: z.literal(NOTE_CALLBACK),
-    private_metadata: z
-      .string()
-      .max(3000)
-      .transform((v, ctx) => {
-        try {
-          return NoteMetadataSchema.parse(JSON.parse(v));
-        } catch {
-          ctx.addIssue({ code: 'custom', message: 'bad private_metadata' });
-          return z.NEVER;
-        }
-      }),
-    state: z.object({
-      values: z.record(
-        z.string(),
-        z.record(z.string(), z.object({ value: z.string().max(10_000).nullable().optional() }).passthrough()),
-      ),
-    }),
-  }),
-});
-
-/** The Add note modal: one multi-line input; ids only in `private_metadata`. */
-function noteModal(incidentId: string, channelId: string, threadTs: string | undefined): object {
-  return {
-    type: 'modal',
-    callback_id: NOTE_CALLBACK,
-    private_metadata: JSON.stringify({ incidentId, channelId, ...(threadTs ? { threadTs } : {}) }),
-    title: { type: 'plain_text', text: 'Add note' },
-    submit: { type: 'plain_text', text: 'Add note' },
-    close: { type: 'plain_text', text: 'Cancel' },
-    blocks: [
-      {
-        type: 'input',
-        block_id: 'note',
-        label: { type: 'plain_text', text: 'Note for the PagerDuty incident (posted as you)' },
-        element: { type: 'plain_text_input', action_id: 'text', multiline: true, max_length: NOTE_MAX },
-      },
-    ],
-  };
-}

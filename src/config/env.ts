@@ -35,6 +35,15 @@ export const EnvSchema = z.object({
   SLACK_BOT_TOKEN: optionalSecret,
   /** Slack Web API base URL; tests point it at a local fake. */
   SLACK_API_URL: z.url().default('https://slack.com/api/'),
+  /**
+   * App-level token (`xapp-…`, scope `connections:write`) for Socket Mode; used only with `SLACK_SOCKET_MODE=true`.
+   */
+  SLACK_APP_TOKEN: optionalSecret,
+  /**
+   * `true`: `web` receives slash commands and clicks over Socket Mode (`apps.connections.open` at `SLACK_API_URL`)
+   * instead of `POST /slack/events`, which keeps working when `SLACK_SIGNING_SECRET` is set. Default false.
+   */
+  SLACK_SOCKET_MODE: booleanFlag,
   MICROSOFT_APP_ID: z.string().optional(),
   MICROSOFT_APP_PASSWORD: optionalSecret,
   MICROSOFT_APP_TYPE: z.string().optional(),
@@ -54,10 +63,6 @@ export const EnvSchema = z.object({
   PAGERDUTY_API_TOKEN: optionalSecret,
   PAGERDUTY_API_URL: z.url().default('https://api.pagerduty.com'),
   ALERTMANAGER_BEARER_TOKEN: optionalSecret,
-  /** Alertmanager's base URL for silences (`http://alertmanager:9093`); unset: no silence buttons. */
-  ALERTMANAGER_URL: z.url().optional(),
-  /** How long a resolved chat user → PagerDuty user match is trusted before it is looked up again, s. Default 3600. */
-  IDENTITY_REFRESH_S: z.coerce.number().int().min(10).default(3600),
   /** pino level. Default `info`. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest accepted request body, bytes. Default 1 MiB. */
@@ -103,6 +108,20 @@ const CheckedEnvSchema = EnvSchema.superRefine((env, ctx) => {
       message: 'must be at least HTTP_HEADERS_TIMEOUT_MS (the request includes its headers)',
     });
   }
+  if (env.SLACK_SOCKET_MODE && !env.SLACK_APP_TOKEN?.reveal().startsWith('xapp-')) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SLACK_APP_TOKEN'],
+      message: 'SLACK_SOCKET_MODE=true needs an app-level token (xapp-…, scope connections:write)',
+    });
+  }
+  if (env.SLACK_SOCKET_MODE && !env.SLACK_BOT_TOKEN) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SLACK_BOT_TOKEN'],
+      message: 'SLACK_SOCKET_MODE=true needs the bot token too',
+    });
+  }
   if (env.MAX_DISCARD_BYTES < env.MAX_BODY_BYTES) {
     ctx.addIssue({ code: 'custom', path: ['MAX_DISCARD_BYTES'], message: 'must be at least MAX_BODY_BYTES' });
   }
@@ -129,7 +148,12 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   );
 }
 
-/** Slack is on when both its secrets are set. */
+/** Slack is on when the bot token is set with a way in: the signing secret (HTTP) or Socket Mode. */
 export function isSlackEnabled(env: Env): boolean {
-  return env.SLACK_SIGNING_SECRET !== undefined && env.SLACK_BOT_TOKEN !== undefined;
+  return env.SLACK_BOT_TOKEN !== undefined && (env.SLACK_SIGNING_SECRET !== undefined || isSlackSocketMode(env));
+}
+
+/** Slack reaches `web` over Socket Mode (`SLACK_SOCKET_MODE=true` with an app-level token). */
+export function isSlackSocketMode(env: Env): boolean {
+  return env.SLACK_SOCKET_MODE && env.SLACK_APP_TOKEN !== undefined;
 }

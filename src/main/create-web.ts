@@ -1,14 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import { Registry, collectDefaultMetrics, Gauge } from 'prom-client';
+import { Registry, collectDefaultMetrics, Counter, Gauge } from 'prom-client';
 import { commands } from '../../commands/index.js';
 import { createSlackIngress } from '../../integrations/slack/slack-ingress.js';
+import { createSlackSocketMode, type SlackSocketMode } from '../../integrations/slack/slack-socket-mode.js';
 import { createTeamsEdge } from '../../integrations/teams/create-teams-edge.js';
 import { createTeamsIngress } from '../../integrations/teams/teams-ingress.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import type { ChatInteraction } from '../core/interaction.js';
 import type { Logger } from '../core/logger.js';
 import type { BotConfig } from '../config/config-file.js';
-import { isSlackEnabled, type Env } from '../config/env.js';
+import { isSlackEnabled, isSlackSocketMode, type Env } from '../config/env.js';
+import { Secret } from '../core/secret.js';
 import { createHttpServer, type BodyRoute } from '../http/create-server.js';
 import { createQueues } from '../jobs/create-queues.js';
 import { dispatchCommand } from '../jobs/dispatch-command.js';
@@ -51,19 +53,6 @@ export function createWeb(o: WebOptions): { server: Server; close(): Promise<voi
     },
   });
 
-  // A note typed in chat is stored here, and only its id is queued (no chat text in job data).
-  const storeNote = async (i: ChatInteraction): Promise<ChatInteraction> => {
-    if (i.kind !== 'incident-action' || i.noteText === undefined) return i;
-    const draftId = `nd_${i.deliveryKey}`;
-    await db.query(
-      `insert into incident_note_drafts (id, incident_id, text)
-       select $1, $2, $3 where exists (select 1 from incidents where id = $2) on conflict (id) do nothing`,
-      [draftId, i.incidentId, i.noteText],
-    );
-    const { noteText: _dropped, ...rest } = i;
-    return { ...rest, noteDraftId: draftId };
-  };
-  const onInteraction = async (i: ChatInteraction) => enqueueInteraction(queues, await storeNote(i));
   const postRoutes: Record<string, BodyRoute> = {};
   const dispatchDeps = {
     commands,
@@ -74,26 +63,34 @@ export function createWeb(o: WebOptions): { server: Server; close(): Promise<voi
     clock,
     logger: log,
   };
+  let socket: SlackSocketMode | undefined;
   if (isSlackEnabled(o.env)) {
     const pinned = o.config.slack?.teamIds ?? [];
     const slack = createSlackIngress({
-      signingSecret: o.env.SLACK_SIGNING_SECRET!,
+      // Socket Mode alone needs no signing secret; /slack/events then does not exist (a random one refuses anything).
+      signingSecret: o.env.SLACK_SIGNING_SECRET ?? new Secret(randomBytes(32).toString('hex')),
       botToken: o.env.SLACK_BOT_TOKEN!,
       apiUrl: o.env.SLACK_API_URL,
       clock,
       logger: log,
       onCommand: (req) => dispatchCommand(req, dispatchDeps),
-      onInteraction,
+      onInteraction: (i) => enqueueInteraction(queues, i),
       teamIds: pinned,
     });
     if (pinned.length > 0) {
       log.info({ teamIds: pinned }, 'Slack requests accepted only from the workspaces in slack.teamIds');
     }
-    postRoutes['/slack/events'] = (req, res, body) => {
-      slack.handle(req, res, body);
-    };
+    if (o.env.SLACK_SIGNING_SECRET) {
+      postRoutes['/slack/events'] = (req, res, body) => {
+        slack.handle(req, res, body);
+      };
+    }
+    if (isSlackSocketMode(o.env)) socket = startSocketMode(o.env, registry, log, (e) => slack.receiveEnvelope(e));
   } else {
-    log.warn({}, 'Slack is off: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN to turn it on');
+    log.warn(
+      {},
+      'Slack is off: set SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN and SLACK_SOCKET_MODE=true',
+    );
   }
 
   // Teams: the route always exists; while Teams is off it refuses every request (CONTRACT.md).
@@ -110,7 +107,7 @@ export function createWeb(o: WebOptions): { server: Server; close(): Promise<voi
     logger: log,
     commandNames: commands.map((c) => c.name),
     onCommand: (req) => dispatchCommand(req, dispatchDeps),
-    onInteraction,
+    onInteraction: (i) => enqueueInteraction(queues, i),
   });
   postRoutes['/api/messages'] = async (req, res, body) => {
     await teamsIngress.handle(req, res, body);
@@ -138,6 +135,7 @@ export function createWeb(o: WebOptions): { server: Server; close(): Promise<voi
         withTimeout(redis.ping()).catch(() => failed.push('redis')),
         withTimeout(db.query('select 1')).catch(() => failed.push('postgres')),
       ]);
+      if (socket && !socket.isConnected()) failed.push('slack-socket-mode');
       return failed;
     },
   });
@@ -148,9 +146,52 @@ export function createWeb(o: WebOptions): { server: Server; close(): Promise<voi
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
       await closed;
+      await socket?.stop();
       await queues.close();
       redis.disconnect();
       await db.end();
     },
   };
+}
+
+/**
+ * Socket Mode (issue 17): one connection per `web` process, kept open; envelopes go through the same ingress as
+ * `/slack/events`. Metrics: connected (0/1), reconnects by cause, envelopes by type and outcome.
+ */
+function startSocketMode(
+  env: Env,
+  registry: Registry,
+  log: Logger,
+  onEnvelope: Parameters<typeof createSlackSocketMode>[0]['onEnvelope'],
+): SlackSocketMode {
+  const connected = new Gauge({
+    name: 'runbook_bot_slack_socket_connected',
+    help: 'Whether this web process holds an open Slack Socket Mode connection (1) or not (0).',
+    registers: [registry],
+  });
+  const reconnects = new Counter({
+    name: 'runbook_bot_slack_socket_reconnects_total',
+    help: 'Slack Socket Mode reconnects, by cause (refresh_requested, warning, link_disabled, dropped, open_failed, …).',
+    labelNames: ['cause'],
+    registers: [registry],
+  });
+  const envelopes = new Counter({
+    name: 'runbook_bot_slack_socket_envelopes_total',
+    help: 'Slack Socket Mode envelopes received, by type and outcome (handled, bad-request, failed).',
+    labelNames: ['type', 'outcome'],
+    registers: [registry],
+  });
+  connected.set(0);
+  const socket = createSlackSocketMode({
+    appToken: env.SLACK_APP_TOKEN!,
+    apiUrl: env.SLACK_API_URL,
+    logger: log,
+    onEnvelope,
+    onReconnect: (cause) => reconnects.inc({ cause }),
+    onEnvelopeDone: (type, outcome) => envelopes.inc({ type, outcome }),
+    onConnectedChange: (v) => connected.set(v ? 1 : 0),
+  });
+  log.info({}, 'Slack over Socket Mode (SLACK_SOCKET_MODE=true): connecting');
+  void socket.start();
+  return socket;
 }

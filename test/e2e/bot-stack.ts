@@ -10,8 +10,9 @@ import { startCorvoSimulator, type CorvoScenario, type CorvoSimulator } from '..
 import { getFreePort } from '../../src/dev/local-services.js';
 import { startFakeBotConnector, type FakeBotConnector } from '../support/fake-bot-connector.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
+import { startFakeSocketMode, type FakeSocketMode } from '../support/fake-socket-mode.js';
 import { createTestDatabase, uniqueName } from '../support/namespace.js';
-import { blockActionsBody, signSlackRequest } from '../support/slack-signing.js';
+import { blockActionsBody, signSlackRequest, slashCommandBody } from '../support/slack-signing.js';
 import { runRelease, spawnBot, writeConfigFile, type BotProcess } from './bot-processes.js';
 
 export const SIGNING_SECRET = 'e2e-signing-secret-0123456789abcdef';
@@ -19,6 +20,18 @@ export const BOT_TOKEN = 'xoxb-e2e-bot-token-do-not-leak';
 export const CORVO_KEY = 'corvo-e2e-api-key-do-not-leak';
 /** For stacks (or extra web processes) that set `MICROSOFT_APP_PASSWORD`: it must never be printed. */
 export const TEAMS_APP_PASSWORD = 'teams-e2e-app-password-do-not-leak';
+/** The app-level token of stacks started with `socketMode`. */
+export const APP_TOKEN = 'xapp-1-A0RUNBOOKBOT-e2e-app-token-do-not-leak';
+
+/** A button click as Slack sends it (the `payload` of an interactivity request, or of an `interactive` envelope). */
+export interface ClickSpec {
+  userId: string;
+  channelId: string;
+  actionId: string;
+  value: string;
+  messageTs: string;
+  threadTs?: string;
+}
 
 export interface BotStack {
   readonly corvo: CorvoSimulator;
@@ -37,14 +50,13 @@ export interface BotStack {
     o?: { timestampSec?: number; secret?: string; contentType?: string; unsigned?: boolean },
   ): Promise<Response>;
   /** Clicks a button as `userId`: a signed `block_actions` payload. */
-  click(o: {
-    userId: string;
-    channelId: string;
-    actionId: string;
-    value: string;
-    messageTs: string;
-    threadTs?: string;
-  }): Promise<Response>;
+  click(o: ClickSpec): Promise<Response>;
+  /** The fake Socket Mode server, when the stack was started with `socketMode`. */
+  readonly socket?: FakeSocketMode;
+  /** Sends a slash command as a `slash_commands` envelope; returns the envelope id. */
+  socketCommand(fields: Partial<Record<string, string>>, o?: Parameters<FakeSocketMode['send']>[2]): string;
+  /** Sends a click as an `interactive` envelope; returns the envelope id. */
+  socketClick(c: ClickSpec, o?: Parameters<FakeSocketMode['send']>[2]): string;
   /** Jobs of every state in the diagnostics queue. */
   queuedJobs(): Promise<number>;
   spawnWorker(extraEnv?: Record<string, string>): Promise<BotProcess>;
@@ -71,9 +83,12 @@ export async function startBotStack(o: {
   teams?: { env?: Record<string, string> };
   /** More top-level YAML for the config file (e.g. `slack:\n  teamIds: [T0FAKE]\n`). */
   extraConfig?: string;
+  /** Slack over Socket Mode (issue 17): a fake Socket Mode server, `SLACK_SOCKET_MODE=true`, no signing secret. */
+  socketMode?: boolean;
 }): Promise<BotStack> {
   const corvo = await startCorvoSimulator({ scenario: o.scenario ?? 'healthy', apiKey: CORVO_KEY });
   const slack = await startFakeSlack({ token: BOT_TOKEN });
+  const socket = o.socketMode ? await startFakeSocketMode(slack, { appToken: APP_TOKEN }) : undefined;
   const teams = o.teams ? await startFakeBotConnector() : undefined;
   const databaseUrl = await createTestDatabase();
   const prefix = uniqueName('e2e');
@@ -89,7 +104,9 @@ export async function startBotStack(o: {
     REDIS_URL: inject('redisUrl'),
     DATABASE_URL: databaseUrl,
     RUNBOOK_BOT_CONFIG: configFile,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    ...(o.socketMode
+      ? { SLACK_APP_TOKEN: APP_TOKEN, SLACK_SOCKET_MODE: 'true' }
+      : { SLACK_SIGNING_SECRET: SIGNING_SECRET }),
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_API_URL: slack.url,
     CORVO_API_KEY: CORVO_KEY,
@@ -128,6 +145,35 @@ export async function startBotStack(o: {
     });
   };
   let clicks = 0;
+  const clickPayload = (c: ClickSpec) => ({
+    type: 'block_actions',
+    team: { id: 'T0FAKE', domain: 'fake' },
+    user: { id: c.userId, username: c.userId.toLowerCase(), team_id: 'T0FAKE' },
+    api_app_id: 'A0RUNBOOKBOT',
+    token: 'legacy',
+    trigger_id: `${Date.now()}.${++clicks}.${Math.random().toString(16).slice(2)}`,
+    response_url: 'https://hooks.slack.com/actions/T0FAKE/1/x',
+    container: {
+      type: 'message',
+      message_ts: c.messageTs,
+      channel_id: c.channelId,
+      is_ephemeral: false,
+      thread_ts: c.threadTs,
+    },
+    channel: { id: c.channelId, name: 'ops' },
+    message: { ts: c.messageTs, type: 'message', text: '', ...(c.threadTs ? { thread_ts: c.threadTs } : {}) },
+    state: { values: {} },
+    actions: [
+      {
+        type: 'button',
+        action_id: c.actionId,
+        block_id: 'b',
+        value: c.value,
+        action_ts: String(Date.now() / 1000),
+        text: { type: 'plain_text', text: 'x' },
+      },
+    ],
+  });
   const stack: BotStack = {
     corvo,
     slack,
@@ -140,38 +186,16 @@ export async function startBotStack(o: {
     prefix,
     env,
     postSlack,
-    click: (c) =>
-      postSlack(
-        blockActionsBody({
-          type: 'block_actions',
-          team: { id: 'T0FAKE', domain: 'fake' },
-          user: { id: c.userId, username: c.userId.toLowerCase(), team_id: 'T0FAKE' },
-          api_app_id: 'A0RUNBOOKBOT',
-          token: 'legacy',
-          trigger_id: `${Date.now()}.${++clicks}.${Math.random().toString(16).slice(2)}`,
-          response_url: 'https://hooks.slack.com/actions/T0FAKE/1/x',
-          container: {
-            type: 'message',
-            message_ts: c.messageTs,
-            channel_id: c.channelId,
-            is_ephemeral: false,
-            thread_ts: c.threadTs,
-          },
-          channel: { id: c.channelId, name: 'ops' },
-          message: { ts: c.messageTs, type: 'message', text: '', ...(c.threadTs ? { thread_ts: c.threadTs } : {}) },
-          state: { values: {} },
-          actions: [
-            {
-              type: 'button',
-              action_id: c.actionId,
-              block_id: 'b',
-              value: c.value,
-              action_ts: String(Date.now() / 1000),
-              text: { type: 'plain_text', text: 'x' },
-            },
-          ],
-        }),
-      ),
+    click: (c) => postSlack(blockActionsBody(clickPayload(c))),
+    socket,
+    socketCommand: (fields, so) => {
+      if (!socket) throw new Error('start the stack with socketMode');
+      return socket.send('slash_commands', Object.fromEntries(new URLSearchParams(slashCommandBody(fields))), so);
+    },
+    socketClick: (c, so) => {
+      if (!socket) throw new Error('start the stack with socketMode');
+      return socket.send('interactive', clickPayload(c), so);
+    },
     async queuedJobs() {
       const q = new Queue('diagnostics', { connection: redis, prefix });
       const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
@@ -193,12 +217,13 @@ export async function startBotStack(o: {
       const everything = procs.map((p) => p.output()).join('\n');
       await db.end();
       redis.disconnect();
+      await socket?.close();
       await slack.close();
       await teams?.close();
       await corvo.close();
       // Graceful shutdown on SIGTERM exits 0; nothing secret and no stack trace was ever logged.
       expect(codes.filter((c) => c !== 0 && c !== null)).toEqual([]);
-      for (const secret of [SIGNING_SECRET, BOT_TOKEN, CORVO_KEY, TEAMS_APP_PASSWORD, databaseUrl])
+      for (const secret of [SIGNING_SECRET, BOT_TOKEN, APP_TOKEN, CORVO_KEY, TEAMS_APP_PASSWORD, databaseUrl])
         expect(everything).not.toContain(secret);
       expect(everything).not.toMatch(/\n\s+at .+:\d+:\d+/);
     },

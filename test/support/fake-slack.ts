@@ -56,6 +56,15 @@ export interface FakeSlack {
   ephemerals(channel: string): FakeSlackEphemeral[];
   /** Membership answered by `usergroups.users.list`. */
   setUsergroup(id: string, users: string[]): void;
+  /** The bot token's scopes, sent as `x-oauth-scopes` on every answer (as Slack does). Default: every scope the bot needs. */
+  setScopes(scopes: readonly string[]): void;
+  /** Whether the bot is in `channel` (`conversations.info` → `is_member`; default true). */
+  setMember(channel: string, member: boolean): void;
+  /**
+   * Serves `method` with `handler` before the bot-token check (for methods called with another token, such as
+   * `apps.connections.open` with the app-level token).
+   */
+  route(method: string, handler: (call: SlackCall) => { status: number; body: Record<string, unknown> }): void;
   close(): Promise<void>;
 }
 
@@ -104,8 +113,21 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
+/** What a bot token as the README's manifest grants (slack-app-manifest.yml `oauth_config.scopes.bot`). */
+export const FAKE_BOT_SCOPES = [
+  'commands',
+  'chat:write',
+  'chat:write.public',
+  'app_mentions:read',
+  'usergroups:read',
+  'users:read',
+];
+
 export async function startFakeSlack(o: { token?: string } = {}): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
+  let scopes: readonly string[] = FAKE_BOT_SCOPES;
+  const nonMember = new Set<string>();
+  const routes = new Map<string, (call: SlackCall) => Answer>();
   const messages = new Map<string, FakeSlackMessage[]>(); // channel -> messages (including deleted ones removed)
   const ephemerals: FakeSlackEphemeral[] = [];
   const usergroups = new Map<string, string[]>();
@@ -265,7 +287,7 @@ export async function startFakeSlack(o: { token?: string } = {}): Promise<FakeSl
           is_im: channel.startsWith('D'),
           is_private: !channel.startsWith('C'),
           is_archived: false,
-          is_member: true,
+          is_member: !nonMember.has(channel),
           created: 1_700_000_000,
         },
       });
@@ -273,7 +295,11 @@ export async function startFakeSlack(o: { token?: string } = {}): Promise<FakeSl
   };
 
   const answer = (res: ServerResponse, a: Answer): void => {
-    res.writeHead(a.status, { 'content-type': 'application/json; charset=utf-8', ...a.headers });
+    res.writeHead(a.status, {
+      'content-type': 'application/json; charset=utf-8',
+      'x-oauth-scopes': scopes.join(','),
+      ...a.headers,
+    });
     res.end(JSON.stringify(a.body));
   };
 
@@ -300,6 +326,11 @@ export async function startFakeSlack(o: { token?: string } = {}): Promise<FakeSl
     const token = bearer ?? str(args['token']);
     const call: SlackCall = { method, args, at: Date.now(), ...(token !== undefined ? { token } : {}) };
     calls.push(call);
+    const routed = routes.get(method);
+    if (routed !== undefined) {
+      answer(res, routed(call));
+      return;
+    }
 
     const limit = rateLimits.get(method);
     if (limit !== undefined && limit.remaining > 0) {
@@ -373,6 +404,16 @@ export async function startFakeSlack(o: { token?: string } = {}): Promise<FakeSl
     ephemerals: (channel) => ephemerals.filter((e) => e.channel === channel).map((e) => ({ ...e })),
     setUsergroup: (id, users) => {
       usergroups.set(id, [...users]);
+    },
+    setScopes: (s) => {
+      scopes = [...s];
+    },
+    setMember: (channel, member) => {
+      if (member) nonMember.delete(channel);
+      else nonMember.add(channel);
+    },
+    route: (method, handler) => {
+      routes.set(method, handler);
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
