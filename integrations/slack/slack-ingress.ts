@@ -68,6 +68,15 @@ const BlockActionsSchema = z.object({
 /** Button action ids (see render-report.ts and render-approval-card.ts); anything else is a stale button. */
 const OFFER_ACTION = /^runbook-action:\d{1,4}$/;
 const DECISION_ACTION = /^approval:(approve|deny)$/;
+/** Incident root buttons (render-incident-message.ts) and the silence preview's confirm button (issue 12). */
+const INCIDENT_ACTION =
+  /^incident:(acknowledge|resolve|escalate|reassign|note|silence-1h|silence-4h|silence-24h|unsilence|silence-confirm)$/;
+/** An incident button's value: the incident id, or `<incident id>--<silence record id>`. */
+const INCIDENT_VALUE = /^(inc_[0-9a-f]{1,64})(?:--(sil_[0-9a-f]{1,64}))?$/;
+/** The modal of Add note (callback_id) and its input. */
+const NOTE_CALLBACK = 'incident-note';
+/** A note's longest text (PagerDuty's note limit is unverified; 2000 keeps a thread line readable). */
+const NOTE_MAX = 2000;
 /** What a button carries: one opaque id. */
 const BUTTON_VALUE = /^[A-Za-z0-9_-]{1,150}$/;
 
@@ -206,6 +215,91 @@ export function createSlackIngress(o: SlackIngressOptions) {
     }
     // The answer may repeat what the user typed (`Invalid <queue>: "…"`): plain text, escaped and redacted.
     await ack({ response_type: 'ephemeral', text: escapeMrkdwn(redactSecrets(reply.text)) });
+  });
+
+  app.action({ type: 'block_actions', action_id: INCIDENT_ACTION }, async ({ body, ack }) => {
+    const parsed = BlockActionsSchema.safeParse(body);
+    const b = parsed.success ? parsed.data : undefined;
+    const action = b?.actions[0];
+    const kind = action ? INCIDENT_ACTION.exec(action.action_id)?.[1] : undefined;
+    const value = action?.value ? INCIDENT_VALUE.exec(action.value) : undefined;
+    const channelId = b?.container?.channel_id ?? b?.channel?.id;
+    if (!b || !kind || !value || !channelId) {
+      await ack();
+      return;
+    }
+    const actor = { platform: 'slack' as const, userId: b.user.id, name: b.user.name };
+    // Replies go into the incident's thread: the root's own ts when the click is on the root.
+    const messageTs = b.container?.message_ts ?? b.message?.ts;
+    const conversation = {
+      platform: 'slack' as const,
+      channelId,
+      threadId: b.container?.thread_ts ?? b.message?.thread_ts ?? messageTs,
+      teamId: b.team?.id,
+    };
+    if (kind === 'note') {
+      await ack();
+      // The trigger is good for 3 s and once (platforms-2.md §5): open the modal before anything else.
+      await app.client.views
+        .open({ trigger_id: b.trigger_id, view: noteModal(value[1]!, channelId, conversation.threadId) as never })
+        .catch((err: Error) => log.warn({ err: { name: err.name, message: err.message } }, 'note modal not opened'));
+      return;
+    }
+    const deliveryKey = createHash('sha256').update(b.trigger_id).digest('hex').slice(0, 32);
+    try {
+      await o.onInteraction({
+        kind: 'incident-action',
+        incidentId: value[1]!,
+        action: kind as Extract<ChatInteraction, { kind: 'incident-action' }>['action'],
+        ...(value[2] ? { silenceRecordId: value[2] } : {}),
+        actor,
+        conversation,
+        ...(messageTs ? { messageId: messageTs } : {}),
+        deliveryKey,
+      });
+    } catch (err) {
+      log.error({ err: { name: (err as Error).name, message: (err as Error).message } }, 'click not queued');
+      return;
+    }
+    await ack();
+  });
+
+  app.view(NOTE_CALLBACK, async ({ body, ack }) => {
+    const parsed = NoteSubmissionSchema.safeParse(body);
+    if (!parsed.success) {
+      await ack();
+      return;
+    }
+    const v = parsed.data;
+    const text = (v.view.state.values.note?.text?.value ?? '').trim();
+    if (text === '' || text.length > NOTE_MAX) {
+      await ack({
+        response_action: 'errors',
+        errors: { note: text === '' ? 'Write a note first.' : `At most ${NOTE_MAX} characters.` },
+      } as never);
+      return;
+    }
+    const meta = v.view.private_metadata;
+    try {
+      await o.onInteraction({
+        kind: 'incident-action',
+        incidentId: meta.incidentId,
+        action: 'note',
+        noteText: text,
+        actor: { platform: 'slack', userId: v.user.id, name: v.user.name },
+        conversation: { platform: 'slack', channelId: meta.channelId, threadId: meta.threadTs, teamId: v.team?.id },
+        // The view id is the same on a retried submission: one note, whatever Slack redelivers.
+        deliveryKey: createHash('sha256').update(`note:${v.view.id}`).digest('hex').slice(0, 32),
+      });
+    } catch (err) {
+      log.error({ err: { name: (err as Error).name, message: (err as Error).message } }, 'note not queued');
+      await ack({
+        response_action: 'errors',
+        errors: { note: 'The bot could not take the note right now; try again.' },
+      } as never);
+      return;
+    }
+    await ack();
   });
 
   app.action({ type: 'block_actions', action_id: /^(runbook-action:|approval:)/ }, async ({ body, ack }) => {
@@ -456,6 +550,7 @@ function classify(contentType: string, text: string): SlackInbound | undefined {
 function staleClickOf(
   inbound: Extract<SlackInbound, { kind: 'interactivity' }>,
 ): 'ours' | Extract<ChatInteraction, { kind: 'stale' }> | undefined {
+  if (inbound.type === 'view_submission' && NoteSubmissionSchema.safeParse(inbound.payload).success) return 'ours';
   const click = BlockActionsSchema.safeParse(inbound.payload);
   const action = click.success ? click.data.actions[0] : undefined;
   const channelId = click.success ? (click.data.container?.channel_id ?? click.data.channel?.id) : undefined;
@@ -463,7 +558,9 @@ function staleClickOf(
     click.success &&
     action &&
     click.data.actions.length === 1 &&
-    (OFFER_ACTION.test(action.action_id) || DECISION_ACTION.test(action.action_id)) &&
+    (OFFER_ACTION.test(action.action_id) ||
+      DECISION_ACTION.test(action.action_id) ||
+      INCIDENT_ACTION.test(action.action_id)) &&
     action.value !== undefined &&
     BUTTON_VALUE.test(action.value) &&
     channelId
@@ -518,3 +615,64 @@ const LooseClickSchema = z.object({
     .nullable()
     .optional(),
 });
+
+/** Where a note goes, carried in the modal's `private_metadata` (≤ 3000 characters; ids only). */
+const NoteMetadataSchema = z.object({
+  incidentId: z.string().regex(/^inc_[0-9a-f]{1,64}$/),
+  channelId: z.string().regex(/^[CGD][A-Z0-9]{1,49}$/),
+  threadTs: z
+    .string()
+    .regex(/^\d{1,20}\.\d{1,10}$/)
+    .optional(),
+});
+
+/** A `view_submission` of the Add note modal (platforms-2.md §5). */
+const NoteSubmissionSchema = z.object({
+  type: z.literal('view_submission'),
+  user: z.object({ id: z.string().min(1).max(50), name: z.string().max(200).optional() }),
+  team: z
+    .object({ id: z.string().max(50) })
+    .nullable()
+    .optional(),
+  view: z.object({
+    id: z.string().min(1).max(100),
+    callback_id: z.literal(NOTE_CALLBACK),
+    private_metadata: z
+      .string()
+      .max(3000)
+      .transform((v, ctx) => {
+        try {
+          return NoteMetadataSchema.parse(JSON.parse(v));
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'bad private_metadata' });
+          return z.NEVER;
+        }
+      }),
+    state: z.object({
+      values: z.record(
+        z.string(),
+        z.record(z.string(), z.object({ value: z.string().max(10_000).nullable().optional() }).passthrough()),
+      ),
+    }),
+  }),
+});
+
+/** The Add note modal: one multi-line input; ids only in `private_metadata`. */
+function noteModal(incidentId: string, channelId: string, threadTs: string | undefined): object {
+  return {
+    type: 'modal',
+    callback_id: NOTE_CALLBACK,
+    private_metadata: JSON.stringify({ incidentId, channelId, ...(threadTs ? { threadTs } : {}) }),
+    title: { type: 'plain_text', text: 'Add note' },
+    submit: { type: 'plain_text', text: 'Add note' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      {
+        type: 'input',
+        block_id: 'note',
+        label: { type: 'plain_text', text: 'Note for the PagerDuty incident (posted as you)' },
+        element: { type: 'plain_text_input', action_id: 'text', multiline: true, max_length: NOTE_MAX },
+      },
+    ],
+  };
+}

@@ -63,6 +63,10 @@ export const EnvSchema = z.object({
   PAGERDUTY_API_TOKEN: optionalSecret,
   PAGERDUTY_API_URL: z.url().default('https://api.pagerduty.com'),
   ALERTMANAGER_BEARER_TOKEN: optionalSecret,
+  /** Alertmanager's base URL for silences (`http://alertmanager:9093`); unset: no silence buttons. */
+  ALERTMANAGER_URL: z.url().optional(),
+  /** How long a resolved chat user → PagerDuty user match is trusted before it is looked up again, s. Default 3600. */
+  IDENTITY_REFRESH_S: z.coerce.number().int().min(10).default(3600),
   /** pino level. Default `info`. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest accepted request body, bytes. Default 1 MiB. */

@@ -7,6 +7,7 @@ import { createSlackSocketMode, type SlackSocketMode } from '../../integrations/
 import { createTeamsEdge } from '../../integrations/teams/create-teams-edge.js';
 import { createTeamsIngress } from '../../integrations/teams/teams-ingress.js';
 import { systemClock, type Clock } from '../core/clock.js';
+import type { ChatInteraction } from '../core/interaction.js';
 import type { Logger } from '../core/logger.js';
 import type { BotConfig } from '../config/config-file.js';
 import { isSlackEnabled, isSlackSocketMode, type Env } from '../config/env.js';
@@ -53,6 +54,19 @@ export function createWeb(o: WebOptions): { server: Server; close(): Promise<voi
     },
   });
 
+  // A note typed in chat is stored here, and only its id is queued (no chat text in job data).
+  const storeNote = async (i: ChatInteraction): Promise<ChatInteraction> => {
+    if (i.kind !== 'incident-action' || i.noteText === undefined) return i;
+    const draftId = `nd_${i.deliveryKey}`;
+    await db.query(
+      `insert into incident_note_drafts (id, incident_id, text)
+       select $1, $2, $3 where exists (select 1 from incidents where id = $2) on conflict (id) do nothing`,
+      [draftId, i.incidentId, i.noteText],
+    );
+    const { noteText: _dropped, ...rest } = i;
+    return { ...rest, noteDraftId: draftId };
+  };
+  const onInteraction = async (i: ChatInteraction) => enqueueInteraction(queues, await storeNote(i));
   const postRoutes: Record<string, BodyRoute> = {};
   const dispatchDeps = {
     commands,
@@ -74,7 +88,7 @@ export function createWeb(o: WebOptions): { server: Server; close(): Promise<voi
       clock,
       logger: log,
       onCommand: (req) => dispatchCommand(req, dispatchDeps),
-      onInteraction: (i) => enqueueInteraction(queues, i),
+      onInteraction,
       teamIds: pinned,
     });
     if (pinned.length > 0) {
@@ -107,7 +121,7 @@ export function createWeb(o: WebOptions): { server: Server; close(): Promise<voi
     logger: log,
     commandNames: commands.map((c) => c.name),
     onCommand: (req) => dispatchCommand(req, dispatchDeps),
-    onInteraction: (i) => enqueueInteraction(queues, i),
+    onInteraction,
   });
   postRoutes['/api/messages'] = async (req, res, body) => {
     await teamsIngress.handle(req, res, body);
