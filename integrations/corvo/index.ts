@@ -1,4 +1,5 @@
 import type { TargetIntegration } from '../../src/core/system.js';
+import { checkCorvoSetup } from './check-setup.js';
 import { createCorvoClient, type CorvoClient } from './client.js';
 import { CorvoInstanceSchema, type CorvoInstanceConfig } from './config.js';
 
@@ -34,4 +35,5 @@ export const corvoIntegration: TargetIntegration<CorvoInstanceConfig, CorvoClien
   displayName: 'Corvo',
   instanceSchema: CorvoInstanceSchema,
   createClients: (config, deps) => ({ corvo: createCorvoClient(config, deps) }),
+  checkSetup: (clients) => checkCorvoSetup(clients),
 };

@@ -1,4 +1,5 @@
 import type { TargetIntegration } from '../../src/core/system.js';
+import { checkKyroSetup } from './check-setup.js';
 import { createKyroClient, type KyroClient } from './client.js';
 import { KyroInstanceSchema, type KyroInstanceConfig } from './config.js';
 
@@ -20,4 +21,5 @@ export const kyrodbIntegration: TargetIntegration<KyroInstanceConfig, KyroClient
   displayName: 'KyroDB',
   instanceSchema: KyroInstanceSchema,
   createClients: (config, deps) => ({ kyrodb: createKyroClient(config, deps) }),
+  checkSetup: (clients, config) => checkKyroSetup(clients, config),
 };

@@ -22,6 +22,24 @@ export interface TargetIntegration<Config = unknown, Clients = unknown> {
   /** Zod schema of one instance under `targets.<id>.<name>`. */
   readonly instanceSchema: z.ZodType<Config>;
   createClients(config: Config, deps: ClientDeps): Clients;
+  /**
+   * `npm run check`: one cheap read that needs the configured credentials, proving the instance is reachable and
+   * accepts them. Resolves with what it learned; throws (a `TargetError`) when it is not reachable or refuses.
+   * Optional: an integration without it is reported as not checked.
+   */
+  readonly checkSetup?: (clients: Clients, config: Config) => Promise<SetupProbeResult>;
+}
+
+/** What {@link TargetIntegration.checkSetup} learned about one instance. */
+export interface SetupProbeResult {
+  /** What was read, for the check line (`API key accepted: GET /api/v1/queues answered 3 queues`). */
+  readonly detail: string;
+  /** The version the instance reports; absent when it reports none. */
+  readonly version?: string;
+  /** When there is no version: why (`Corvo's API reports no version`). */
+  readonly versionNote?: string;
+  /** Something that works but needs a look (the line becomes WARN). */
+  readonly warning?: string;
 }
 
 /** An integration together with its workflows (`workflows/<id>/index.ts`); composed in `src/main`. */

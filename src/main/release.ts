@@ -2,9 +2,15 @@ import { ConfigError, parseEnv } from '../config/env.js';
 import { createPool } from '../store/create-pool.js';
 import { migrate } from '../store/migrate.js';
 import { redactSecrets } from '../core/redact.js';
+import { renderCheckReport } from '../core/setup-check.js';
 import { createRootLogger } from './logger.js';
+import { runSetupCheck } from './run-setup-check.js';
 
-/** `release`: applies Postgres migrations, then exits 0. Safe to run twice. Needs only DATABASE_URL. */
+/**
+ * `release`: applies Postgres migrations, then prints the setup check (`npm run check`) and exits 0 whatever it
+ * says: a release cannot fix a token or a Redis policy, and must not block a deploy on them. Safe to run twice.
+ * Needs only DATABASE_URL (the check runs when the rest of the environment is there too).
+ */
 async function main(): Promise<void> {
   let env;
   try {
@@ -23,6 +29,24 @@ async function main(): Promise<void> {
     logger.info({ applied: applied.length }, 'migrations up to date');
   } finally {
     await pool.end();
+  }
+  await printSetupCheck(logger);
+}
+
+/** The setup check, printed; never fails the release. Skipped (and said) when REDIS_URL is not set. */
+async function printSetupCheck(logger: ReturnType<typeof createRootLogger>): Promise<void> {
+  if (!process.env.REDIS_URL) {
+    logger.info({}, 'setup check skipped (REDIS_URL not set); run npm run check where the bot runs');
+    return;
+  }
+  try {
+    const lines = await runSetupCheck({ logger: createRootLogger('error', 'check'), timeoutMs: 5000 });
+    process.stdout.write(`${redactSecrets(renderCheckReport(lines))}\n`);
+  } catch (err) {
+    logger.warn(
+      { err: { message: redactSecrets((err as Error).message.split('\n')[0]!) } },
+      'setup check failed to run',
+    );
   }
 }
 

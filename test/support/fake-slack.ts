@@ -121,6 +121,7 @@ export const FAKE_BOT_SCOPES = [
   'app_mentions:read',
   'usergroups:read',
   'users:read',
+  'users:read.email',
 ];
 
 export async function startFakeSlack(o: { token?: string } = {}): Promise<FakeSlack> {
