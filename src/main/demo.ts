@@ -2,6 +2,11 @@
  * `npm run demo`: the whole bot on this machine, with nothing to configure. Starts Redis and a throw-away Postgres
  * from the binaries on PATH, a simulated Corvo, and web + worker in this process, then opens a terminal chat.
  * Everything it started is stopped on exit.
+ *
+ * `npm run demo -- --teams`: the same bot with its web server up and Microsoft Teams on (unauthenticated, loopback
+ * only), and the Microsoft 365 Agents Playground pointed at it: open the printed URL to see and click exactly what
+ * Teams shows, without a tenant. The terminal then takes `approve latest as megan` (the page acts as one user) and
+ * the scenario commands.
  */
 import { createInterface } from 'node:readline';
 import { parseConfig } from '../config/config-file.js';
@@ -9,7 +14,13 @@ import { parseEnv } from '../config/env.js';
 import { integrations } from '../../integrations/index.js';
 import { commands } from '../../commands/index.js';
 import { systemClock } from '../core/clock.js';
-import { createDatabase, MissingBinaryError, startPostgres, startRedis } from '../dev/local-services.js';
+import {
+  PLAYGROUND_ME,
+  PLAYGROUND_USERS,
+  startAgentsPlayground,
+  type AgentsPlayground,
+} from '../dev/agents-playground.js';
+import { createDatabase, getFreePort, MissingBinaryError, startPostgres, startRedis } from '../dev/local-services.js';
 import { createTerminalTransport } from '../dev/terminal-transport.js';
 import { demoTargets, type DemoTarget } from '../dev/demo-targets.js';
 import { createQueues } from '../jobs/create-queues.js';
@@ -20,6 +31,7 @@ import { createPool } from '../store/create-pool.js';
 import { migrate } from '../store/migrate.js';
 import { latestApprovalId, latestOfferId } from '../approvals/approval-store.js';
 import { createRootLogger } from './logger.js';
+import { createWeb } from './create-web.js';
 import { createWorker } from './create-worker.js';
 import { targetsOf, titleOf } from './systems.js';
 
@@ -63,8 +75,64 @@ async function settle(queues: ReturnType<typeof createQueues>, deadlineMs: numbe
   }
 }
 
+/** Who may approve in the Teams demo: the page's user (refused on their own request) and one colleague. */
+const TEAMS_APPROVERS = [PLAYGROUND_ME, PLAYGROUND_USERS[0]!];
+
+function teamsHelp(url: string): string {
+  const [me, colleague] = TEAMS_APPROVERS;
+  return `Microsoft Teams, as the Microsoft 365 Agents Playground shows it: open ${url} in a browser.
+You are ${me!.name} there. In "Personal Chat" type: corvo health
+In the "oncall" channel, @mention runbook-bot first (type @runbook and pick it), then: corvo health
+Approvers: ${TEAMS_APPROVERS.map((u) => u.name).join(', ')}. Your own Approve is refused: a second person has to,
+so ask for a fix in the channel (or the Group Chat), where ${colleague!.givenName} can see the card.
+The page acts as ${me!.name} only. To press Approve as ${colleague!.name}, type here:
+  approve latest as ${colleague!.givenName.toLowerCase()}      (deny latest as … to deny)
+Also here: scenario [system] <name>, scenarios, help, quit.`;
+}
+
+/** The Playground conversation and card of an approval, and Megan's (or anyone's) click on it. */
+async function decideInPlayground(
+  db: ReturnType<typeof createPool>,
+  playground: AgentsPlayground,
+  o: { approvalId: string; decision: 'approve' | 'deny'; who: string },
+): Promise<string> {
+  const user = [PLAYGROUND_ME, ...PLAYGROUND_USERS].find(
+    (u) => u.givenName.toLowerCase() === o.who.toLowerCase() || u.id === o.who,
+  );
+  if (!user) return `No Playground user "${o.who}". One of: ${PLAYGROUND_USERS.map((u) => u.givenName).join(', ')}`;
+  const { rows } = await db.query<{
+    conversation: { channelId?: string; threadId?: string };
+    card_message_id: string | null;
+  }>(`select conversation, card_message_id from approvals where id = $1`, [o.approvalId]);
+  const row = rows[0];
+  if (!row?.card_message_id || !row.conversation.channelId) return `No Teams card for ${o.approvalId} yet.`;
+  const { channelId, threadId } = row.conversation;
+  const kind = await db.query<{ conversation_type: string | null }>(
+    `select conversation_type from teams_conversations where key = $1`,
+    [channelId],
+  );
+  const type = kind.rows[0]?.conversation_type;
+  if (type === 'personal') {
+    // As in Teams: nobody else is in that chat (the Playground answers UserNotFound).
+    return `${user.name} is not in ${PLAYGROUND_ME.name}'s personal chat: ask for the fix in the "oncall" channel or the Group Chat, where a second person can approve.`;
+  }
+  // Only a channel has threads: there the conversation is `<channel>;messageid=<root>`, in Teams and the Playground.
+  const inThread = type === 'channel' && threadId;
+  const answer = await playground.invokeAs({
+    userId: user.id,
+    conversationId: inThread ? `${channelId};messageid=${threadId}` : channelId,
+    replyToId: row.card_message_id,
+    verb: `approval.${o.decision}`,
+    data: { id: o.approvalId },
+  });
+  return answer.status === 200
+    ? `${user.name} pressed ${o.decision === 'approve' ? 'Approve' : 'Deny'}: see the card in the browser.`
+    : `The Playground answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 300)}`;
+}
+
 async function main(): Promise<void> {
   const interactive = process.stdin.isTTY === true;
+  const teamsMode = process.argv.includes('--teams');
   const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   const initial = process.argv.find((a) => a.startsWith('--scenario='))?.split('=')[1] ?? 'healthy';
 
@@ -91,15 +159,23 @@ async function main(): Promise<void> {
     }
     const secrets = Object.assign({}, ...targets.map((t) => t.env)) as Record<string, string>;
 
+    const webPort = teamsMode ? await getFreePort() : undefined;
     const env = parseEnv({
       REDIS_URL: redis.url,
       DATABASE_URL: databaseUrl,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       QUEUE_PREFIX: 'demo',
+      // Teams without a tenant: only the Playground on this machine talks to this web server.
+      ...(webPort ? { PORT: String(webPort), TEAMS_ALLOW_UNAUTHENTICATED: 'true' } : {}),
     });
+    const approvers = [
+      'terminal:bob',
+      'terminal:carol',
+      ...(teamsMode ? TEAMS_APPROVERS.map((u) => `teams:${u.aadObjectId}`) : []),
+    ];
     const config = parseConfig(
       `targets:\n${targets.map((t) => `  ${t.system}:\n    demo: ${t.configYaml}\n`).join('')}` +
-        `approvals:\n  approvers: ["terminal:bob", "terminal:carol"]\n  ttl: 15m\n`,
+        `approvals:\n  approvers: ${JSON.stringify(approvers)}\n  ttl: 15m\n`,
       '(demo config)',
       integrations,
       secrets,
@@ -121,8 +197,26 @@ async function main(): Promise<void> {
       },
     });
 
+    let playground: AgentsPlayground | undefined;
+    if (webPort) {
+      const web = createWeb({ env, config, logger });
+      await new Promise<void>((resolve, reject) => {
+        web.server.once('error', reject);
+        web.server.listen(webPort, '127.0.0.1', resolve);
+      });
+      started.push({ stop: () => web.close() });
+      out('Starting the Microsoft 365 Agents Playground…');
+      const agents = await startAgentsPlayground({
+        botEndpoint: `http://127.0.0.1:${webPort}/api/messages`,
+        port: await getFreePort(),
+      });
+      playground = agents;
+      started.push({ stop: () => agents.stop() });
+    }
+    const help = playground ? teamsHelp(playground.url) : HELP;
+
     const describeTargets = () => targets.map((t) => `${t.system}: ${t.scenario()}`).join(', ');
-    out(`Simulated targets (instance "demo"): ${describeTargets()}\n\n${HELP}\n`);
+    out(`Simulated targets (instance "demo"): ${describeTargets()}\n\n${help}\n`);
     const rl = createInterface({
       input: process.stdin,
       output: process.stdout,
@@ -139,7 +233,7 @@ async function main(): Promise<void> {
       if (!text) return true;
       if (text === 'quit' || text === 'exit') return false;
       if (text === 'help') {
-        out(HELP);
+        out(help);
         return true;
       }
       if (text === 'scenarios') {
@@ -162,6 +256,17 @@ async function main(): Promise<void> {
       }
       const click = /^click\s+(\S+)$/.exec(text);
       const decide = /^(approve|deny)\s+(\S+)\s+as\s+(\S+)$/.exec(text);
+      if (playground && decide) {
+        const approvalId = decide[2] === 'latest' ? ((await latestApprovalId(db)) ?? 'none') : decide[2]!;
+        out(
+          await decideInPlayground(db, playground, {
+            approvalId,
+            decision: decide[1] as 'approve' | 'deny',
+            who: decide[3]!,
+          }),
+        );
+        return true;
+      }
       if (click || decide) {
         const key = `${process.pid}-${Date.now()}-${++n}`;
         // `latest` stands for the newest offer or pending request, so a scripted session needs no ids.
