@@ -29,5 +29,12 @@ export const runbookCommand: CommandSpec = {
       workflow: 'incidents',
       needsTarget: false,
     },
+    {
+      name: 'silences',
+      description: 'Active Alertmanager silences the bot created: matchers, end, who asked, and their incident.',
+      args: [],
+      workflow: 'silences',
+      needsTarget: false,
+    },
   ],
 };

@@ -81,7 +81,7 @@ function renderRoot(card: IncidentCard): SlackMessage {
         type: 'button' as const,
         action_id: `${INCIDENT_ACTION_PREFIX}${kind}`,
         text: plainText(incidentActionLabel(kind), BLOCK_KIT_LIMITS.buttonText),
-        value: card.incidentId,
+        value: kind === 'unsilence' && card.silence ? `${card.incidentId}--${card.silence.recordId}` : card.incidentId,
         ...(kind === 'acknowledge' ? { style: 'primary' as const } : {}),
       })),
     });
@@ -132,8 +132,28 @@ export function renderIncidentMessage(message: IncidentMessage): SlackMessage {
   if (message.kind === 'root') return renderRoot(message.card);
   if (message.kind === 'storm-summary') return renderSummary(message.summary);
   const line = `${BADGE_EMOJI[badgeOf(message.note.status)]} ${esc(message.note.text, 2500)}`;
+  const button = message.note.button;
   return {
     text: truncateText(line, BLOCK_KIT_LIMITS.fallbackText, { mrkdwn: true }),
-    blocks: [{ type: 'section', text: mrkdwnText(line) }],
+    blocks: [
+      { type: 'section', text: mrkdwnText(line) },
+      ...(button
+        ? [
+            {
+              type: 'actions' as const,
+              block_id: 'incident-note-actions',
+              elements: [
+                {
+                  type: 'button' as const,
+                  action_id: `${INCIDENT_ACTION_PREFIX}${button.action}`,
+                  text: plainText(button.label, BLOCK_KIT_LIMITS.buttonText),
+                  value: button.value,
+                  style: 'primary' as const,
+                },
+              ],
+            },
+          ]
+        : []),
+    ],
   };
 }

@@ -13,7 +13,7 @@ function runbookOf(i: IncidentRecord, displayNameOf: (system: string) => string)
 /** What the root shows beyond the stored incident: its buttons and the bot's active silence. */
 export interface IncidentCardExtras {
   readonly actions?: readonly IncidentActionKind[];
-  readonly silence?: { readonly by: string; readonly until: string };
+  readonly silence?: { readonly by: string; readonly until: string; readonly recordId: string };
 }
 
 /** The root message of an incident's thread, from its stored state. Pure. */

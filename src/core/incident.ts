@@ -38,8 +38,11 @@ export interface IncidentCard {
   readonly replacesDeletedRoot?: boolean;
   /** Buttons on the root (issue 12): only those the bot can carry out (a read-write PagerDuty key, ALERTMANAGER_URL). */
   readonly actions?: readonly IncidentActionKind[];
-  /** The active silence the bot created for this incident: who, and until when (ISO-8601). */
-  readonly silence?: { readonly by: string; readonly until: string };
+  /**
+   * The active silence the bot created for this incident: who, until when (ISO-8601), and the bot's record id (the
+   * Unsilence button carries it).
+   */
+  readonly silence?: { readonly by: string; readonly until: string; readonly recordId: string };
 }
 
 /**
@@ -106,6 +109,8 @@ export interface IncidentNote {
   readonly status: IncidentStatus;
   /** Plain text from the alert source: renderers escape it. */
   readonly text: string;
+  /** A button under the line: the silence preview's Confirm (value `<incident id>--<silence record id>`). */
+  readonly button?: { readonly action: 'silence-confirm'; readonly label: string; readonly value: string };
 }
 
 /** "37 more incidents for Corvo Production in the last minute — see `/runbook incidents`". */

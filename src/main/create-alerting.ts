@@ -3,7 +3,21 @@ import type pg from 'pg';
 import { createPagerDutyClient } from '../../integrations/pagerduty/rest-client.js';
 import { createPagerDutyWriter } from '../../integrations/pagerduty/rest-writer.js';
 import { createIdentityMap } from '../alerts/identity-map.js';
-import { runPagerDutyAction, tellPrivately } from '../alerts/incident-actions.js';
+import { runPagerDutyAction } from '../alerts/incident-actions.js';
+import { createAlertmanagerSilences } from '../../integrations/alertmanager/silences-client.js';
+import {
+  activeSilenceOf,
+  createSilence,
+  runSilenceAction,
+  sweepSilences,
+  type SilenceDeps,
+} from '../alerts/incident-silences.js';
+import {
+  createSilenceApprovalModule,
+  SILENCE_REMEDIATION,
+  SILENCE_SYSTEM,
+  SILENCE_TARGET,
+} from '../alerts/silence-approval.js';
 import type { IncidentRecord } from '../alerts/incident-store.js';
 import type { IncidentCardExtras } from '../alerts/create-incident-card.js';
 import type { IncidentActionKind } from '../core/incident.js';
@@ -116,6 +130,11 @@ export function createAlerting(o: AlertingOptions) {
   };
   const rootExtras = async (incident: IncidentRecord): Promise<IncidentCardExtras> => {
     if (incident.status === 'resolved') return {};
+    if (incident.source === 'alertmanager') {
+      if (!alertmanager) return {};
+      const silence = await activeSilenceOf(o.db, incident.id);
+      return silence ? { actions: ['unsilence'], silence } : { actions: ['silence-1h', 'silence-4h', 'silence-24h'] };
+    }
     if (incident.source === 'pagerduty') {
       if (!(await pagerdutyWritable()).writable) return {};
       const actions: IncidentActionKind[] = [
@@ -129,6 +148,33 @@ export function createAlerting(o: AlertingOptions) {
     }
     return {};
   };
+  const alertmanager = o.env.ALERTMANAGER_URL ? createAlertmanagerSilences({ url: o.env.ALERTMANAGER_URL }) : undefined;
+  if (!alertmanager) log.info({}, 'Alertmanager silence buttons off: ALERTMANAGER_URL is not set');
+  const silenceDeps: SilenceDeps = {
+    db: o.db,
+    ...(alertmanager ? { alertmanager } : {}),
+    maxDurationMs: o.config.alerts.silences?.maxDuration ?? 24 * 3600_000,
+    transports: o.transports,
+    refreshThreads: (id) => refreshThreads(id),
+    requestApproval: async (r) => {
+      await o.queues.interactions.add(
+        'request',
+        {
+          kind: 'request',
+          system: SILENCE_SYSTEM,
+          target: SILENCE_TARGET,
+          remediation: SILENCE_REMEDIATION,
+          params: { silence: r.recordId, matchers: r.matchers, duration: r.duration, why: r.why },
+          actor: r.actor,
+          conversation: r.conversation,
+          deliveryKey: r.deliveryKey,
+        },
+        { jobId: `request-${r.deliveryKey}` },
+      );
+    },
+    clock: o.clock,
+    logger: log,
+  };
   const actionDeps = {
     db: o.db,
     ...(writer ? { pagerduty: writer } : {}),
@@ -140,7 +186,10 @@ export function createAlerting(o: AlertingOptions) {
     logger: log,
   };
   const handleIncidentAction = async (job: IncidentActionJob): Promise<void> => {
-    if (job.kind === 'silence-sweep') return;
+    if (job.kind === 'silence-sweep') {
+      await sweepSilences(silenceDeps);
+      return;
+    }
     switch (job.action) {
       case 'acknowledge':
       case 'resolve':
@@ -150,15 +199,13 @@ export function createAlerting(o: AlertingOptions) {
         await runPagerDutyAction({ ...job, action: job.action }, actionDeps);
         return;
       default:
-        await tellPrivately(
-          actionDeps,
-          job,
-          'Silences are not available in this version of the bot; nothing was done.',
-        );
+        await runSilenceAction({ ...job, action: job.action }, silenceDeps);
     }
   };
 
   return {
+    /** The approval engine's step for silences that need a second person (added to the systems it knows). */
+    silenceApproval: createSilenceApprovalModule((recordId) => createSilence(silenceDeps, recordId, true)),
     /** For the chat-posts worker: a report's wait for its channel slot (none once it was posted). */
     async pace(holderId: string, conversation: { platform: string; channelId: string }, postId: string) {
       if (await findChatPost(o.db, postId)) return 0;

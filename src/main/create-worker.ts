@@ -16,6 +16,7 @@ import { createApprovalsWorkflow } from '../runner/approvals-workflow.js';
 import { runDiagnostic, runWorkflowQuietly, type RunDiagnosticDeps } from '../runner/run-diagnostic.js';
 import { createPool } from '../store/create-pool.js';
 import { createIncidentsWorkflow } from '../runner/incidents-workflow.js';
+import { createSilencesWorkflow } from '../runner/silences-workflow.js';
 import { createAlerting } from './create-alerting.js';
 import { createClientsCache, systems } from './systems.js';
 
@@ -68,17 +69,32 @@ export function createWorker(o: WorkerOptions): { close(): Promise<void> } {
       'runbook.audit': createAuditWorkflow(db),
       'runbook.approvals': createApprovalsWorkflow(db, clock),
       'runbook.incidents': createIncidentsWorkflow(db),
+      'runbook.silences': createSilencesWorkflow(db),
     },
     clock,
     logger: log,
     timeoutMs,
   };
+  const alerting = createAlerting({
+    env: o.env,
+    config: o.config,
+    redis: locks,
+    db,
+    queues,
+    transports,
+    clock,
+    logger: log,
+  });
   const approvals = createApprovalEngine({
     db,
     redis: locks,
     keyPrefix: o.env.QUEUE_PREFIX,
-    systems,
-    clientsFor,
+    // Silences that need a second person go through the same approvals as the runbooks' fixes (issue 12).
+    systems: [...systems, alerting.silenceApproval],
+    clientsFor: (system, target) =>
+      system === alerting.silenceApproval.id
+        ? alerting.silenceApproval.createClients({}, { clock })
+        : clientsFor(system, target),
     transports,
     policy: {
       approvers: o.config.approvals.approvers,
@@ -115,16 +131,6 @@ export function createWorker(o: WorkerOptions): { close(): Promise<void> } {
     },
     runQuietDiagnostic: (system, target, workflow, args, signal) =>
       runWorkflowQuietly(diagnosticDeps, system, target, workflow, args, signal),
-  });
-  const alerting = createAlerting({
-    env: o.env,
-    config: o.config,
-    redis: locks,
-    db,
-    queues,
-    transports,
-    clock,
-    logger: log,
   });
   const workers = startWorkers({
     connection,
