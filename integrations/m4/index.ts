@@ -1,4 +1,5 @@
 import type { TargetIntegration } from '../../src/core/system.js';
+import { checkM4Setup } from './check-setup.js';
 import { createM4Client, type M4Client } from './client.js';
 import { M4InstanceSchema, type M4InstanceConfig } from './config.js';
 import { createM4Database, type M4Database } from './db.js';
@@ -55,4 +56,5 @@ export const m4Integration: TargetIntegration<M4InstanceConfig, M4Clients> = {
       connectTimeoutMs: config.timeoutMs,
     }),
   }),
+  checkSetup: (clients) => checkM4Setup(clients),
 };

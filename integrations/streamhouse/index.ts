@@ -1,4 +1,5 @@
 import type { TargetIntegration } from '../../src/core/system.js';
+import { checkStreamhouseSetup } from './check-setup.js';
 import { createStreamhouseClient, type StreamhouseClient } from './client.js';
 import { StreamhouseInstanceSchema, type StreamhouseInstanceConfig } from './config.js';
 import { createStreamhouseMetadataStore, type StreamhouseMetadataStore } from './metadata-store.js';
@@ -47,4 +48,5 @@ export const streamhouseIntegration: TargetIntegration<StreamhouseInstanceConfig
       organizationId: config.organizationId,
     }),
   }),
+  checkSetup: (clients, config) => checkStreamhouseSetup(clients, config),
 };

@@ -1,4 +1,5 @@
 import type { TargetIntegration } from '../../src/core/system.js';
+import { checkTryItNowSetup } from './check-setup.js';
 import { createTryItNowApiClient, type TryItNowApiClient } from './api-client.js';
 import { createCaddyAdminClient, type CaddyAdminClient } from './caddy-client.js';
 import { TryItNowInstanceSchema, type TryItNowInstanceConfig } from './config.js';
@@ -72,4 +73,5 @@ export const tryitnowIntegration: TargetIntegration<TryItNowInstanceConfig, TryI
   displayName: 'Try It Now',
   instanceSchema: TryItNowInstanceSchema,
   createClients: createTryItNowClients,
+  checkSetup: (clients) => checkTryItNowSetup(clients),
 };

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { demoTargets, type DemoTarget } from '../../src/dev/demo-targets.js';
 import { startCorvoSimulator, type CorvoSimulator } from '../../integrations/corvo/simulator.js';
 import { checkPagerDutySetup } from '../../integrations/pagerduty/check-pagerduty-setup.js';
 import { startFakePagerDutyApi, type FakePagerDutyApi } from '../../integrations/pagerduty/fake-pagerduty-api.js';
@@ -252,6 +253,24 @@ describe('npm run check', () => {
     expect(out).toMatch(/^setup check: .* [1-9]\d* FAIL/m);
     for (const s of SECRETS) expect(out).not.toContain(s);
   }, 60_000);
+
+  it("probes every kind of target through its integration's checkSetup (the demo's simulators)", async () => {
+    const started: DemoTarget[] = [];
+    try {
+      for (const f of demoTargets) {
+        started.push(await f.start({ postgresAdminUrl: inject('postgresAdminUrl'), redisUrl: inject('redisUrl') }));
+      }
+      const yaml = `targets:\n${started.map((t) => `  ${t.system}:\n    demo: ${t.configYaml}\n`).join('')}`;
+      const env = Object.assign({}, ...started.map((t) => t.env)) as Record<string, string>;
+      const { out } = await runCheck({ ...baseEnv(), ...env, RUNBOOK_BOT_CONFIG: writeConfigFile(yaml) });
+      for (const t of started) {
+        expect(line(out, `targets.${t.system}.demo`)).toMatch(/^OK .*version unknown: .*reports no version/);
+      }
+      for (const v of Object.values(env)) if (v.length >= 8) expect(out).not.toContain(v);
+    } finally {
+      await Promise.all(started.map((t) => t.close()));
+    }
+  }, 120_000);
 
   it('checks the Events routing key shape without sending it', async () => {
     const base = { apiUrl: pd.url, webhookSecrets: [new Secret('whsec-x-123456')] };
