@@ -7,6 +7,7 @@ import type pg from 'pg';
 import { describeError, fail, ok, warn, withDeadline, type CheckLine } from '../../src/core/setup-check.js';
 import { createTeamsEdge } from './create-teams-edge.js';
 import type { TeamsEnv } from './teams-settings.js';
+import { conversationKeyOf, splitConversationId } from './teams-conversation.js';
 import { findConversationReference } from './teams-store.js';
 
 export interface TeamsSetupOptions {
@@ -74,7 +75,8 @@ export async function checkTeamsSetup(o: TeamsSetupOptions): Promise<CheckLine[]
       continue;
     }
     try {
-      const ref = await findConversationReference(o.db, ch.conversationId);
+      const key = conversationKeyOf(splitConversationId(ch.conversationId).base);
+      const ref = await findConversationReference(o.db, key);
       lines.push(
         ref
           ? ok(name, 'the bot has been added to this conversation (reference stored)')

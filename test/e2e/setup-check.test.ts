@@ -16,7 +16,9 @@ import { demoTargets, type DemoTarget } from '../../src/dev/demo-targets.js';
 import { startCorvoSimulator, type CorvoSimulator } from '../../integrations/corvo/simulator.js';
 import { checkPagerDutySetup } from '../../integrations/pagerduty/check-pagerduty-setup.js';
 import { startFakePagerDutyApi, type FakePagerDutyApi } from '../../integrations/pagerduty/fake-pagerduty-api.js';
-import { REQUIRED_BOT_SCOPES } from '../../integrations/slack/check-slack-setup.js';
+import { checkSlackSetup, REQUIRED_BOT_SCOPES } from '../../integrations/slack/check-slack-setup.js';
+import { checkTeamsSetup } from '../../integrations/teams/check-teams-setup.js';
+import { saveConversationReference } from '../../integrations/teams/teams-store.js';
 import { getFreePort, requireBinary } from '../../src/dev/local-services.js';
 import { migrate } from '../../src/store/migrate.js';
 import { startAlertmanager, type RunningAlertmanager } from '../support/alertmanager.js';
@@ -271,6 +273,65 @@ describe('npm run check', () => {
       await Promise.all(started.map((t) => t.close()));
     }
   }, 120_000);
+
+  it('Teams: unauthenticated mode is a WARN; a conversation the bot was added to is OK, one it never heard from a WARN', async () => {
+    const db = new pg.Pool({ connectionString: migratedDb, max: 1 });
+    try {
+      await saveConversationReference(db, {
+        key: '19:known@thread.tacv2',
+        conversationId: '19:known@thread.tacv2',
+        serviceUrl: 'https://smba.example/teams/',
+        conversationType: 'channel',
+        botId: '28:runbook-bot',
+      });
+      const serviceUrl = 'https://smba.example/teams/';
+      const lines = await checkTeamsSetup({
+        env: { TEAMS_ALLOW_UNAUTHENTICATED: true },
+        channels: [
+          { name: 'known', conversationId: '19:known@thread.tacv2;messageid=1700000000000', serviceUrl },
+          { name: 'unknown', conversationId: '19:never@thread.tacv2', serviceUrl },
+        ],
+        db,
+      });
+      expect(lines.find((l) => l.name === 'teams')).toMatchObject({
+        status: 'WARN',
+        fix: expect.stringContaining('MICROSOFT_APP_ID'),
+      });
+      expect(lines.find((l) => l.name === 'teams.channel.known')).toMatchObject({ status: 'OK' });
+      expect(lines.find((l) => l.name === 'teams.channel.unknown')).toMatchObject({
+        status: 'WARN',
+        fix: expect.stringContaining('channels.unknown.teams.conversationId'),
+      });
+      // A half-configured app registration is a FAIL naming the settings; none configured is a plain OK.
+      const half = await checkTeamsSetup({
+        env: { TEAMS_ALLOW_UNAUTHENTICATED: false, MICROSOFT_APP_ID: 'app-id', MICROSOFT_APP_TYPE: 'SingleTenant' },
+        channels: [],
+      });
+      expect(half[0]).toMatchObject({ status: 'FAIL', detail: expect.stringContaining('MICROSOFT_APP_TENANT_ID') });
+      expect((await checkTeamsSetup({ env: { TEAMS_ALLOW_UNAUTHENTICATED: false }, channels: [] }))[0]).toMatchObject({
+        status: 'OK',
+      });
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('Slack: without channels:read the membership line says it cannot tell, rather than OK', async () => {
+    slack.failNext('conversations.info', 'missing_scope');
+    const quiet = { info() {}, warn() {}, error() {}, debug() {}, child: () => quiet } as never;
+    const lines = await checkSlackSetup({
+      botToken: new Secret(BOT_TOKEN),
+      signingSecret: new Secret('check-signing-secret'),
+      socketMode: false,
+      apiUrl: slack.url,
+      channels: [{ name: 'ops', id: 'C0OPS' }],
+      logger: quiet,
+    });
+    expect(lines.find((l) => l.name === 'slack.channel.ops')).toMatchObject({
+      status: 'WARN',
+      detail: expect.stringContaining('cannot tell'),
+    });
+  });
 
   it('checks the Events routing key shape without sending it', async () => {
     const base = { apiUrl: pd.url, webhookSecrets: [new Secret('whsec-x-123456')] };

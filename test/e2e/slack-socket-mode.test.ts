@@ -125,6 +125,19 @@ describe('Slack over Socket Mode', () => {
         dropsBefore + 1,
     );
 
+    // A warning (Slack is about to close this connection) and link_disabled (Socket Mode switched off) also lead to a
+    // new connection, counted by cause; link_disabled is logged as something an operator must look at.
+    for (const reason of ['warning', 'link_disabled'] as const) {
+      const opens = socket().opens();
+      socket().disconnect(reason);
+      await until(`fresh connections after ${reason}`, () => socket().opens() >= opens + 2);
+      await socket().waitForOpen(2);
+      expect(
+        await metric(stack.baseUrl, 'runbook_bot_slack_socket_reconnects_total', `cause="${reason}"`),
+      ).toBeGreaterThanOrEqual(1);
+    }
+    await stack.web.waitForOutput('Slack disabled Socket Mode for this app');
+
     const id = stack.socketCommand({ command: '/corvo', text: 'health', channel_id: 'C0SOCKAFTER' });
     expect((await socket().waitForAck(id, 3000)).payload?.response_type).toBe('ephemeral');
     await stack.slack.waitFor(() => reportsIn('C0SOCKAFTER').length === 1, 20_000);
