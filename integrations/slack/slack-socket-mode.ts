@@ -34,6 +34,12 @@ const DisconnectSchema = z.object({ type: z.literal('disconnect'), reason: z.str
 
 const KNOWN_REASONS = new Set(['refresh_requested', 'warning', 'link_disabled', 'too_many_websockets']);
 
+/** Envelope types Slack sends (platforms-2.md §4.1); anything else is counted as `other` (bounded metric labels). */
+const ENVELOPE_TYPES = new Set(['slash_commands', 'interactive', 'events_api']);
+
+/** How long a new connection may take to say `hello` before it is given up and replaced, ms. */
+const HELLO_TIMEOUT_MS = 15_000;
+
 /**
  * One Socket Mode connection held by this `web` process, kept open: `@slack/socket-mode` speaks the protocol (hello,
  * pings, acks), this decides when to reconnect. The SDK's own loop is off because it gives up for good on an HTTP
@@ -82,7 +88,7 @@ export function createSlackSocketMode(o: SlackSocketModeOptions) {
       autoReconnectEnabled: false,
       clientPingTimeout: o.clientPingTimeoutMs ?? 5000,
       // One attempt per call: the backoff above decides when to try again.
-      clientOptions: { slackApiUrl: o.apiUrl, retryConfig: { retries: 0 } },
+      clientOptions: { slackApiUrl: o.apiUrl, retryConfig: { retries: 0 }, timeout: HELLO_TIMEOUT_MS },
     });
     current = client;
     lastReason = undefined;
@@ -111,7 +117,11 @@ export function createSlackSocketMode(o: SlackSocketModeOptions) {
       }
     });
     client.on('connected', () => {
-      if (client !== current) return;
+      // A connection that came up after it was given up (or after stop): close it, it is not ours any more.
+      if (client !== current) {
+        void client.disconnect().catch(() => {});
+        return;
+      }
       failures = 0;
       setConnected(true);
       log.info({}, 'slack socket mode connected');
@@ -126,9 +136,9 @@ export function createSlackSocketMode(o: SlackSocketModeOptions) {
         retry_num?: number;
         retry_reason?: string;
       }) => {
-        const type = String(e.type).slice(0, 40);
+        const type = ENVELOPE_TYPES.has(e.type) ? e.type : 'other';
         o.onEnvelope({
-          type,
+          type: String(e.type).slice(0, 40),
           body: e.body,
           ack: (payload) => e.ack(payload),
           ...(typeof e.retry_num === 'number' ? { retryNum: e.retry_num } : {}),
@@ -143,6 +153,12 @@ export function createSlackSocketMode(o: SlackSocketModeOptions) {
         );
       },
     );
+    // A socket that opens but never says hello would otherwise wait for ever.
+    const helloTimer = setTimeout(() => {
+      log.warn({}, 'slack socket mode: no hello in time; replacing the connection');
+      void client.disconnect().catch(() => {});
+    }, HELLO_TIMEOUT_MS);
+    helloTimer.unref();
     try {
       await client.start();
     } catch (err) {
@@ -159,6 +175,8 @@ export function createSlackSocketMode(o: SlackSocketModeOptions) {
       );
       // A failed WebSocket handshake also emits `disconnected`; whichever comes first schedules the retry.
       scheduleReconnect(client, lastReason ?? 'open_failed');
+    } finally {
+      clearTimeout(helloTimer);
     }
   };
 
