@@ -42,7 +42,7 @@ export async function runSetupCheck(o: SetupCheckOptions): Promise<CheckLine[]> 
     if (!(err instanceof ConfigError)) throw err;
     return [
       ok('env', 'environment parsed'),
-      ...err.problems.map((p) => fail('config', p, `RUNBOOK_BOT_CONFIG (${env.RUNBOOK_BOT_CONFIG})`)),
+      ...err.problems.map((p) => fail('config', p, 'the config file named by RUNBOOK_BOT_CONFIG, at the line given')),
     ];
   }
   const ms = o.timeoutMs ?? 8000;
