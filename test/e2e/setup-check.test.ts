@@ -235,6 +235,14 @@ describe('npm run check', () => {
     expect(out).toMatch(/^FAIL\s+env\s+REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/m);
     expect(out).toMatch(/^FAIL\s+env\s+SLACK_APP_TOKEN: SLACK_SOCKET_MODE=true needs an app-level token/m);
     expect(out).not.toContain('xoxb-not-an-app-token');
+    const badYaml = await runCheck({
+      ...baseEnv(),
+      RUNBOOK_BOT_CONFIG: writeConfigFile('targets:\n  corvo:\n    prod: { url: "not a url" }\n'),
+    });
+    expect(badYaml.code).toBe(1);
+    expect(badYaml.out).toMatch(
+      /^FAIL\s+config\s+targets\.corvo\.prod\.url \(line 3\).*fix: the config file named by RUNBOOK_BOT_CONFIG/m,
+    );
   }, 30_000);
 
   it('release migrates, then prints the check and exits 0 even with FAIL lines it cannot fix', async () => {
