@@ -169,6 +169,9 @@ describe('npm run check', () => {
     expect(out).toMatch(/^setup check: \d+ OK, 0 WARN, 0 FAIL/m);
     for (const s of SECRETS) expect(out).not.toContain(s);
     // The probe connection was opened and closed again.
+    expect(socket.connections().length).toBeGreaterThanOrEqual(1);
+    const until = Date.now() + 3000;
+    while (socket.openConnections().length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     expect(socket.openConnections()).toHaveLength(0);
   }, 60_000);
 
