@@ -2,6 +2,9 @@ import {
   badgeOf,
   describeIncidentStatus,
   describeStormSummary,
+  formatClock,
+  incidentActionLabel,
+  type IncidentActionKind,
   type IncidentBadge,
   type IncidentCard,
   type IncidentMessage,
@@ -20,6 +23,47 @@ import {
 const BADGE: Record<IncidentBadge, string> = { red: '🔴', amber: '🟠', green: '🟢' };
 const STYLE: Record<IncidentBadge, string> = { red: 'attention', amber: 'warning', green: 'good' };
 const SOURCE_NAME = { pagerduty: 'PagerDuty', alertmanager: 'Alertmanager' } as const;
+
+/** `Action.Execute` verb of an incident button (teams-activity.ts parses it back): `incident.acknowledge`, … */
+export const INCIDENT_VERB_PREFIX = 'incident.';
+/** The Add note input's id: its value arrives in the invoke's `data` under this key. */
+export const NOTE_INPUT_ID = 'noteText';
+
+/** One incident button: `Action.Execute` with the incident id (and the silence record for Unsilence) as data. */
+function incidentButton(card: IncidentCard, kind: IncidentActionKind): CardElement {
+  const id = kind === 'unsilence' && card.silence ? `${card.incidentId}--${card.silence.recordId}` : card.incidentId;
+  if (kind === 'note') {
+    // Add note: an inline text box (Action.ShowCard) whose Add button sends the text with the click.
+    return {
+      type: 'Action.ShowCard',
+      title: incidentActionLabel(kind),
+      card: {
+        type: 'AdaptiveCard',
+        body: [
+          {
+            type: 'Input.Text',
+            id: NOTE_INPUT_ID,
+            label: 'Note for the PagerDuty incident (posted as you)',
+            isMultiline: true,
+            maxLength: 2000,
+            isRequired: true,
+            errorMessage: 'Write a note first.',
+          },
+        ],
+        actions: [{ type: 'Action.Execute', title: 'Add note', verb: `${INCIDENT_VERB_PREFIX}note`, data: { id } }],
+      },
+    };
+  }
+  return {
+    type: 'Action.Execute',
+    title: incidentActionLabel(kind),
+    verb: `${INCIDENT_VERB_PREFIX}${kind}`,
+    data: { id },
+    // Inputs of other buttons' cards are not submitted with this one.
+    associatedInputs: 'none',
+    ...(kind === 'acknowledge' ? { style: 'positive' } : {}),
+  };
+}
 
 /** One line of alert-source text, capped. */
 const one = (text: string, max: number) => truncateText(toOneLine(text), max);
@@ -49,6 +93,13 @@ function renderRoot(card: IncidentCard): TeamsCardMessage {
       ],
     },
   ];
+  if (card.silence) {
+    body.push(
+      richText([textRun(one(`🔇 Silenced by ${card.silence.by} until ${formatClock(card.silence.until)}`, 300))], {
+        spacing: 'Small',
+      }),
+    );
+  }
   if (card.replacesDeletedRoot) {
     body.push(
       richText(
@@ -73,10 +124,15 @@ function renderRoot(card: IncidentCard): TeamsCardMessage {
     ),
   );
   // A link only for plain http(s) URLs.
-  const actions: CardElement[] =
-    card.url && /^https?:\/\/[^\s<>"]+$/.test(card.url) && card.url.length <= 2000
+  // The incident buttons sit in their own ActionSet (Teams shows at most 5 actions per set; the link stays below).
+  if (card.actions && card.actions.length > 0) {
+    body.push({ type: 'ActionSet', actions: card.actions.slice(0, 5).map((kind) => incidentButton(card, kind)) });
+  }
+  const actions: CardElement[] = [
+    ...(card.url && /^https?:\/\/[^\s<>"]+$/.test(card.url) && card.url.length <= 2000
       ? [{ type: 'Action.OpenUrl', title: `Open in ${SOURCE_NAME[card.source]}`, url: card.url }]
-      : [];
+      : []),
+  ];
   const summary = `${BADGE[badge]} ${status.toUpperCase()}${card.priority ? ` · ${card.priority}` : ''} · ${number}${card.title}`;
   return { card: adaptiveCard(body, actions), summary: one(summary, TEAMS_LIMITS.summary) };
 }
@@ -106,5 +162,17 @@ export function renderIncidentCard(message: IncidentMessage): TeamsCardMessage {
     };
   }
   const line = `${BADGE[badgeOf(message.note.status)]} ${one(message.note.text, 2500)}`;
-  return { card: adaptiveCard([richText([textRun(line)])]), summary: one(line, TEAMS_LIMITS.summary) };
+  const button = message.note.button;
+  const actions: CardElement[] = button
+    ? [
+        {
+          type: 'Action.Execute',
+          title: button.label,
+          verb: `${INCIDENT_VERB_PREFIX}${button.action}`,
+          data: { id: button.value },
+          style: 'positive',
+        },
+      ]
+    : [];
+  return { card: adaptiveCard([richText([textRun(line)])], actions), summary: one(line, TEAMS_LIMITS.summary) };
 }

@@ -60,7 +60,11 @@ const AdaptiveCardActionSchema = z.looseObject({
   action: z.looseObject({
     type: z.literal('Action.Execute'),
     verb: z.string().max(100),
-    data: z.looseObject({ id: z.string().regex(/^[A-Za-z0-9_-]{1,150}$/) }),
+    data: z.looseObject({
+      id: z.string().regex(/^[A-Za-z0-9_-]{1,150}$/),
+      /** The Add note input (render-incident-card.ts NOTE_INPUT_ID), when the button is Add note. */
+      noteText: z.string().max(10_000).optional(),
+    }),
   }),
 });
 
@@ -70,6 +74,12 @@ export const VERBS = {
   approve: 'approval.approve',
   deny: 'approval.deny',
 } as const;
+
+/** Verbs of the incident buttons (render-incident-card.ts) and the silence preview's Confirm. */
+const INCIDENT_VERB =
+  /^incident\.(acknowledge|resolve|escalate|reassign|note|silence-1h|silence-4h|silence-24h|unsilence|silence-confirm)$/;
+/** An incident button's data id: the incident id, or `<incident id>--<silence record id>`. */
+const INCIDENT_ID = /^(inc_[0-9a-f]{1,64})(?:--(sil_[0-9a-f]{1,64}))?$/;
 
 /** What a Teams conversation needs for the worker to post into it later (stored in Postgres, not in job data). */
 export interface TeamsConversationReference {
@@ -248,6 +258,30 @@ export function parseTeamsActivity(a: TeamsActivity): TeamsInbound {
           approvalId: data.id,
           decision: verb === VERBS.approve ? 'approve' : 'deny',
           // The card the button was on (the invoke's replyToId): a decision counts only on the request's own card.
+          ...(a.replyToId ? { messageId: a.replyToId } : {}),
+          ...base,
+        },
+      };
+    }
+    const incident = INCIDENT_VERB.exec(verb);
+    const target = INCIDENT_ID.exec(data.id);
+    if (incident && target) {
+      const note = (data.noteText ?? '').trim();
+      if (incident[1] === 'note' && (note === '' || note.length > 2000)) {
+        return {
+          kind: 'refused-invoke',
+          status: 200,
+          message: note === '' ? 'Write a note first; nothing was sent.' : 'A note has at most 2000 characters.',
+        };
+      }
+      return {
+        kind: 'interaction',
+        interaction: {
+          kind: 'incident-action',
+          incidentId: target[1]!,
+          action: incident[1] as Extract<ChatInteraction, { kind: 'incident-action' }>['action'],
+          ...(target[2] ? { silenceRecordId: target[2] } : {}),
+          ...(incident[1] === 'note' ? { noteText: note } : {}),
           ...(a.replyToId ? { messageId: a.replyToId } : {}),
           ...base,
         },

@@ -25,7 +25,24 @@ const AC = createRequire(import.meta.url)('adaptivecards/dist/adaptivecards.js')
 export const TEAMS_ACTIVITY_LIMIT_BYTES = 28_000;
 
 const CARD_TYPE = 'application/vnd.microsoft.card.adaptive';
-const KNOWN_VERBS = new Set(['runbook.offer', 'approval.approve', 'approval.deny']);
+const KNOWN_VERBS = new Set([
+  'runbook.offer',
+  'approval.approve',
+  'approval.deny',
+  // Incident buttons (issue 12: render-incident-card.ts).
+  ...[
+    'acknowledge',
+    'resolve',
+    'escalate',
+    'reassign',
+    'note',
+    'silence-1h',
+    'silence-4h',
+    'silence-24h',
+    'unsilence',
+    'silence-confirm',
+  ].map((k) => `incident.${k}`),
+]);
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
