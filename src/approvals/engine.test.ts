@@ -31,6 +31,8 @@ let redis: Redis;
 let corvo: CorvoSimulator;
 let slack: FakeSlack;
 let engine: ApprovalEngine;
+/** The same engine with `approvals.quorum: { rebuild-sqlite: 2 }`. */
+let quorumEngine: ApprovalEngine;
 let deps: RunDiagnosticDeps;
 let executions: string[];
 let expiries: { id: string; delayMs: number }[];
@@ -73,7 +75,7 @@ beforeAll(async () => {
     logger: silentLogger,
     timeoutMs: 20_000,
   };
-  engine = createApprovalEngine({
+  const engineDeps: Parameters<typeof createApprovalEngine>[0] = {
     db,
     redis,
     keyPrefix: uniqueName('apr'),
@@ -98,7 +100,9 @@ beforeAll(async () => {
     runRecordedDiagnostic: (inv) => runDiagnostic(inv, deps),
     runQuietDiagnostic: (system, target, workflow, args, signal) =>
       runWorkflowQuietly(deps, system, target, workflow, args, signal),
-  });
+  };
+  engine = createApprovalEngine(engineDeps);
+  quorumEngine = createApprovalEngine({ ...engineDeps, quorum: { 'rebuild-sqlite': 2 } });
 });
 
 afterAll(async () => {
@@ -116,7 +120,7 @@ beforeEach(() => {
 });
 
 /** Runs `/corvo health` and clicks the Rebuild SQLite button as alice; returns the approval id. */
-async function requestRebuild(): Promise<string> {
+async function requestRebuild(e: ApprovalEngine = engine): Promise<string> {
   const invocation: Invocation = {
     invocationId: `inv_test_${++seq}_${Date.now()}`,
     system: 'corvo',
@@ -131,13 +135,13 @@ async function requestRebuild(): Promise<string> {
   const action = report.findings.flatMap((f) => f.actions ?? []).find((a) => a.remediation === 'rebuild-sqlite');
   expect(action?.offerId).toMatch(/^ofr_/);
   const deliveryKey = `click${seq}x${Date.now()}`;
-  await engine.handle({ kind: 'offer', offerId: action!.offerId!, actor: alice, conversation, deliveryKey });
+  await e.handle({ kind: 'offer', offerId: action!.offerId!, actor: alice, conversation, deliveryKey });
   return `apr_${deliveryKey}`;
 }
 
 /** A click on the request's own card (the message it was posted as), as the Slack ingress sends it. */
-const decide = async (id: string, actor: Actor, decision: 'approve' | 'deny' = 'approve') =>
-  engine.handle({
+const decide = async (id: string, actor: Actor, decision: 'approve' | 'deny' = 'approve', e: ApprovalEngine = engine) =>
+  e.handle({
     kind: 'decision',
     approvalId: id,
     decision,
@@ -149,6 +153,45 @@ const decide = async (id: string, actor: Actor, decision: 'approve' | 'deny' = '
 async function runExecutions(): Promise<void> {
   for (const id of executions.splice(0)) await engine.execute(id, new AbortController().signal);
 }
+
+describe('quorum approvals (approvals.quorum: { rebuild-sqlite: 2 })', () => {
+  it('runs nothing after the first approval, shows 1 of 2 and who, and runs exactly once on the second', async () => {
+    const before = rebuildCalls().length;
+    const id = await requestRebuild(quorumEngine);
+    const cardOf = async () => {
+      const ts = (await getApproval(db, id))!.cardMessageId;
+      return JSON.stringify(slack.messages(channel).find((m) => m.ts === ts)!.blocks);
+    };
+    expect(await cardOf()).toContain('0 of 2 approvals');
+    await decide(id, bob, 'approve', quorumEngine);
+    expect((await getApproval(db, id))!.state).toBe('pending');
+    expect(executions).toEqual([]);
+    expect(await cardOf()).toContain('1 of 2 approvals (<@U0BOB>)');
+    // The same person again does not count twice; the requester cannot be one of the approvers.
+    await decide(id, bob, 'approve', quorumEngine);
+    expect(ephemeralsTo('U0BOB').at(-1)?.text).toMatch(/already approved this request; it needs 2/);
+    await decide(id, alice, 'approve', quorumEngine);
+    expect(ephemeralsTo('U0ALICE').at(-1)?.text).toMatch(/can't approve your own request/);
+    expect((await getApproval(db, id))!.state).toBe('pending');
+    // The second distinct approver, clicking twice at once: approved once, queued once, run once.
+    await Promise.all([decide(id, carol, 'approve', quorumEngine), decide(id, carol, 'approve', quorumEngine)]);
+    expect((await getApproval(db, id))!.state).toBe('approved');
+    expect(executions).toEqual([id]);
+    for (const e of executions.splice(0)) await quorumEngine.execute(e, new AbortController().signal);
+    await quorumEngine.execute(id, new AbortController().signal);
+    expect(rebuildCalls().length - before).toBe(1);
+    expect((await getApproval(db, id))!.state).toBe('succeeded');
+  });
+
+  it('expiry still applies: an approval after the deadline counts for nothing', async () => {
+    const id = await requestRebuild(quorumEngine);
+    await decide(id, bob, 'approve', quorumEngine);
+    now += 16 * 60_000;
+    await decide(id, carol, 'approve', quorumEngine);
+    expect((await getApproval(db, id))!.state).toBe('expired');
+    expect(executions).toEqual([]);
+  });
+});
 
 describe('approval engine', () => {
   it('posts an approval card that says what runs, why, what it changes and who asked', async () => {

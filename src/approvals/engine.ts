@@ -35,6 +35,8 @@ export interface ApprovalEngineDeps {
   readonly policy: ApprovalPolicy;
   /** Per-remediation level overrides from config. */
   readonly levels: Readonly<Record<string, 'approval' | 'confirm'>>;
+  /** Distinct approvers a step needs, by remediation id (`approvals.quorum`); default 1. */
+  readonly quorum?: Readonly<Record<string, number>>;
   readonly ttlMs: number;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -114,8 +116,25 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
     return t;
   }
 
-  function toCard(a: ApprovalRecord, r: Remediation<unknown>): ApprovalCard {
+  /** How many distinct approvers `a` needs (confirm-level steps: the requester alone). */
+  function quorumOf(a: Pick<ApprovalRecord, 'remediation' | 'level'>): number {
+    return a.level === 'approval' ? Math.max(1, deps.quorum?.[a.remediation] ?? 1) : 1;
+  }
+
+  /** Approvers so far of a request that needs more than one, oldest first. */
+  async function votesOf(a: ApprovalRecord): Promise<string[]> {
+    if (quorumOf(a) <= 1) return [];
+    const { rows } = await deps.db.query(
+      `select approver from approval_votes where approval_id = $1 order by at, approver`,
+      [a.id],
+    );
+    return rows.map((r) => r.approver as string);
+  }
+
+  function toCard(a: ApprovalRecord, r: Remediation<unknown>, votes: readonly string[] = []): ApprovalCard {
+    const of = quorumOf(a);
     return {
+      ...(of > 1 ? { quorum: { count: votes.length, of, by: votes.map(userIdOf) } } : {}),
       approvalId: a.id,
       title: r.title,
       system: a.system,
@@ -142,7 +161,10 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
       messageId: a.cardMessageId,
       threadId: a.conversation.threadId,
     };
-    await transportFor(a.conversation.platform).updateApprovalCard(message, toCard(a, found.remediation));
+    await transportFor(a.conversation.platform).updateApprovalCard(
+      message,
+      toCard(a, found.remediation, await votesOf(a)),
+    );
   }
 
   async function tell(conversation: Conversation, actor: Actor, text: string): Promise<void> {
@@ -289,6 +311,26 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
         'This request has expired and can no longer run. Ask again if it is still needed.',
       );
       return;
+    }
+    if (decision === 'approve' && quorumOf(a) > 1 && a.state === 'pending') {
+      // N distinct approvers (approvals.quorum): each approval is a vote; the step is approved (and runs) only on
+      // the Nth, through the same conditional update below, so it runs exactly once whoever votes last.
+      const need = quorumOf(a);
+      const vote = await deps.db.query(
+        `insert into approval_votes (approval_id, approver, at) values ($1, $2, $3) on conflict do nothing`,
+        [a.id, who, new Date(now)],
+      );
+      if (vote.rowCount === 0) {
+        await tell(conversation, actor, `You already approved this request; it needs ${need} different approvers.`);
+        return;
+      }
+      const votes = await votesOf(a);
+      if (votes.length < need) {
+        await recordRefusal(deps.db, a.id, a.state, who, `approve: ${votes.length} of ${need} approvals`, now);
+        log.info({ approvalId, actor: who, votes: votes.length, need }, 'approval vote recorded');
+        await refreshCard(a);
+        return;
+      }
     }
     const to: ApprovalState = decision === 'approve' ? 'approved' : 'denied';
     const updated = await transition(deps.db, a.id, ['pending'], to, {

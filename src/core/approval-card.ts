@@ -37,6 +37,11 @@ export interface ApprovalCard {
   readonly decidedAt?: string;
   /** Outcome line (`rebuilt in 1,234 ms`, the error, why it was skipped). */
   readonly result?: string;
+  /**
+   * A step that needs several distinct approvers (`approvals.quorum`): how many approved so far, how many it needs,
+   * and who. Absent when one approval is enough.
+   */
+  readonly quorum?: { readonly count: number; readonly of: number; readonly by: readonly string[] };
 }
 
 /**
@@ -60,6 +65,15 @@ function describeCardStateParts(card: ApprovalCard): (string | { readonly userId
   const by = card.decidedBy ? [' by ', who(card.decidedBy)] : [];
   switch (card.state) {
     case 'pending':
+      if (card.level === 'approval' && card.quorum && card.quorum.of > 1) {
+        const q = card.quorum;
+        const who = q.by.flatMap((u, i) => (i === 0 ? [{ userId: u }] : [', ', { userId: u }]));
+        return [
+          `${q.count} of ${q.of} approvals`,
+          ...(who.length ? [' (', ...who, ')'] : []),
+          ` — waiting for ${q.of - q.count} more (expires ${card.expiresAt.slice(11, 16)} UTC)`,
+        ];
+      }
       return card.level === 'approval'
         ? [`Waiting for a second person's approval (expires ${card.expiresAt.slice(11, 16)} UTC)`]
         : ['Waiting for ', who(card.requestedBy), ` to confirm (expires ${card.expiresAt.slice(11, 16)} UTC)`];

@@ -101,6 +101,7 @@ export function createWorker(o: WorkerOptions): { close(): Promise<void> } {
       requireDistinctApprover: o.config.approvals.requireDistinctApprover,
     },
     levels: o.config.approvals.levels,
+    quorum: o.config.approvals.quorum ?? {},
     ttlMs: o.config.approvals.ttl,
     clock,
     logger: log,

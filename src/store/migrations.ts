@@ -319,4 +319,17 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
       create index incident_silences_active on incident_silences (state, ends_at);
     `,
   },
+  {
+    id: '007_approval_quorum',
+    sql: `
+      -- Approvals that need N distinct approvers (approvals.quorum): one row per approver of a request. The step runs
+      -- on the Nth, through the same conditional pending -> approved update as a single approval (exactly once).
+      create table approval_votes (
+        approval_id  text not null references approvals (id),
+        approver     text not null,
+        at           timestamptz not null,
+        primary key (approval_id, approver)
+      );
+    `,
+  },
 ];
