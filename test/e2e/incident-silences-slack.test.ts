@@ -42,7 +42,8 @@ beforeAll(async () => {
 channels:
   incidents: { slack: "${CHANNEL}" }
 approvals:
-  approvers: ["slack:U0BOB"]
+  approvers: ["slack:U0BOB", "slack:U0CAROL"]
+  quorum: { create-silence: 2 }
 alerts:
   defaultChannel: incidents
   silences: { maxDuration: 4h }
@@ -169,7 +170,7 @@ describe('silences from Slack, with the real Alertmanager', () => {
     );
   });
 
-  it('longer than alerts.silences.maxDuration: an approval card, nothing created until a second person approves', async () => {
+  it('longer than alerts.silences.maxDuration: an approval card; with quorum 2 nothing is created after the first approval, exactly one silence after the second', async () => {
     const root = await openGroup('QueueBacklog');
     const before = (await silencesOnAlertmanager()).length;
     await click(root, 'incident:silence-24h', buttonValue(root, 'incident:silence-24h')!);
@@ -186,6 +187,15 @@ describe('silences from Slack, with the real Alertmanager', () => {
     expect(await silencesOnAlertmanager()).toHaveLength(before);
 
     await click(card, 'approval:approve', buttonValue(card, 'approval:approve')!, 'U0BOB');
+    await eventually('the card says 1 of 2 approvals', () =>
+      JSON.stringify(bot.slack.messages(CHANNEL).find((m) => m.ts === card.ts)?.blocks).includes('1 of 2 approvals'),
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await silencesOnAlertmanager()).toHaveLength(before);
+    await Promise.all([
+      click(card, 'approval:approve', buttonValue(card, 'approval:approve')!, 'U0CAROL'),
+      click(card, 'approval:approve', buttonValue(card, 'approval:approve')!, 'U0CAROL'),
+    ]);
     const created = await eventually('the approved silence on Alertmanager', async () => {
       const all = await silencesOnAlertmanager();
       return all.find((s) => s.status.state === 'active' && s.matchers.some((m) => m.value === 'QueueBacklog'));
