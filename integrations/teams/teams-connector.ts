@@ -57,6 +57,19 @@ const ResourceResponseSchema = z.looseObject({
 });
 export type ResourceResponse = z.infer<typeof ResourceResponseSchema>;
 
+/**
+ * A conversation member (`GET v3/conversations/{id}/members/{memberId}`, platforms-2.md §6.1). The roster names the
+ * Entra object id `objectId` (activities say `aadObjectId`); `email` and `userPrincipalName` can differ.
+ */
+const MemberSchema = z.looseObject({
+  id: z.string().max(500),
+  objectId: z.string().max(100).optional(),
+  aadObjectId: z.string().max(100).optional(),
+  email: z.string().max(320).nullable().optional(),
+  userPrincipalName: z.string().max(320).nullable().optional(),
+});
+export type TeamsMember = z.infer<typeof MemberSchema>;
+
 /** Statuses Teams documents as retryable, plus 503. */
 const RETRYABLE = new Set([412, 429, 502, 503, 504]);
 
@@ -96,6 +109,11 @@ export interface Connector {
     activityId: string,
     activity: ConnectorActivity,
   ): Promise<ResourceResponse>;
+  /**
+   * One member of a conversation, by Teams user id, UPN or Entra object id (for a channel, ask the team's id); undefined
+   * when Teams does not know them there (404 `MemberNotFoundInConversation`).
+   */
+  getMember?(serviceUrl: string, conversationId: string, memberId: string): Promise<TeamsMember | undefined>;
 }
 
 /** `Retry-After` in seconds or as an HTTP date, as ms; undefined when absent or unreadable. */
@@ -178,6 +196,30 @@ export function createConnector(o: ConnectorOptions): Connector {
 
   const conv = (id: string) => `v3/conversations/${encodeURIComponent(id)}`;
   return {
+    async getMember(serviceUrl, conversationId, memberId) {
+      const url = joinUrl(serviceUrl, `${conv(conversationId)}/members/${encodeURIComponent(memberId)}`);
+      const authorization = await o.authorizationFor(serviceUrl);
+      let res: Response;
+      try {
+        res = await doFetch(url, {
+          method: 'GET',
+          headers: { accept: 'application/json', ...(authorization ? { authorization } : {}) },
+          signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
+        });
+      } catch (err) {
+        throw new Error(`Teams connector getMember failed: ${(err as Error)?.name ?? 'network error'}`);
+      }
+      if (res.status === 404) {
+        await res.arrayBuffer().catch(() => undefined);
+        return undefined;
+      }
+      if (!res.ok) {
+        await res.arrayBuffer().catch(() => undefined);
+        throw new ConnectorError(res.status, 'getMember');
+      }
+      const parsed = MemberSchema.safeParse(await res.json().catch(() => undefined));
+      return parsed.success ? parsed.data : undefined;
+    },
     createConversation: (serviceUrl, params) =>
       call('createConversation', 'POST', serviceUrl, 'v3/conversations', params),
     sendToConversation: (serviceUrl, conversationId, activity) =>

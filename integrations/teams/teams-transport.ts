@@ -168,6 +168,14 @@ function createRawTeamsTransport(o: TeamsTransportOptions): ChatTransport {
       await update(message, cardActivity(rendered));
       await saveCard(o.db, message.channelId, message.messageId, rendered.card);
     },
+    async userEmail(userId: string, conversation: Conversation) {
+      // userId is the Entra object id (actorOf); Teams looks members up by it, in the team for a channel.
+      if (!o.connector.getMember) return undefined;
+      const ref = await referenceOf(conversation.channelId);
+      const member = await call(() => o.connector.getMember!(ref.serviceUrl, ref.teamId ?? ref.conversationId, userId));
+      // Map by email, fall back to the UPN (platforms-2.md §6.1); anonymous guests have neither.
+      return member?.email || member?.userPrincipalName || undefined;
+    },
     async postEphemeral(conversation: Conversation, userId: string, text: string) {
       const user = (await findTeamsUsers(o.db, [userId])).get(userId);
       const mention = user?.name ? { id: user.teamsUserId, name: user.name } : undefined;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startFakeBotConnector, type FakeBotConnector } from '../support/fake-bot-connector.js';
 import { incidentEvent, postPagerDuty } from '../support/pagerduty-webhooks.js';
 import { PD_SECRET, eventually, startAlertBot, stopAndCheck, type AlertBot } from './alert-bot.js';
-import { ALICE, CAROL, executeActions, teamsChannel } from './teams-activities.js';
+import { ALICE, BOB, CAROL, executeActions, teamsChannel } from './teams-activities.js';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
@@ -38,6 +38,22 @@ pacing: { messagesPerSecond: 20, burst: 10 }
 `,
   });
   bot.pagerdutyApi.addUser({ id: 'PONCALL', name: 'Dana Oncall', email: 'oncall@example.com' });
+  bot.pagerdutyApi.addUser({ id: 'PBOB', name: 'Bob Approver', email: 'bob@example.com' });
+  // Bob and Carol are not pinned: the bot reads their email from the conversation member (roster shape: objectId).
+  teams.addMember({
+    id: BOB.id,
+    name: BOB.name,
+    objectId: BOB.aadObjectId,
+    email: 'bob@example.com',
+    userPrincipalName: 'bob@contoso.example',
+  });
+  teams.addMember({
+    id: CAROL.id,
+    name: CAROL.name,
+    objectId: CAROL.aadObjectId,
+    email: 'carol@example.com',
+    userPrincipalName: 'carol@contoso.example',
+  });
   bot.pagerdutyApi.setWebhook({ url: `${bot.baseUrl}/webhooks/pagerduty`, secret: PD_SECRET });
 }, 90_000);
 
@@ -74,13 +90,19 @@ async function openIncident(pdId: string, title: string) {
   return { root, incidentId: ack.data.id };
 }
 
-async function click(from: typeof ALICE, rootId: string, verb: string, id: string) {
-  const res = await fetch(`${bot.baseUrl}/api/messages`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(invoke(from, rootId, rootId, verb, id)),
-  });
-  expect(res.status).toBe(200);
+async function click(from: typeof ALICE, rootId: string, verb: string, id: string, extra: Record<string, string> = {}) {
+  const activity = invoke(from, rootId, rootId, verb, id);
+  Object.assign(activity.value.action.data, extra);
+  const send = async () => {
+    const res = await fetch(`${bot.baseUrl}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(activity),
+    });
+    expect(res.status).toBe(200);
+  };
+  await send();
+  return send;
 }
 
 const writesTo = (pdId: string) => bot.pagerdutyApi.writes().filter((c) => c.path.startsWith(`/incidents/${pdId}`));
@@ -119,7 +141,40 @@ describe('incident actions from Teams, end to end with two workers', () => {
       teams.thread(CHANNEL, root.id).find((m) => String(m.activity.text ?? '').includes('identities')),
     );
     expect(JSON.stringify(reply.activity)).toContain(CAROL.name);
+    expect(String(reply.activity.text)).toContain('no PagerDuty user has the email carol@example.com');
     expect(String(reply.activity.text)).toContain(`teams:${CAROL.aadObjectId}`);
     expect(writesTo('QTEAMSNOBODY1')).toHaveLength(0);
+  });
+
+  it('Resolve by someone matched through the Teams member email (not pinned): one PUT with their From', async () => {
+    const { root, incidentId } = await openIncident('QTEAMSBOB1', 'Teams member email');
+    await click(BOB, root.id, 'incident.resolve', incidentId);
+    await eventually('the root card shows resolved by Bob from Teams', () =>
+      cardJson(root).includes('by Bob Approver from Teams'),
+    );
+    expect(writesTo('QTEAMSBOB1')).toEqual([
+      expect.objectContaining({
+        method: 'PUT',
+        from: 'bob@example.com',
+        body: { incident: { type: 'incident_reference', status: 'resolved' } },
+      }),
+    ]);
+    expect(teams.calls.some((c) => c.method === 'GET' && c.path.includes(`/members/${BOB.aadObjectId}`))).toBe(true);
+  });
+
+  it('Add note: the Input.Text value is sent once as the clicker, even when Teams redelivers the invoke', async () => {
+    const { root, incidentId } = await openIncident('QTEAMSNOTE1', 'Teams note');
+    const again = await click(ALICE, root.id, 'incident.note', incidentId, { noteText: 'failover done <at>x</at>' });
+    await again();
+    await eventually('the note line', () =>
+      teams.thread(CHANNEL, root.id).find((m) => cardJson(m).includes('Note by Dana Oncall from Teams')),
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    const posts = writesTo('QTEAMSNOTE1').filter((w) => w.method === 'POST');
+    expect(posts).toHaveLength(1);
+    expect(posts[0]).toMatchObject({
+      from: 'oncall@example.com',
+      body: { note: { content: 'failover done <at>x</at>' } },
+    });
   });
 });

@@ -107,7 +107,7 @@ async function openGroup(alertname: string) {
     'the root with silence buttons',
     () => {
       const r = rootMentioning(bot.slack, CHANNEL, alertname);
-      return r && buttonValue(r, 'incident:silence-1h') && r;
+      return r && buttonValue(r, 'incident:silence-1h') ? r : undefined;
     },
     40_000,
   );
@@ -148,7 +148,7 @@ describe('silences from Slack, with the real Alertmanager', () => {
 
     const silenced = await eventually('the root says silenced, with Unsilence', () => {
       const r = bot.slack.messages(CHANNEL).find((m) => m.ts === root.ts);
-      return r && buttonValue(r, 'incident:unsilence') && r;
+      return r && buttonValue(r, 'incident:unsilence') ? r : undefined;
     });
     expect(JSON.stringify(silenced.blocks)).toMatch(/Silenced by oncall until \d\d:\d\d UTC/);
     await eventually('the thread line', () =>

@@ -181,6 +181,11 @@ export interface FakeBotConnector {
   waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
   /** Activities refused for an invalid card or size, with the problems. */
   readonly refused: readonly { readonly activity: unknown; readonly problems: readonly string[] }[];
+  /**
+   * A member `GET v3/conversations/{id}/members/{memberId}` answers (in any conversation), found by Teams id, UPN or
+   * Entra object id, in the real shape (`objectId`, `email`, `userPrincipalName`; platforms-2.md §6.1).
+   */
+  addMember(member: { id: string; name: string; objectId: string; email?: string; userPrincipalName: string }): void;
   /** OpenID metadata URL of the fake channel signing keys. */
   readonly openIdMetadataUrl: string;
   /** A channel JWT signed with the fake's key (issuer `https://api.botframework.com`). */
@@ -220,6 +225,7 @@ export async function startFakeBotConnector(): Promise<FakeBotConnector> {
   const refused: { activity: unknown; problems: string[] }[] = [];
   const messages: FakeTeamsMessage[] = [];
   const failures: { status: number; retryAfter?: number }[] = [];
+  const members: { id: string; name: string; objectId: string; email?: string; userPrincipalName: string }[] = [];
   let nextId = 1_700_000_000_000;
   const trusted = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const untrusted = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -275,6 +281,14 @@ export async function startFakeBotConnector(): Promise<FakeBotConnector> {
             : req.method === 'PUT' && segments.length === 6 && segments[4] === 'activities'
               ? 'updateActivity'
               : 'other';
+    if (isConv && req.method === 'GET' && segments.length === 6 && segments[4] === 'members') {
+      const key = decodeURIComponent(segments[5]!);
+      const m = members.find((x) => x.id === key || x.objectId === key || x.userPrincipalName === key);
+      record(operation, m ? 200 : 404);
+      return m
+        ? answer(res, 200, { ...m, tenantId: 'tenant', userRole: 'user' })
+        : answer(res, 404, { error: { code: 'MemberNotFoundInConversation', message: 'member not found' } });
+    }
     if (operation === 'other') {
       record(operation, 404);
       return answer(res, 404, { error: { code: 'NotFound', message: 'no such route' } });
@@ -349,6 +363,9 @@ export async function startFakeBotConnector(): Promise<FakeBotConnector> {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 
   const fake: FakeBotConnector = {
+    addMember: (m) => {
+      members.push(m);
+    },
     serviceUrl: base,
     calls,
     refused,
