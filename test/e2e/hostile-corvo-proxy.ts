@@ -44,6 +44,12 @@ export async function startHostileCorvoProxy(): Promise<HostileCorvoProxy> {
       res.writeHead(failure.status, headers).end(JSON.stringify(failure.body));
       return;
     }
+    if (!proxy.upstream) {
+      // A call before the simulator runs (a process checking its targets at start): Corvo is not up yet.
+      req.resume();
+      res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"starting"}');
+      return;
+    }
     const up = new URL(proxy.upstream);
     const out = request(
       { host: up.hostname, port: up.port, method: req.method, path: raw, headers: { ...req.headers, host: up.host } },
