@@ -453,7 +453,8 @@ export async function sweepSilences(deps: Pick<SilenceDeps, 'db' | 'alertmanager
     let firing = 0;
     try {
       firing = deps.alertmanager
-        ? (await deps.alertmanager.matchingAlerts(s.matchers)).filter((a) => a.status.state !== 'unprocessed').length
+        ? // Alertmanager returns only alerts it holds (resolved ones drop out), silenced or not: all still fire.
+          (await deps.alertmanager.matchingAlerts(s.matchers)).length
         : 0;
     } catch (err) {
       deps.logger.warn({ err: { message: (err as Error).message } }, 'silence reminder: alerts not readable');
