@@ -163,6 +163,12 @@ function createRawSlackTransport(o: SlackTransportOptions): ChatTransport & { cl
         }),
       );
     },
+    async permalink(posted: PostedMessage) {
+      const res = await call(() =>
+        client.chat.getPermalink({ channel: posted.channelId, message_ts: posted.messageId }),
+      );
+      return typeof res.permalink === 'string' && /^https:\/\/[^\s]+$/.test(res.permalink) ? res.permalink : undefined;
+    },
     async userEmail(userId: string) {
       // `profile.email` is there only with the users:read.email scope (platforms-2.md §5); bots have none.
       const res = await call(() => client.users.info({ user: userId }));

@@ -318,6 +318,14 @@ export async function createSilence(
     channelId: thread?.channelId ?? '',
     ...(thread?.rootMessageId ? { threadId: thread.rootMessageId } : {}),
   };
+  // The thread's link when the platform gives one (Slack chat.getPermalink), else where it is.
+  const transport = deps.transports[r.platform as Platform];
+  const link =
+    thread?.rootMessageId && transport?.permalink
+      ? await transport
+          .permalink({ channelId: thread.channelId, messageId: thread.rootMessageId })
+          .catch(() => undefined)
+      : undefined;
   try {
     const silenceId = await am.createSilence({
       matchers: r.matchers,
@@ -325,7 +333,7 @@ export async function createSilence(
       endsAt,
       createdBy: who,
       comment:
-        `runbook-bot incident ${incident.id}, thread ${r.platform} ${thread?.channelId ?? '?'}/${thread?.rootMessageId ?? '?'}` +
+        `runbook-bot incident ${incident.id}, thread ${link ?? `${r.platform} ${thread?.channelId ?? '?'}/${thread?.rootMessageId ?? '?'}`}` +
         (approved ? '; approved in the thread (second person)' : ''),
     });
     await deps.db.query(`update incident_silences set silence_id = $2, ends_at = $3 where id = $1`, [

@@ -70,4 +70,6 @@ export interface ChatTransport {
    * match the person to their PagerDuty user; never a display name.
    */
   userEmail?(userId: string, conversation: Conversation): Promise<string | undefined>;
+  /** A link to a posted message (Slack `chat.getPermalink`), or undefined when the platform gives none. */
+  permalink?(posted: PostedMessage): Promise<string | undefined>;
 }

@@ -25,6 +25,7 @@ export function withRedaction<T extends ChatTransport>(transport: T): T {
       : {}),
     ...(t.groupMembers ? { groupMembers: (group) => t.groupMembers!(group) } : {}),
     ...(t.userEmail ? { userEmail: (userId, conversation) => t.userEmail!(userId, conversation) } : {}),
+    ...(t.permalink ? { permalink: (posted) => t.permalink!(posted) } : {}),
   };
   // Extra members of a concrete transport (Slack's `client`) stay reachable.
   return Object.assign(Object.create(null) as object, transport, wrapped) as T;
