@@ -17,6 +17,8 @@ import { systemClock } from '../core/clock.js';
 import { silentLogger } from '../core/logger.js';
 import { Secret } from '../core/secret.js';
 import { migrate } from '../store/migrate.js';
+import { createAuditWorkflow } from '../runner/audit-workflow.js';
+import { createIncidentsWorkflow } from '../runner/incidents-workflow.js';
 import { createIdentityMap } from './identity-map.js';
 import { runPagerDutyAction, type IncidentActionDeps, type IncidentActionRequest } from './incident-actions.js';
 import { incidentIdFor, loadIncident } from './incident-store.js';
@@ -289,5 +291,38 @@ describe('PagerDuty actions from the thread', () => {
     // A display name equal to a PagerDuty user's name matches nothing: only the profile email counts.
     const byName = await map.resolve({ platform: 'slack', userId: 'U0DANA', name: 'Dana Oncall' }, conversation);
     expect(byName.kind).toBe('unmatched');
+  });
+
+  it('every action is in /runbook audit (who, what, which incident, platform, outcome) and /runbook incidents', async () => {
+    const { incidentId } = await openIncident();
+    await runPagerDutyAction(click(incidentId, 'acknowledge'), deps);
+    await runPagerDutyAction(click(incidentId, 'resolve', 'U0NOBODY'), deps);
+    const invocation = {
+      invocationId: `inv_audit_${Date.now()}`,
+      system: 'runbook',
+      workflow: 'audit',
+      target: '',
+      args: { n: '100' },
+      actor: { platform: 'slack' as const, userId: 'U0ONCALL' },
+      conversation: { platform: 'slack' as const, channelId: CHANNEL },
+      requestedAt: new Date().toISOString(),
+    };
+    const audit = await createAuditWorkflow(db).run(invocation, new AbortController().signal);
+    const lines = audit.notes ?? [];
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          new RegExp(`acknowledge on ${incidentId} by slack:U0ONCALL \\(Dana Oncall\\) from slack → succeeded`),
+        ),
+        expect.stringMatching(new RegExp(`resolve on ${incidentId} by slack:U0NOBODY .*→ refused: You are not linked`)),
+      ]),
+    );
+    const incidents = await createIncidentsWorkflow(db).run(
+      { ...invocation, workflow: 'incidents' },
+      new AbortController().signal,
+    );
+    expect(
+      (incidents.notes ?? []).find((l) => l.includes('Unit incident') && l.includes('last action: resolve')),
+    ).toMatch(/last action: resolve by u0nobody from slack \(refused\)/);
   });
 });
