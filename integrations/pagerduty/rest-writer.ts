@@ -163,8 +163,9 @@ export function createPagerDutyWriter(o: PagerDutyWriterOptions) {
     },
     /**
      * Whether the key may write, without changing anything: a `PUT` on an incident id that cannot exist. A read-only
-     * key is refused before the look-up (403, "Access Denied"); a read-write key gets 404. That ordering is our
-     * reading of the API (not documented); anything else is `unknown` and keeps the buttons off.
+     * key is refused before the look-up (403, "Access Denied"); a read-write key gets 404 (or 400 for the made-up
+     * `From`). That ordering is our reading of the API (not documented); anything else is `unknown` and keeps the
+     * buttons off until a later probe succeeds.
      */
     async probeWriteAccess(): Promise<{ access: WriteAccess; reason: string }> {
       try {
@@ -175,7 +176,9 @@ export function createPagerDutyWriter(o: PagerDutyWriterOptions) {
         return { access: 'unknown', reason: 'the write probe unexpectedly succeeded' };
       } catch (err) {
         const e = err as PagerDutyApiError;
-        if (e.status === 404) return { access: 'read-write', reason: 'the key may write incidents' };
+        // Past the permission check: the id (404) or the made-up From user (400, e.g. 1008) was refused instead.
+        if (e.status === 404 || e.status === 400)
+          return { access: 'read-write', reason: 'the key may write incidents' };
         if (e.status === 401) return { access: 'unknown', reason: 'PagerDuty refused the key (401)' };
         if (e.status === 403) return { access: 'read-only', reason: 'the key is read-only (403 on an incident write)' };
         return { access: 'unknown', reason: `the write probe failed: ${e.message}` };

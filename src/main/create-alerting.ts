@@ -83,22 +83,34 @@ export function createAlerting(o: AlertingOptions) {
   const writer = o.env.PAGERDUTY_API_TOKEN
     ? createPagerDutyWriter({ token: o.env.PAGERDUTY_API_TOKEN, apiUrl: o.env.PAGERDUTY_API_URL })
     : undefined;
-  let probe: Promise<{ writable: boolean; reason: string }> | undefined;
-  const pagerdutyWritable = () => {
-    probe ??= (async () => {
-      if (!writer) {
-        return { writable: false, reason: 'PAGERDUTY_API_TOKEN is not set (a read-write REST API key turns them on)' };
-      }
-      const r = await writer.probeWriteAccess();
+  type WriteAccessResult = { writable: boolean; reason: string; definitive: boolean };
+  const probeOnce = async (): Promise<WriteAccessResult> => {
+    if (!writer) {
       return {
-        writable: r.access === 'read-write',
-        reason:
-          r.access === 'read-write'
-            ? r.reason
-            : `${r.reason}; PAGERDUTY_API_TOKEN must be a read-write REST API key for the incident buttons`,
+        writable: false,
+        definitive: true,
+        reason: 'PAGERDUTY_API_TOKEN is not set (a read-write REST API key turns them on)',
       };
-    })();
-    return probe;
+    }
+    const r = await writer.probeWriteAccess();
+    return {
+      writable: r.access === 'read-write',
+      definitive: r.access !== 'unknown',
+      reason:
+        r.access === 'read-write'
+          ? r.reason
+          : `${r.reason}; PAGERDUTY_API_TOKEN must be a read-write REST API key for the incident buttons`,
+    };
+  };
+  // A definitive answer (read-write, read-only, no key) is kept; an inconclusive one is asked again after a minute.
+  let cached: { at: number; result: Promise<WriteAccessResult> } | undefined;
+  const pagerdutyWritable = async (): Promise<WriteAccessResult> => {
+    if (cached) {
+      const r = await cached.result;
+      if (r.definitive || Date.now() - cached.at < 60_000) return r;
+    }
+    cached = { at: Date.now(), result: probeOnce() };
+    return cached.result;
   };
   void pagerdutyWritable().then((r) =>
     r.writable
