@@ -92,6 +92,38 @@ describe('runbook-bot.example.yaml', () => {
     expect(Object.keys(cfg.targets).sort()).toEqual(['corvo', 'kyrodb', 'm4', 'streamhouse', 'tryitnow']);
     const routed = new Set([...cfg.alerts.pagerduty, ...cfg.alerts.alertmanager].map((r) => r.system));
     expect([...routed].sort()).toEqual(['corvo', 'm4', 'streamhouse', 'tryitnow']);
+    // The example spells out the retention defaults: the same values as leaving the block out.
+    expect(cfg.retention).toEqual(parseConfig('targets: {}\n', 'bot.yaml', integrations, {}).retention);
+  });
+});
+
+describe('retention', () => {
+  const DAY = 86_400_000;
+  const parse = (text: string) => parseConfig(text, 'bot.yaml', integrations, {});
+  it('defaults to 30d reports, 90d alert events, 400d audit, daily at 03:17 UTC in batches of 1000', () => {
+    expect(parse('targets: {}\n').retention).toEqual({
+      reports: 30 * DAY,
+      alertEvents: 90 * DAY,
+      audit: 400 * DAY,
+      chatPosts: 30 * DAY,
+      identities: 30 * DAY,
+      noteDrafts: 7 * DAY,
+      pattern: '17 3 * * *',
+      batchSize: 1000,
+    });
+  });
+
+  it('reads durations like the rest of the file and names what is wrong', () => {
+    expect(problemsOf(() => parse('retention:\n  reports: 7d\n  audit: 2y\n'))).toEqual([
+      expect.stringMatching(/^retention\.audit \(line 3\): not a duration/),
+    ]);
+    const ok = parse('retention:\n  reports: 7d12h\n');
+    expect(ok.retention?.reports).toBe(7.5 * DAY);
+    expect(ok.retention?.audit).toBe(400 * DAY);
+    const problems = problemsOf(() => parse('retention:\n  report: 7d\n  pattern: daily\n'));
+    expect(problems).toHaveLength(2);
+    expect(problems.join('\n')).toMatch(/report/);
+    expect(problems.join('\n')).toMatch(/retention\.pattern \(line 3\): must be a cron pattern/);
   });
 });
 

@@ -6,6 +6,8 @@ import { parseMatchValue } from '../alerts/route-alert.js';
 import { DurationSchema } from './duration.js';
 import { ConfigError } from './env.js';
 
+const DAY_MS = 86_400_000;
+
 /** A principal as written in the config: `slack:U…`, `slack-group:S…`, `teams:<aad-object-id>`. */
 export const PrincipalSchema = z
   .string()
@@ -111,6 +113,36 @@ export const PacingSchema = z.object({
   burst: z.number().int().min(1).max(100).default(3),
 });
 
+/**
+ * `retention`: how long rows are kept before the worker's daily prune deletes them (issue 16). Rows still needed are
+ * never pruned whatever their age: open approvals, unresolved incidents and what belongs to them, active silences,
+ * pending incident actions, unprocessed alert events, chat posts of a live incident thread.
+ */
+export const RetentionSchema = z.strictObject({
+  /** Each run's report (findings) and the fixes offered on it. Default 30d. */
+  reports: DurationSchema.default(30 * DAY_MS),
+  /** Processed alert events (the webhook dedupe record and audit of what arrived). Default 90d. */
+  alertEvents: DurationSchema.default(90 * DAY_MS),
+  /**
+   * The audit trail: invocations, approvals with their events and votes, incident actions, silences, and resolved
+   * incidents with their threads and notes. Default 400d.
+   */
+  audit: DurationSchema.default(400 * DAY_MS),
+  /** Chat posts the bot remembers (retry dedupe), Teams cards, storm windows. Default 30d. */
+  chatPosts: DurationSchema.default(30 * DAY_MS),
+  /** The chat user -> email / PagerDuty user cache (looked up again when needed). Default 30d. */
+  identities: DurationSchema.default(30 * DAY_MS),
+  /** Note text typed in incident threads, kept until sent. Default 7d. */
+  noteDrafts: DurationSchema.default(7 * DAY_MS),
+  /** When the prune runs: a cron pattern, UTC. Default `17 3 * * *` (daily, 03:17). */
+  pattern: z
+    .string()
+    .regex(/^\S+( \S+){4,5}$/, 'must be a cron pattern such as "17 3 * * *"')
+    .default('17 3 * * *'),
+  /** Rows deleted per statement: small batches hold short locks. Default 1000. */
+  batchSize: z.number().int().min(1).max(50_000).default(1000),
+});
+
 /** Builds the schema of the whole file from the integrations' own instance schemas. */
 export function createConfigSchema(integrations: readonly TargetIntegration[]) {
   const targetShape: Record<string, z.ZodType> = {};
@@ -149,6 +181,7 @@ export function createConfigSchema(integrations: readonly TargetIntegration[]) {
         }),
       identities: IdentitiesSchema.default({}),
       pacing: PacingSchema.default({ messagesPerSecond: 1, burst: 3 }),
+      retention: RetentionSchema.prefault({}),
     })
     .superRefine((cfg, ctx) => {
       for (const [kind, rules] of Object.entries(cfg.alerts)) {
@@ -209,6 +242,8 @@ export interface BotConfig {
   readonly identities?: z.infer<typeof IdentitiesSchema>;
   /** Absent in hand-built configs: {@link PacingSchema} defaults apply. */
   readonly pacing?: z.infer<typeof PacingSchema>;
+  /** Absent in hand-built configs: {@link RetentionSchema} defaults apply. */
+  readonly retention?: z.infer<typeof RetentionSchema>;
 }
 
 /**

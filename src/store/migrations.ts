@@ -332,4 +332,32 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
       );
     `,
   },
+  {
+    id: '008_retention',
+    sql: `
+      -- The daily prune (retention:) deletes old rows in small batches by age: these indexes let each batch find its
+      -- rows without scanning the table, and let the "still referenced?" checks use an index.
+      create index reports_created_at on reports (created_at);
+      create index chat_posts_posted_at on chat_posts (posted_at);
+      create index action_offers_created_at on action_offers (created_at);
+      create index action_offers_invocation on action_offers (invocation_id);
+      create index approvals_offer on approvals (offer_id);
+      create index alert_events_received_at on alert_events (received_at);
+      create index incidents_resolved_at on incidents (resolved_at) where status = 'resolved';
+      create index incident_threads_root on incident_threads (root_message_id);
+      create index incident_silences_incident on incident_silences (incident_id);
+      create index incident_actions_incident on incident_actions (incident_id);
+      create index incident_note_drafts_incident on incident_note_drafts (incident_id);
+      create index storm_windows_start on storm_windows (window_start);
+      create index identities_resolved_at on identities (resolved_at);
+
+      -- Rows pruned so far, per table: the counter behind runbook_bot_retention_rows_pruned_total, kept here so
+      -- that /metrics counts what every worker process pruned, across restarts.
+      create table retention_pruned (
+        table_name   text primary key,
+        rows         bigint not null default 0,
+        last_run_at  timestamptz not null default now()
+      );
+    `,
+  },
 ];
