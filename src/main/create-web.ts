@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { Registry, collectDefaultMetrics, Counter, Gauge } from 'prom-client';
+import { registerRetentionMetrics } from '../store/retention-metrics.js';
 import { commands } from '../../commands/index.js';
 import { createSlackIngress } from '../../integrations/slack/slack-ingress.js';
 import { createSlackSocketMode, type SlackSocketMode } from '../../integrations/slack/slack-socket-mode.js';
@@ -41,6 +42,7 @@ export function createWeb(o: WebOptions): { server: Server; close(): Promise<voi
   const queues = createQueues(redis, o.env.QUEUE_PREFIX, log);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'runbook_bot_web_' });
+  registerRetentionMetrics(registry, db);
   new Gauge({
     name: 'runbook_bot_queue_jobs',
     help: 'Jobs per queue and state, read from Redis at scrape time.',

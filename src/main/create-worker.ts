@@ -8,8 +8,10 @@ import { createTeamsEdge } from '../../integrations/teams/create-teams-edge.js';
 import { createTeamsTransport } from '../../integrations/teams/teams-transport.js';
 import type { BotConfig } from '../config/config-file.js';
 import { isSlackEnabled, type Env } from '../config/env.js';
+import { RetentionSchema } from '../config/config-file.js';
 import { createQueues } from '../jobs/create-queues.js';
 import { createRedisConnection } from '../jobs/redis-connection.js';
+import { startRetention } from '../jobs/start-retention.js';
 import { startWorkers } from '../jobs/start-workers.js';
 import { createAuditWorkflow } from '../runner/audit-workflow.js';
 import { createApprovalsWorkflow } from '../runner/approvals-workflow.js';
@@ -154,13 +156,23 @@ export function createWorker(o: WorkerOptions): { close(): Promise<void> } {
     lockDurationMs: o.env.WORKER_LOCK_MS,
     stalledIntervalMs: o.env.WORKER_STALLED_INTERVAL_MS,
   });
+  const retentionConfig = o.config.retention ?? RetentionSchema.parse({});
+  const retention = startRetention({
+    connection,
+    prefix: o.env.QUEUE_PREFIX,
+    db,
+    policy: retentionConfig,
+    pattern: retentionConfig.pattern,
+    clock,
+    logger: log,
+  });
   // One scheduler for the whole deployment (upsert is idempotent across worker processes).
   queues.interactions
     .upsertJobScheduler('approvals-sweep', { every: 30_000 }, { name: 'sweep', data: { kind: 'sweep' } })
     .catch((err: Error) => log.warn({ err: { message: err.message } }, 'could not schedule the approvals sweep'));
   return {
     async close() {
-      await Promise.all([workers.close(), alertWorkers.close()]);
+      await Promise.all([workers.close(), alertWorkers.close(), retention.close()]);
       await queues.close();
       connection.disconnect();
       locks.disconnect();
