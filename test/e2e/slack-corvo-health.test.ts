@@ -3,6 +3,7 @@
  * real Redis, run by one of two real `worker` processes against the simulated Corvo, recorded in a real Postgres,
  * and posted to the fake Slack Web API.
  */
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slashCommandBody } from '../support/slack-signing.js';
 import { BOT_TOKEN, startBotStack, type BotStack } from './bot-stack.js';
@@ -128,5 +129,26 @@ describe('/corvo health in Slack, end to end', () => {
     const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
     expect(metrics).toContain('runbook_bot_http_requests_total{route="/slack/events",status="401"}');
     expect((await fetch(`${stack.baseUrl}/nope`)).status).toBe(404);
+  });
+
+  it('prunes by retention: one scheduler for both workers, and /metrics of web counts the rows pruned', async () => {
+    const queue = new Queue('retention', { connection: stack.redis, prefix: stack.prefix });
+    try {
+      await expect.poll(async () => (await queue.getJobSchedulers()).map((s) => s.key)).toEqual(['retention-prune']);
+      expect(stack.workers).toHaveLength(2);
+      await stack.db.query(
+        `insert into identities (principal, resolved_at) values ('slack:UGONE', now() - interval '31 days'),
+           ('slack:UKEPT', now() - interval '29 days')`,
+      );
+      // A run now, as the scheduler's 03:17 tick would do.
+      await queue.add('prune', {});
+      await expect
+        .poll(async () => await (await fetch(`${stack.baseUrl}/metrics`)).text(), { timeout: 10_000 })
+        .toContain('runbook_bot_retention_rows_pruned_total{table="identities"} 1');
+      const { rows } = await stack.db.query(`select principal from identities where principal like 'slack:U%'`);
+      expect(rows.map((r) => r.principal)).toEqual(['slack:UKEPT']);
+    } finally {
+      await queue.close();
+    }
   });
 });
