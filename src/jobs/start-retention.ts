@@ -46,7 +46,12 @@ export function startRetention(o: StartRetentionOptions): { close(): Promise<voi
   worker.on('error', (err) => log.error({ err: { message: err.message } }, 'worker error'));
   worker.on('failed', (_job, err) => log.warn({ err: { message: err.message } }, 'retention prune failed'));
   queue
-    .upsertJobScheduler(RETENTION_SCHEDULER, { pattern: o.pattern, tz: 'UTC' }, { name: 'prune', data: {} })
+    .upsertJobScheduler(
+      RETENTION_SCHEDULER,
+      { pattern: o.pattern, tz: 'UTC' },
+      // The prune is by age and idempotent: a run that failed (Postgres down) is simply tried again.
+      { name: 'prune', data: {}, opts: { attempts: 5, backoff: { type: 'exponential', delay: 60_000 } } },
+    )
     .catch((err: Error) => log.warn({ err: { message: err.message } }, 'could not schedule the retention prune'));
   return {
     async close() {
