@@ -18,11 +18,48 @@ const booleanFlag = z
 export const EnvSchema = z.object({
   /** Web port. Default 3000. */
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  /** Redis for BullMQ and short-lived state (dedupe keys, locks, pacing). */
+  /**
+   * Redis for BullMQ and short-lived state (dedupe keys, locks, pacing). Required unless `REDIS_SENTINELS` is set;
+   * with Sentinel it is ignored (a start log line says so).
+   */
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
-    .transform((v) => new Secret(v)),
+    .optional()
+    .transform((v) => (v ? new Secret(v) : undefined)),
+  /**
+   * Redis Sentinel: comma-separated `host:port` of a few sentinels (`10.0.0.1:26379,10.0.0.2:26379`). Set: the bot
+   * asks them for the current master of `REDIS_SENTINEL_NAME` and follows failovers; `REDIS_URL` is not used.
+   */
+  REDIS_SENTINELS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const items = (v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const out: { host: string; port: number }[] = [];
+      for (const item of items) {
+        const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/.exec(item);
+        const port = m ? Number(m[2]) : NaN;
+        if (!m || port < 1 || port > 65535) {
+          ctx.addIssue({ code: 'custom', message: `"${item}" is not host:port (e.g. 10.0.0.1:26379)` });
+          continue;
+        }
+        out.push({ host: m[1]!.replace(/^\[|\]$/g, ''), port });
+      }
+      return out;
+    }),
+  /** The master name the sentinels monitor (`sentinel monitor <name> …`); required with `REDIS_SENTINELS`. */
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ., _ and - only')
+    .optional(),
+  /** Password of the sentinels themselves (`requirepass` in sentinel.conf), if any. */
+  REDIS_SENTINEL_PASSWORD: optionalSecret,
+  /** Password of the Redis master and replicas behind the sentinels, if any (Sentinel mode only). */
+  REDIS_PASSWORD: optionalSecret,
   /** Postgres for approvals, audit, incident threads, conversation references. */
   DATABASE_URL: z
     .string()
@@ -105,6 +142,27 @@ export type Env = z.infer<typeof EnvSchema>;
 
 /** The schema with its cross-field checks (one place, so every problem is listed together). */
 const CheckedEnvSchema = EnvSchema.superRefine((env, ctx) => {
+  if (env.REDIS_SENTINELS.length === 0 && !env.REDIS_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['REDIS_URL'],
+      message: 'required (redis://[user:password@]host:port), unless REDIS_SENTINELS and REDIS_SENTINEL_NAME are set',
+    });
+  }
+  if (env.REDIS_SENTINELS.length > 0 && !env.REDIS_SENTINEL_NAME) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['REDIS_SENTINEL_NAME'],
+      message: 'REDIS_SENTINELS is set: name the master the sentinels monitor (sentinel monitor <name> …)',
+    });
+  }
+  if (env.REDIS_SENTINEL_NAME && env.REDIS_SENTINELS.length === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['REDIS_SENTINELS'],
+      message: 'REDIS_SENTINEL_NAME is set: list the sentinels as host:port,host:port',
+    });
+  }
   if (env.HTTP_REQUEST_TIMEOUT_MS < env.HTTP_HEADERS_TIMEOUT_MS) {
     ctx.addIssue({
       code: 'custom',
@@ -160,4 +218,30 @@ export function isSlackEnabled(env: Env): boolean {
 /** Slack reaches `web` over Socket Mode (`SLACK_SOCKET_MODE=true` with an app-level token). */
 export function isSlackSocketMode(env: Env): boolean {
   return env.SLACK_SOCKET_MODE && env.SLACK_APP_TOKEN !== undefined;
+}
+
+/** Where Redis is: one server (`REDIS_URL`), or a master found through Sentinel. */
+export type RedisTarget =
+  | { readonly kind: 'url'; readonly url: Secret }
+  | {
+      readonly kind: 'sentinel';
+      readonly sentinels: readonly { readonly host: string; readonly port: number }[];
+      readonly name: string;
+      readonly sentinelPassword?: Secret;
+      readonly password?: Secret;
+    };
+
+/** The Redis the processes use: Sentinel when `REDIS_SENTINELS` is set, else `REDIS_URL` (parseEnv checked one is). */
+export function redisTargetOf(env: Env): RedisTarget {
+  if (env.REDIS_SENTINELS.length > 0 && env.REDIS_SENTINEL_NAME) {
+    return {
+      kind: 'sentinel',
+      sentinels: env.REDIS_SENTINELS,
+      name: env.REDIS_SENTINEL_NAME,
+      ...(env.REDIS_SENTINEL_PASSWORD ? { sentinelPassword: env.REDIS_SENTINEL_PASSWORD } : {}),
+      ...(env.REDIS_PASSWORD ? { password: env.REDIS_PASSWORD } : {}),
+    };
+  }
+  if (!env.REDIS_URL) throw new ConfigError('invalid environment', ['REDIS_URL: required']);
+  return { kind: 'url', url: env.REDIS_URL };
 }

@@ -1,20 +1,31 @@
-import { Redis } from 'ioredis';
-import type { Secret } from '../core/secret.js';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisTarget } from '../config/env.js';
+import { Secret } from '../core/secret.js';
 import { describeError, fail, ok, warn, type CheckLine } from '../core/setup-check.js';
+import { redisTargetOptions } from './redis-connection.js';
 
 /**
  * `npm run check`, Redis part (BullMQ's production guidance): `maxmemory-policy noeviction` (any other policy may
  * evict queued jobs and their locks under memory pressure) and persistence on (AOF or RDB snapshots), read with
  * `CONFIG GET`. Managed Redis often refuses CONFIG: then the line says the policy cannot be known from here.
  */
-export async function checkRedisSetup(url: Secret, o: { timeoutMs?: number } = {}): Promise<CheckLine[]> {
-  const redis = new Redis(url.reveal(), {
+export async function checkRedisSetup(
+  target: RedisTarget | Secret,
+  o: { timeoutMs?: number } = {},
+): Promise<CheckLine[]> {
+  const t: RedisTarget = target instanceof Secret ? { kind: 'url', url: target } : target;
+  const { url, options } = redisTargetOptions(t);
+  const redisOptions: RedisOptions = {
+    ...options,
     lazyConnect: true,
     maxRetriesPerRequest: 1,
     connectTimeout: o.timeoutMs ?? 5000,
     enableOfflineQueue: false,
     retryStrategy: () => null,
-  });
+    // Sentinel: give up when no sentinel answers, instead of retrying forever.
+    sentinelRetryStrategy: () => null,
+  };
+  const redis = url === undefined ? new Redis(redisOptions) : new Redis(url, redisOptions);
   // Without a listener ioredis prints connection errors (with the URL) itself.
   redis.on('error', () => {});
   try {
@@ -22,7 +33,11 @@ export async function checkRedisSetup(url: Secret, o: { timeoutMs?: number } = {
       await redis.connect();
       await redis.ping();
     } catch (err) {
-      return [fail('redis', `not reachable: ${describeError(err)}`, 'REDIS_URL: redis://[user:password@]host:port')];
+      const hint =
+        t.kind === 'url'
+          ? 'REDIS_URL: redis://[user:password@]host:port'
+          : `REDIS_SENTINELS (host:port,…) and REDIS_SENTINEL_NAME: sentinels that monitor "${t.name}"`;
+      return [fail('redis', `not reachable: ${describeError(err)}`, hint)];
     }
     let policy: string | undefined;
     let appendonly: string | undefined;

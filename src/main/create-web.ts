@@ -11,7 +11,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import type { ChatInteraction } from '../core/interaction.js';
 import type { Logger } from '../core/logger.js';
 import type { BotConfig } from '../config/config-file.js';
-import { isSlackEnabled, isSlackSocketMode, type Env } from '../config/env.js';
+import { isSlackEnabled, isSlackSocketMode, redisTargetOf, type Env } from '../config/env.js';
 import { Secret } from '../core/secret.js';
 import { createHttpServer, type BodyRoute } from '../http/create-server.js';
 import { createQueues } from '../jobs/create-queues.js';
@@ -33,7 +33,7 @@ export interface WebOptions {
 export function createWeb(o: WebOptions): { server: Server; close(): Promise<void> } {
   const clock = o.clock ?? systemClock;
   const log = o.logger;
-  const redis = createRedisConnection(o.env.REDIS_URL, 'producer', (err) =>
+  const redis = createRedisConnection(redisTargetOf(o.env), 'producer', (err) =>
     log.warn({ err: { message: err.message } }, 'redis connection error'),
   );
   const db = createPool(o.env.DATABASE_URL, {

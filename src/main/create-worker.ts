@@ -7,7 +7,7 @@ import { createSlackTransport } from '../../integrations/slack/slack-transport.j
 import { createTeamsEdge } from '../../integrations/teams/create-teams-edge.js';
 import { createTeamsTransport } from '../../integrations/teams/teams-transport.js';
 import type { BotConfig } from '../config/config-file.js';
-import { isSlackEnabled, type Env } from '../config/env.js';
+import { isSlackEnabled, redisTargetOf, type Env } from '../config/env.js';
 import { RetentionSchema } from '../config/config-file.js';
 import { createQueues } from '../jobs/create-queues.js';
 import { createRedisConnection } from '../jobs/redis-connection.js';
@@ -38,9 +38,9 @@ export function createWorker(o: WorkerOptions): { close(): Promise<void> } {
   const clock = o.clock ?? systemClock;
   const log = o.logger;
   const onRedisError = (err: Error) => log.warn({ err: { message: err.message } }, 'redis connection error');
-  const connection = createRedisConnection(o.env.REDIS_URL, 'worker', onRedisError);
+  const connection = createRedisConnection(redisTargetOf(o.env), 'worker', onRedisError);
   // Locks are taken on a separate, fail-fast connection (the worker one waits forever by design).
-  const locks: Redis = createRedisConnection(o.env.REDIS_URL, 'producer', onRedisError);
+  const locks: Redis = createRedisConnection(redisTargetOf(o.env), 'producer', onRedisError);
   const db = createPool(o.env.DATABASE_URL, {
     onError: (err) => log.warn({ err: { message: err.message } }, 'postgres connection error'),
   });

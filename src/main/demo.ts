@@ -10,7 +10,7 @@
  */
 import { createInterface } from 'node:readline';
 import { parseConfig } from '../config/config-file.js';
-import { parseEnv } from '../config/env.js';
+import { parseEnv, redisTargetOf } from '../config/env.js';
 import { integrations } from '../../integrations/index.js';
 import { commands } from '../../commands/index.js';
 import { systemClock } from '../core/clock.js';
@@ -186,7 +186,7 @@ async function main(): Promise<void> {
 
     const transport = createTerminalTransport(out);
     const worker = createWorker({ env, config, logger, transports: { terminal: transport } });
-    const redisConn = createRedisConnection(env.REDIS_URL, 'producer', () => {});
+    const redisConn = createRedisConnection(redisTargetOf(env), 'producer', () => {});
     const queues = createQueues(redisConn, env.QUEUE_PREFIX, logger);
     started.push({
       stop: async () => {

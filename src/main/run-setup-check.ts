@@ -9,7 +9,7 @@ import { checkPagerDutySetup } from '../../integrations/pagerduty/check-pagerdut
 import { checkSlackSetup } from '../../integrations/slack/check-slack-setup.js';
 import { checkTeamsSetup } from '../../integrations/teams/check-teams-setup.js';
 import { loadConfig, type BotConfig } from '../config/config-file.js';
-import { ConfigError, isSlackSocketMode, parseEnv, type Env } from '../config/env.js';
+import { ConfigError, isSlackSocketMode, parseEnv, redisTargetOf, type Env } from '../config/env.js';
 import { systemClock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { describeError, fail, ok, warn, type CheckLine } from '../core/setup-check.js';
@@ -54,7 +54,7 @@ export async function runSetupCheck(o: SetupCheckOptions): Promise<CheckLine[]> 
     const routingKey = (config as { escalation?: { pagerduty?: { routingKey?: unknown } } }).escalation?.pagerduty
       ?.routingKey;
     const parts = await Promise.all([
-      guard('redis', () => checkRedisSetup(env.REDIS_URL, { timeoutMs: ms })),
+      guard('redis', () => checkRedisSetup(redisTargetOf(env), { timeoutMs: ms })),
       guard('slack', () =>
         checkSlackSetup({
           botToken: env.SLACK_BOT_TOKEN,
