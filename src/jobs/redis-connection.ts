@@ -4,8 +4,11 @@ import { Secret } from '../core/secret.js';
 
 type SentinelTarget = Extract<RedisTarget, { kind: 'sentinel' }>;
 
-/** How long a write on a producer connection waits for a replica to confirm it (Sentinel mode), ms. */
-export const REPLICA_ACK_TIMEOUT_MS = 1000;
+/**
+ * How long a write on a producer connection waits for a replica to confirm it (Sentinel mode), ms. A healthy replica
+ * answers in a few ms; a request makes several writes and Slack wants its answer within 3 s.
+ */
+export const REPLICA_ACK_TIMEOUT_MS = 250;
 
 /** Commands that change nothing: no replica confirmation needed after them. Everything else is treated as a write. */
 const READ_ONLY = new Set([
@@ -118,7 +121,7 @@ async function isNamedMaster(target: SentinelTarget, host: string, port: number)
 }
 
 /**
- * Sentinel mode, producer connections: after each write, `WAIT 1` for a replica to confirm it, and fail the call
+ * Sentinel mode: after each write, `WAIT 1` for a replica to confirm it, and fail the call
  * when none does. Redis replicates asynchronously, so a write only the master saw is lost when a replica is
  * promoted; the web process acknowledges a request only after its job is written, so "acknowledged" must mean "on
  * a replica too". A failure becomes a 503 and the sender retries (the jobId deduplicates the retry).
@@ -195,6 +198,8 @@ export function createRedisConnection(
   const redis = url === undefined ? new Redis(all) : new Redis(url, all);
   // Without a listener ioredis would print connection errors (with the URL) to stderr itself.
   redis.on('error', onError);
-  if (t.kind === 'sentinel' && role === 'producer') requireReplicaAck(redis, t);
+  // Workers enqueue follow-up jobs (posts, remediations) and record outcomes on their connection too: the same
+  // rule applies (BullMQ's blocking connection is a duplicate without it, and only waits for jobs).
+  if (t.kind === 'sentinel') requireReplicaAck(redis, t);
   return redis;
 }
