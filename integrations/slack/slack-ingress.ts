@@ -209,7 +209,11 @@ export function createSlackIngress(o: SlackIngressOptions) {
       log.error({ err: { name: (err as Error).name, message: (err as Error).message } }, 'command not queued');
       await ack({
         response_type: 'ephemeral',
-        text: 'The bot could not queue this command right now (its queue or database is unavailable). Nothing was run; try again in a moment.',
+        // Not "nothing was run": during a Redis failover a write can land without the replica's confirmation, so
+        // the command may still run (once). Diagnostics and fix requests are safe to ask for again.
+        text:
+          'The bot could not confirm that this command was queued (its queue or database is unavailable or failing ' +
+          'over). It may still run: if no answer appears in this channel within a minute, try again.',
       });
       return;
     }
