@@ -25,8 +25,13 @@ export function invocationIdFor(platform: string, deliveryKey: string): string {
   return `inv_${createHash('sha256').update(`${platform}\0${deliveryKey}`).digest('hex').slice(0, 20)}`;
 }
 
-function listCommands(commands: readonly CommandSpec[]): string {
-  return commands.map((c) => `/${c.name} help`).join(', ');
+/** Slack (and the demo's terminal) commands start with `/`; in Teams they are typed without it: `corvo health`. */
+function prefixFor(platform: string): string {
+  return platform === 'teams' ? '' : '/';
+}
+
+function listCommands(commands: readonly CommandSpec[], prefix: string): string {
+  return commands.map((c) => `${prefix}${c.name} help`).join(', ');
 }
 
 /**
@@ -46,7 +51,10 @@ export async function dispatchCommand(req: CommandRequest, deps: DispatchDeps): 
     requestedAt: new Date(deps.clock.now()).toISOString(),
   };
   if (!spec) {
-    return { text: `Unknown command /${req.command.slice(0, 40)}. Try ${listCommands(deps.commands)}.` };
+    const prefix = prefixFor(req.actor.platform);
+    return {
+      text: `Unknown command ${prefix}${req.command.slice(0, 40)}. Try ${listCommands(deps.commands, prefix)}.`,
+    };
   }
   let parsed;
   try {

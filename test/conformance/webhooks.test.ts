@@ -260,6 +260,6 @@ describe('Teams activities from Microsoft documentation and botbuilder-js tests'
     expect(res.status).toBe(200);
     await eventually('the reply', () => teams.messages(conversation).length > 0);
     const [answer] = teams.messages(conversation);
-    expect(JSON.stringify(answer)).toContain('Unknown command /hello.');
+    expect(JSON.stringify(answer)).toContain('Unknown command hello. Try corvo help');
   });
 });
