@@ -272,6 +272,21 @@ describe('renderReport layout', () => {
     expect(sectionTexts(m)[1]).toContain('→ Show apply lag (read-only; run it from the runbook)');
   });
 
+  it("renders an incident's own action (Unsilence in /runbook silences) as that incident's button, not an offer", () => {
+    const unsilence = {
+      remediation: 'unsilence',
+      label: 'Unsilence',
+      params: {},
+      level: 'none' as const,
+      destructive: false,
+      incident: { action: 'unsilence' as const, target: 'inc_0a1b--sil_2c3d' },
+    };
+    const r = report({ findings: [{ ...incident.findings[2]!, actions: [unsilence] }] });
+    const m = renderReport(r, { actionValue: () => undefined });
+    expect(buttons(m).map((b) => [b.action_id, b.value])).toEqual([['incident:unsilence', 'inc_0a1b--sil_2c3d']]);
+    expect(limitViolations(m)).toEqual([]);
+  });
+
   it('renders an action as text when its value is empty or longer than 2,000 characters', () => {
     const r = report({ findings: [{ ...incident.findings[2]!, actions: [rebuildSqlite, resumeQueue, showLag] }] });
     const values: Record<string, string> = {

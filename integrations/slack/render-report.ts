@@ -1,4 +1,5 @@
 import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
+import { INCIDENT_ACTION_PREFIX } from './render-incident-message.js';
 import { formatNumber } from '../../src/core/format.js';
 import {
   omittedText,
@@ -100,7 +101,8 @@ function buttonFor(action: ProposedAction, n: number, value: string, primary: bo
   const label = toOneLine(action.label) || toOneLine(action.remediation) || 'Run fix';
   const button: Button = {
     type: 'button',
-    action_id: `runbook-action:${n}`,
+    // An incident's own action (Unsilence in /runbook silences) is routed like the button on its root.
+    action_id: action.incident ? `${INCIDENT_ACTION_PREFIX}${action.incident.action}` : `runbook-action:${n}`,
     text: plainText(label, BLOCK_KIT_LIMITS.buttonText),
     value,
   };
@@ -157,7 +159,7 @@ function findingVariants(
   const overflow: ProposedAction[] = [];
   let primaryUsed = false;
   for (const { action, n } of actions) {
-    const value = options.actionValue(action, finding);
+    const value = action.incident?.target ?? options.actionValue(action, finding);
     if (value === undefined || value.length === 0 || value.length > BLOCK_KIT_LIMITS.buttonValue) {
       textOnly.push(action);
     } else if (buttons.length >= BLOCK_KIT_LIMITS.actionsElements) {

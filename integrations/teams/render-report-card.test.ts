@@ -176,6 +176,23 @@ describe('renderReportCard layout', () => {
     expect(texts(m)).toContain('→ Show apply lag (read-only; run it from the runbook)');
   });
 
+  it("renders an incident's own action (Unsilence in /runbook silences) with the incident verb, not an offer", () => {
+    const unsilence = {
+      remediation: 'unsilence',
+      label: 'Unsilence',
+      params: {},
+      level: 'none' as const,
+      destructive: false,
+      incident: { action: 'unsilence' as const, target: 'inc_0a1b--sil_2c3d' },
+    };
+    const r = report({ findings: [{ ...incident.findings[2]!, actions: [unsilence] }] });
+    const m = renderReportCard(r, { actionId: () => undefined });
+    expect(buttons(m)).toEqual([
+      { type: 'Action.Execute', title: 'Unsilence', verb: 'incident.unsilence', data: { id: 'inc_0a1b--sil_2c3d' } },
+    ]);
+    expectValid(m);
+  });
+
   it('renders an action as text when its id is empty or not a plain id', () => {
     const r = report({ findings: [{ ...incident.findings[2]!, actions: [rebuildSqlite, resumeQueue, showLag] }] });
     const ids: Record<string, string> = {

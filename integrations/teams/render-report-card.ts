@@ -21,6 +21,7 @@ import {
   type TeamsCardMessage,
 } from './adaptive-card.js';
 import { VERBS } from './teams-activity.js';
+import { INCIDENT_VERB_PREFIX } from './render-incident-card.js';
 
 export interface RenderReportCardOptions {
   /**
@@ -86,7 +87,8 @@ function buttonFor(action: ProposedAction, id: string, primary: boolean): CardEl
   return {
     type: 'Action.Execute',
     title: cut(title, TEAMS_LIMITS.buttonTitle),
-    verb: VERBS.offer,
+    // An incident's own action (Unsilence in /runbook silences) is routed like the button on its root.
+    verb: action.incident ? `${INCIDENT_VERB_PREFIX}${action.incident.action}` : VERBS.offer,
     data: { id },
     ...(action.destructive ? { style: 'destructive' } : primary ? { style: 'positive' } : {}),
   };
@@ -139,7 +141,7 @@ function findingVariants(
   const overflow: ProposedAction[] = [];
   let primaryUsed = false;
   for (const action of actions) {
-    const id = actionIdOf(action);
+    const id = action.incident?.target ?? actionIdOf(action);
     if (id === undefined || !/^[A-Za-z0-9_-]{1,150}$/.test(id)) {
       textOnly.push(action);
     } else if (buttons.length >= TEAMS_LIMITS.actionsPerSet) {

@@ -3,6 +3,7 @@
  * renderer that turns it into its own format (Slack Block Kit, Adaptive Cards, plain text).
  */
 import { formatNumber } from './format.js';
+import type { IncidentActionKind } from './incident.js';
 
 /** How bad a finding is. `inconclusive` means the probe could not decide (target unreachable, bad credentials…). */
 export type Severity = 'ok' | 'warning' | 'critical' | 'inconclusive';
@@ -24,6 +25,11 @@ export interface ProposedAction {
   readonly destructive: boolean;
   /** Opaque id of the stored offer, set by the engine before posting: the only thing a button carries. */
   readonly offerId?: string;
+  /**
+   * An action on an incident instead of a stored offer (Unsilence in `/runbook silences`): rendered as that
+   * incident's own button, carrying `target` (`<incident id>` or `<incident id>--<silence record id>`).
+   */
+  readonly incident?: { readonly action: IncidentActionKind; readonly target: string };
 }
 
 /** One diagnosis: what was measured, against what, what the runbook says to do next. */

@@ -5,7 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startAlertmanager, type RunningAlertmanager } from '../support/alertmanager.js';
-import { blockActionsBody, signSlackRequest, SLACK_FORM_CONTENT_TYPE } from '../support/slack-signing.js';
+import {
+  blockActionsBody,
+  signSlackRequest,
+  slashCommandBody,
+  SLACK_FORM_CONTENT_TYPE,
+} from '../support/slack-signing.js';
 import {
   AM_TOKEN,
   SIGNING_SECRET,
@@ -62,7 +67,13 @@ afterAll(async () => {
 });
 
 let clicks = 0;
-async function click(message: { ts: string; thread_ts?: string }, action: string, value: string, user = 'U0ONCALL') {
+async function click(
+  message: { ts: string; thread_ts?: string },
+  action: string,
+  value: string,
+  user = 'U0ONCALL',
+  channel = CHANNEL,
+) {
   clicks += 1;
   const body = blockActionsBody({
     type: 'block_actions',
@@ -70,10 +81,10 @@ async function click(message: { ts: string; thread_ts?: string }, action: string
     team: { id: 'T0FAKE', domain: 'fake' },
     api_app_id: 'A0RUNBOOKBOT',
     trigger_id: `${Date.now()}${clicks}.47445629121.${clicks.toString(16).padStart(8, '0')}`,
-    channel: { id: CHANNEL, name: 'silences' },
+    channel: { id: channel, name: 'silences' },
     container: {
       type: 'message',
-      channel_id: CHANNEL,
+      channel_id: channel,
       message_ts: message.ts,
       is_ephemeral: false,
       ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}),
@@ -155,7 +166,29 @@ describe('silences from Slack, with the real Alertmanager', () => {
       repliesTo(bot.slack, CHANNEL, root.ts).find((m) => /Silenced for 1h by oncall/.test(m.text ?? '')),
     );
 
-    await click(silenced, 'incident:unsilence', buttonValue(silenced, 'incident:unsilence')!);
+    // /runbook silences lists it with its own Unsilence button, the same action as the root's: press that one.
+    const listChannel = 'C0SILLIST';
+    const body = slashCommandBody({
+      command: '/runbook',
+      text: 'silences',
+      channel_id: listChannel,
+      user_id: 'U0ONCALL',
+    });
+    const res = await fetch(`${bot.baseUrl}/slack/events`, {
+      method: 'POST',
+      headers: {
+        'content-type': SLACK_FORM_CONTENT_TYPE,
+        ...signSlackRequest(SIGNING_SECRET, body, Date.now() / 1000),
+      },
+      body,
+    });
+    expect(res.status).toBe(200);
+    const list = await eventually('the silences list', () => bot.slack.messages(listChannel)[0]);
+    const listed = JSON.stringify(list.blocks);
+    expect(listed).toContain('alertname=\\"DiskFull\\", service=\\"db\\"');
+    expect(listed).toContain(silence!.id);
+    expect(buttonValue(list, 'incident:unsilence')).toBe(buttonValue(silenced, 'incident:unsilence'));
+    await click(list, 'incident:unsilence', buttonValue(list, 'incident:unsilence')!, 'U0ONCALL', listChannel);
     await eventually('the silence expired on Alertmanager', async () => {
       const all = await silencesOnAlertmanager();
       return all.find((s) => s.id === silence!.id)?.status.state === 'expired';
