@@ -346,12 +346,16 @@ describe('PagerDuty incident threads, end to end', () => {
     });
     expect(blocksText(second)).toContain(':large_orange_circle:');
     expect(blocksText(second)).toContain('replaces the incident’s earlier root message');
-    const { rows } = await bot.db.query(
-      `select t.root_message_id, t.replaced_root_ids from incident_threads t join incidents i on i.id = t.incident_id
-       where i.external_id = $1`,
-      [id],
-    );
-    expect(rows[0]).toEqual({ root_message_id: second.ts, replaced_root_ids: [first.ts] });
+    // The worker records the new root right after Slack answered the post: the fake can show it a moment earlier.
+    const recorded = await eventually('the new root recorded', async () => {
+      const { rows } = await bot.db.query(
+        `select t.root_message_id, t.replaced_root_ids from incident_threads t join incidents i on i.id = t.incident_id
+         where i.external_id = $1`,
+        [id],
+      );
+      return rows[0]?.root_message_id === second.ts && rows[0];
+    });
+    expect(recorded).toEqual({ root_message_id: second.ts, replaced_root_ids: [first.ts] });
     await eventually('the acknowledge note in the new thread', () =>
       repliesTo(bot.slack, CHANNEL, second.ts).find((m) => (m.text ?? '').includes('Acknowledged')),
     );
