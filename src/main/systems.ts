@@ -49,6 +49,8 @@ export function targetsOf(config: BotConfig, system: string): string[] {
 const ENGINE_TITLES: Readonly<Record<string, string>> = {
   'runbook.audit': 'the audit trail',
   'runbook.approvals': 'the pending approvals',
+  'runbook.incidents': 'the recent incidents',
+  'runbook.silences': 'the active silences',
 };
 
 export function titleOf(system: string, workflow: string): string {
