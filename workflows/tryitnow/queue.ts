@@ -240,7 +240,9 @@ const redeliveredRule: Rule<QueueObservations> = {
     for (const c of redelivered) {
       const p = obs.stuckMessage?.[c.name as ConsumerName];
       if (!p || !p.ok) unknown.push(c);
-      else if (p.value) withMessage.push({ c, m: p.value });
+      // Only a message this consumer already delivered can be the redelivered one: ack_floor does not advance after
+      // its messages are gone, so the next stored message may be a fresh task published since (never delivered).
+      else if (p.value && p.value.seq <= c.deliveredStreamSeq) withMessage.push({ c, m: p.value });
       else gone.push(c);
     }
     const parts: string[] = [

@@ -282,6 +282,15 @@ describe('real Try It Now', () => {
       message: expect.stringContaining('already gone'),
     });
     await expect(remediation('purge-stream')({})).rejects.toMatchObject({ code: REFUSED_BEFORE_WRITE });
+
+    // A fresh task published after the loss (no worker pulls it) is stored past the floor but was never delivered:
+    // it is not the redelivered message, and no Remove is offered for it.
+    await extraWorkers!.giveUp();
+    await js.publish('PROVISIONING.provision', new TextEncoder().encode('{"task_id":"t2"}'));
+    f = await run(queueWorkflow);
+    red = f.get('tryitnow.queue.redelivered');
+    expect(red).toMatchObject({ severity: 'ok', title: 'Redelivery count left over from messages already gone' });
+    expect(red?.actions).toBeUndefined();
   });
 
   it('item 6: clear-route re-reads the route and the instances, and refuses a live or vanished route', async () => {
