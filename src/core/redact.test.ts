@@ -34,6 +34,18 @@ describe('redactSecrets', () => {
     ['Slack app token', 'xapp-1-A0123-456789-abcdef0123', REDACTED],
     ['bearer value', 'Authorization: Bearer abc.def-123456', `Authorization: Bearer ${REDACTED}`],
     ['basic value', 'authorization: Basic dXNlcjpwYXNzd29yZA==', `authorization: Basic ${REDACTED}`],
+    ['basic value without padding', 'Authorization: Basic dXNlcjpwYXNz', `Authorization: Basic ${REDACTED}`],
+    [
+      'prose after "basic"',
+      'Running basic health checks; Basic reachability failed',
+      'Running basic health checks; Basic reachability failed',
+    ],
+    ['prose after "bearer"', 'the Bearer of bad news', 'the Bearer of bad news'],
+    [
+      'a secret in a logged JSON string stays valid JSON',
+      JSON.stringify({ reason: 'said: "password=hunter22" is wrong', body: '{"secret": "abc123def"}' }),
+      JSON.stringify({ reason: `said: "password=${REDACTED}" is wrong`, body: `{"secret": "${REDACTED}"}` }),
+    ],
     ['PagerDuty token', 'Authorization: Token token=y_NbAkKc66ryYTWUXYEu', `Authorization: Token token=${REDACTED}`],
     ['URL password', 'postgres://bot:s3cret-pw@db:5432/x', `postgres://bot:${REDACTED}@db:5432/x`],
     ['URL password (http)', 'see https://u:p4ss@proxy.example/path', `see https://u:${REDACTED}@proxy.example/path`],

@@ -52,13 +52,20 @@ const SHAPES: readonly (readonly [RegExp, string])[] = [
   // JSON Web Tokens (Bot Framework / Entra access tokens).
   [/\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*/g, REDACTED],
   // Authorization header values: `Bearer …`, `Basic …`, PagerDuty's `Token token=…`.
-  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/gi, `$1 ${REDACTED}`],
-  [/\b(Token\s+token=)[^\s"',;&]+/gi, `$1${REDACTED}`],
+  // The value must look generated — a digit, `=`, or a capital inside a word, as tokens and base64 credentials do —
+  // so prose such as "basic health checks" or "Bearer of bad news" stays as written.
+  [
+    /\b([Bb]earer|[Bb]asic|BEARER|BASIC)\s+(?=[A-Za-z0-9._~+/=-]*(?:[0-9=]|[a-z][A-Z]))[A-Za-z0-9._~+/=-]{8,}/g,
+    `$1 ${REDACTED}`,
+  ],
+  [/\b(Token\s+token=)[^\s"',;&\\]+/gi, `$1${REDACTED}`],
   // Passwords in URLs: scheme://user:password@host.
   [/\b([a-z][a-z0-9+.-]*:\/\/[^\s/@:"'<>]*):[^\s/@"'<>]+@/gi, `$1:${REDACTED}@`],
   // `api_key=…`, `"x-api-key": "…"`, `password: …`, `token=…` with a value that looks generated (has a digit).
   [
-    /\b((?:x-)?(?:api[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret|routing[_-]?key|integration[_-]?key|password|passwd|secret|token)"?\s*[=:]\s*"?)(?=[^\s"',;&]*\d)[^\s"',;&]{6,}/gi,
+    // A backslash ends the value too (log lines are JSON: `\"password=x\"` must stay valid JSON), and a quote may
+    // come escaped (`\"secret\": \"…\"` inside a logged string).
+    /\b((?:x-)?(?:api[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret|routing[_-]?key|integration[_-]?key|password|passwd|secret|token)(?:\\?")?\s*[=:]\s*(?:\\?")?)(?=[^\s"',;&\\]*\d)[^\s"',;&\\]{6,}/gi,
     `$1${REDACTED}`,
   ],
 ];
