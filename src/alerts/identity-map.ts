@@ -54,7 +54,13 @@ export function createIdentityMap(deps: IdentityMapDeps) {
     if (!user) {
       return {
         kind: 'unmatched',
-        reason: howToLink(principal, `no PagerDuty user has the email ${email}`),
+        // Not the address itself: on Teams this answer is a reply the whole thread sees, and it is audited.
+        reason: howToLink(
+          principal,
+          via === 'pin'
+            ? 'no PagerDuty user has the email pinned for you'
+            : 'no PagerDuty user has your profile’s email',
+        ),
       };
     }
     await remember(principal, email, user);

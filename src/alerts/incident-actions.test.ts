@@ -214,7 +214,8 @@ describe('PagerDuty actions from the thread', () => {
     expect(await runPagerDutyAction(click(incidentId, 'acknowledge', 'U0NOBODY'), deps)).toBe('refused');
     expect(writesTo(pdId)).toHaveLength(0);
     const told = ephemeralsFor('U0NOBODY').at(-1)?.text ?? '';
-    expect(told).toContain('nobody@example.com');
+    expect(told).toContain('no PagerDuty user has your profile’s email');
+    expect(told).not.toContain('nobody@example.com'); // the answer is public on Teams, and audited
     expect(told).toContain('identities');
     expect(told).toContain('slack:U0NOBODY');
     const { rows } = await db.query(`select state from incident_actions where incident_id = $1`, [incidentId]);

@@ -141,7 +141,8 @@ describe('incident actions from Teams, end to end with two workers', () => {
       teams.thread(CHANNEL, root.id).find((m) => String(m.activity.text ?? '').includes('identities')),
     );
     expect(JSON.stringify(reply.activity)).toContain(CAROL.name);
-    expect(String(reply.activity.text)).toContain('no PagerDuty user has the email carol@example.com');
+    expect(String(reply.activity.text)).toContain('no PagerDuty user has your profile’s email');
+    expect(String(reply.activity.text)).not.toContain('carol@example.com');
     expect(String(reply.activity.text)).toContain(`teams:${CAROL.aadObjectId}`);
     expect(writesTo('QTEAMSNOBODY1')).toHaveLength(0);
   });
