@@ -50,7 +50,8 @@ export const TeamsActivitySchema = z.looseObject({
   entities: z.array(EntitySchema).max(200).optional(),
   name: z.string().max(200).optional(),
   value: z.unknown().optional(),
-  replyToId: z.string().max(500).optional(),
+  // The worker's job schema takes at most 200: a longer id would be queued and then fail there, silently.
+  replyToId: z.string().max(200).optional(),
   membersAdded: z.array(ChannelAccountSchema).max(1000).optional(),
 });
 export type TeamsActivity = z.infer<typeof TeamsActivitySchema>;

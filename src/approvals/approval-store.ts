@@ -4,7 +4,7 @@ import type { Conversation, Platform } from '../core/invocation.js';
 
 /**
  * `pending → approved | denied | expired`, `approved → executing | skipped`,
- * `executing → succeeded | failed | outcome-unknown`. Every transition is one conditional UPDATE guarded by the
+ * `executing → succeeded | failed | outcome-unknown | skipped` (skipped: the fix's own check refused before its write). Every transition is one conditional UPDATE guarded by the
  * expected state, so two approvers, a double click or two workers can never both win.
  */
 export type ApprovalState =
