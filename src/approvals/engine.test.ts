@@ -183,6 +183,18 @@ describe('quorum approvals (approvals.quorum: { rebuild-sqlite: 2 })', () => {
     expect((await getApproval(db, id))!.state).toBe('succeeded');
   });
 
+  it("the Nth voter's job dying after its vote is recorded: the retry approves it, once", async () => {
+    const id = await requestRebuild(quorumEngine);
+    await decide(id, bob, 'approve', quorumEngine);
+    // Carol's vote reached Postgres, then her job died before the transition (as a crashed worker leaves it).
+    await db.query(`insert into approval_votes (approval_id, approver, at) values ($1, 'slack:U0CAROL', now())`, [id]);
+    expect((await getApproval(db, id))!.state).toBe('pending');
+    await decide(id, carol, 'approve', quorumEngine); // the redelivered job
+    expect((await getApproval(db, id))!.state).toBe('approved');
+    expect(executions).toEqual([id]);
+    executions.splice(0);
+  });
+
   it('expiry still applies: an approval after the deadline counts for nothing', async () => {
     const id = await requestRebuild(quorumEngine);
     await decide(id, bob, 'approve', quorumEngine);

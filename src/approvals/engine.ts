@@ -320,11 +320,13 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
         `insert into approval_votes (approval_id, approver, at) values ($1, $2, $3) on conflict do nothing`,
         [a.id, who, new Date(now)],
       );
-      if (vote.rowCount === 0) {
+      const votes = await votesOf(a);
+      if (vote.rowCount === 0 && votes.length < need) {
         await tell(conversation, actor, `You already approved this request; it needs ${need} different approvers.`);
         return;
       }
-      const votes = await votesOf(a);
+      // A vote already recorded with the quorum reached (the Nth voter's job died before the transition, and this is
+      // its retry or a second click) falls through: the conditional update below still approves it exactly once.
       if (votes.length < need) {
         await recordRefusal(deps.db, a.id, a.state, who, `approve: ${votes.length} of ${need} approvals`, now);
         log.info({ approvalId, actor: who, votes: votes.length, need }, 'approval vote recorded');
