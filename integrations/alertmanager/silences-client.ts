@@ -4,6 +4,7 @@
  * read (`GET /api/v2/silence/{id}`) and expire (`DELETE /api/v2/silence/{id}`).
  */
 import { z } from 'zod';
+import { encodePathSegment } from '../shared/path-segment.js';
 
 export interface AlertmanagerSilencesOptions {
   /** `ALERTMANAGER_URL`, e.g. `http://alertmanager:9093`. */
@@ -131,7 +132,10 @@ export function createAlertmanagerSilences(o: AlertmanagerSilencesOptions) {
     /** The silence's state and end, or undefined when Alertmanager does not know it (404). */
     async getSilence(id: string): Promise<z.infer<typeof SilenceSchema> | undefined> {
       try {
-        const body = await request('GET', `/api/v2/silence/${encodeURIComponent(id)}`);
+        const body = await request(
+          'GET',
+          `/api/v2/silence/${encodePathSegment(id, 'silence id', 'GET /api/v2/silence/{id}')}`,
+        );
         const r = SilenceSchema.safeParse(body);
         if (!r.success) throw new AlertmanagerApiError(200, 'unexpected answer to GET /api/v2/silence/{id}');
         return r.data;
@@ -142,7 +146,7 @@ export function createAlertmanagerSilences(o: AlertmanagerSilencesOptions) {
     },
     /** Expires a silence (idempotent for an expired one; an unknown id is a 500 in 0.25). */
     async expireSilence(id: string): Promise<void> {
-      await request('DELETE', `/api/v2/silence/${encodeURIComponent(id)}`);
+      await request('DELETE', `/api/v2/silence/${encodePathSegment(id, 'silence id', 'DELETE /api/v2/silence/{id}')}`);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { encodePathSegment } from '../shared/path-segment.js';
 import type { Secret } from '../../src/core/secret.js';
 import { PagerDutyAlertsResponseSchema } from './schemas.js';
 
@@ -33,7 +34,7 @@ export function createPagerDutyClient(o: PagerDutyClientOptions) {
   return {
     /** Top-level scalar custom details of the incident's first alerts, as strings (first alert wins on a clash). */
     async alertDetails(incidentId: string): Promise<Record<string, string>> {
-      const url = `${base}/incidents/${encodeURIComponent(incidentId)}/alerts?limit=5`;
+      const url = `${base}/incidents/${encodePathSegment(incidentId, 'incident id', 'GET /incidents/{id}/alerts')}/alerts?limit=5`;
       let res: Response;
       try {
         res = await fetch(url, {

@@ -132,24 +132,30 @@ export async function runSilenceAction(clicked: SilenceClick, deps: SilenceDeps)
   const audit = (action: string, state: string, detail: string) => auditSilence(deps.db, click, action, state, detail);
 
   if (click.action === 'unsilence') {
-    const { rows } = await deps.db.query(
-      `update incident_silences set state = 'expired' where id = $1 and incident_id = $2 and state = 'active'
-       returning silence_id`,
+    const { rows: live } = await deps.db.query(
+      `select silence_id from incident_silences where id = $1 and incident_id = $2 and state = 'active'`,
       [click.silenceRecordId ?? '', click.incidentId],
     );
-    if (!rows[0]) {
+    if (!live[0]?.silence_id) {
       await tell('That silence is not active any more; nothing was done.');
       return;
     }
+    // Expire on Alertmanager first (idempotent for an expired silence), then record it: a worker that dies between
+    // the two leaves the record active, and the retry expires it again and records it. Recording first would
+    // leave a live silence the bot believes expired.
     try {
-      await am.expireSilence(rows[0].silence_id);
+      await am.expireSilence(live[0].silence_id);
     } catch (err) {
-      await deps.db.query(`update incident_silences set state = 'active' where id = $1`, [click.silenceRecordId]);
       const why = (err as Error).message;
       await audit('unsilence', 'failed', why);
       await tell(`Unsilence failed: ${why}. The silence is still active.`);
       return;
     }
+    const { rows } = await deps.db.query(
+      `update incident_silences set state = 'expired' where id = $1 and state = 'active' returning id`,
+      [click.silenceRecordId],
+    );
+    if (!rows[0]) return; // a second click expired and recorded it at the same time: its line is enough
     const line = `Unsilenced by ${click.actor.name ?? principal} from ${PLATFORM_NAME[click.actor.platform]}`;
     await addLine(deps, incident, line);
     await audit('unsilence', 'succeeded', line);
