@@ -332,8 +332,9 @@ export async function createSilence(
           .permalink({ channelId: thread.channelId, messageId: thread.rootMessageId })
           .catch(() => undefined)
       : undefined;
+  let silenceId: string;
   try {
-    const silenceId = await am.createSilence({
+    silenceId = await am.createSilence({
       matchers: r.matchers,
       startsAt,
       endsAt,
@@ -342,16 +343,31 @@ export async function createSilence(
         `runbook-bot incident ${incident.id}, thread ${link ?? `${r.platform} ${thread?.channelId ?? '?'}/${thread?.rootMessageId ?? '?'}`}` +
         (approved ? '; approved in the thread (second person)' : ''),
     });
+  } catch (err) {
+    await deps.db.query(`update incident_silences set state = 'failed' where id = $1`, [recordId]);
+    const why = (err as Error).message;
+    await tellPrivately(deps, { actor: creator, conversation }, `The silence was not created: ${why}.`);
+    throw new Error(`while creating the silence: ${why}`, { cause: err });
+  }
+  try {
     await deps.db.query(`update incident_silences set silence_id = $2, ends_at = $3 where id = $1`, [
       recordId,
       silenceId,
       endsAt,
     ]);
   } catch (err) {
-    await deps.db.query(`update incident_silences set state = 'failed' where id = $1`, [recordId]);
-    const why = (err as Error).message;
-    await tellPrivately(deps, { actor: creator, conversation }, `The silence was not created: ${why}.`);
-    throw new Error(`while creating the silence: ${why}`, { cause: err });
+    // The silence exists on Alertmanager: say so (never "not created", never the database's own text).
+    deps.logger.error(
+      { recordId, silenceId, err: { name: (err as Error).name, message: (err as Error).message } },
+      'silence created but not recorded',
+    );
+    await tellPrivately(
+      deps,
+      { actor: creator, conversation },
+      `The silence was created on Alertmanager (id ${silenceId}) but the bot could not record it, so it offers no ` +
+        'Unsilence for it: expire it in Alertmanager when it is no longer needed.',
+    ).catch(() => {});
+    throw new Error('while recording the created silence', { cause: err });
   }
   const line = `Silenced for ${formatDuration(Number(r.duration_ms))} by ${r.created_by_name ?? r.created_by} until ${formatClock(endsAt.toISOString())}${approved ? ' (approved)' : ''}`;
   await addLine(deps, incident, line);
