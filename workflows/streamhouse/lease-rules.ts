@@ -275,13 +275,19 @@ export const leasesTopicMissing: StreamhouseRule<WithTopic> = {
     if (total > 0) {
       return { severity: 'ok', evidence: `${formatNumber(total)} leased partitions of ${obs.topic}${scope}` };
     }
-    return {
-      severity: 'warning',
-      evidence:
-        `partition_leases has no row with topic = '${obs.topic}'` +
-        (scope
-          ? ` visible for organization ${obs.leases.value.visibility.scope === 'organization' ? obs.leases.value.visibility.organizationId : ''} (other organizations' leases are not visible to the bot)`
-          : ''),
-    };
+    const visibility = obs.leases.value.visibility;
+    if (visibility.scope === 'organization') {
+      // Row-level security shows the bot one organization's leases: the topic may well belong to another, so its
+      // having no leader cannot be told from here (real-systems.md, Streamhouse 1).
+      return {
+        severity: 'inconclusive',
+        title: 'No lease of this topic visible to the bot’s role',
+        evidence:
+          `partition_leases has no row with topic = '${obs.topic}' visible for organization ` +
+          `${visibility.organizationId}; other organizations' leases are hidden from the bot by row-level security, ` +
+          'so whether the topic has a leader cannot be told from here',
+      };
+    }
+    return { severity: 'warning', evidence: `partition_leases has no row with topic = '${obs.topic}'` };
   },
 };
