@@ -56,13 +56,16 @@ export function createWeb(o: WebOptions): { server: Server; close(): Promise<voi
     },
   });
 
-  // A note typed in chat is stored here, and only its id is queued (no chat text in job data).
+  // A note typed in chat is stored here, and only its id is queued (no chat text in job data). A modal submitted
+  // again (its first queueing failed, the user edited and resubmitted) keeps the same view id: the latest text wins;
+  // the note itself is still sent at most once (its action id is the view's).
   const storeNote = async (i: ChatInteraction): Promise<ChatInteraction> => {
     if (i.kind !== 'incident-action' || i.noteText === undefined) return i;
     const draftId = `nd_${i.deliveryKey}`;
     await db.query(
       `insert into incident_note_drafts (id, incident_id, text)
-       select $1, $2, $3 where exists (select 1 from incidents where id = $2) on conflict (id) do nothing`,
+       select $1, $2, $3 where exists (select 1 from incidents where id = $2)
+       on conflict (id) do update set text = excluded.text`,
       [draftId, i.incidentId, i.noteText],
     );
     const { noteText: _dropped, ...rest } = i;
