@@ -46,6 +46,7 @@ Type a command as you would in Slack:
   approve <id|latest> as <user>  press Approve on a card as that user (deny <id> as <user> to deny)
   /runbook approvals             pending requests
   /runbook audit                 recent commands and approval events
+  /runbook incidents             recent incidents (also: /runbook silences)
   /kyrodb health                 the KyroDB runbook (also: /kyrodb latency, /kyrodb decide)
   /streamhouse health            the Streamhouse runbook (also: /streamhouse leases, /streamhouse schemas)
   /tryitnow health               the Try It Now runbook (also: pool, queue, state, purge-stream)
