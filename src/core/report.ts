@@ -49,6 +49,11 @@ export interface Finding {
   readonly runbookCorrection?: string;
   /** Fixes offered as buttons. */
   readonly actions?: readonly ProposedAction[];
+  /**
+   * Set on the inconclusive finding of a probe that got no answer (see `probeFailureFinding` in `probe.ts`): the
+   * target did not answer, as opposed to a check that could not decide from what it read.
+   */
+  readonly probeFailure?: true;
 }
 
 /** What a workflow run produced. */
