@@ -10,15 +10,6 @@ import type { Conversation, Platform } from '../core/invocation.js';
 export type ApprovalState =
   'pending' | 'approved' | 'denied' | 'expired' | 'executing' | 'succeeded' | 'failed' | 'outcome-unknown' | 'skipped';
 
-export const FINAL_STATES: readonly ApprovalState[] = [
-  'denied',
-  'expired',
-  'succeeded',
-  'failed',
-  'outcome-unknown',
-  'skipped',
-];
-
 export interface ApprovalRecord {
   readonly id: string;
   readonly offerId: string | null;

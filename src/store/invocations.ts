@@ -93,9 +93,3 @@ export async function listInvocations(db: pg.Pool, limit: number): Promise<Invoc
   ]);
   return rows.map(toRecord);
 }
-
-/** Fetches one invocation, or undefined. */
-export async function getInvocation(db: pg.Pool, id: string): Promise<InvocationRecord | undefined> {
-  const { rows } = await db.query(`select ${SELECT_COLUMNS} from invocations where id = $1`, [id]);
-  return rows[0] ? toRecord(rows[0]) : undefined;
-}
