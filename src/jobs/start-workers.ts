@@ -1,12 +1,14 @@
-import { DelayedError, UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { ApprovalEngine } from '../approvals/engine.js';
-import { RateLimitedError, type ChatTransport } from '../core/chat-transport.js';
+import type { ChatTransport } from '../core/chat-transport.js';
+import type { Invocation } from '../core/invocation.js';
 import type { Logger } from '../core/logger.js';
-import { findChatPost, saveChatPost } from '../store/chat-posts.js';
-import { loadReport } from '../store/reports.js';
+import type { Report } from '../core/report.js';
 import type { BotQueues } from './create-queues.js';
+import { enqueueReportPost } from './enqueue-report-post.js';
+import { honourRateLimit } from './honour-rate-limit.js';
 import {
   ChatPostJobSchema,
   DiagnosticJobSchema,
@@ -18,8 +20,7 @@ import {
   type InteractionJob,
   type RemediationJob,
 } from './job-schemas.js';
-import type { Invocation } from '../core/invocation.js';
-import type { Report } from '../core/report.js';
+import { postReportOnce } from './post-report-once.js';
 
 export interface WorkerDeps {
   readonly connection: Redis;
@@ -41,46 +42,6 @@ export interface WorkerDeps {
    * ms (0 = post now). `holderId` is the job id, stable across the job's delays. Absent: no pacing.
    */
   readonly pace?: (holderId: string, conversation: ChatPostJob['conversation'], postId: string) => Promise<number>;
-}
-
-/** Errors a retry cannot fix carry this name (set by transports), e.g. Slack `channel_not_found`. */
-function isPermanent(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'SlackPermanentError' || err.name === 'UnrecoverableError');
-}
-
-/** A platform 429 delays the job by `Retry-After` (the wait survives restarts) instead of failing it. */
-async function honourRateLimit<T>(job: Job, token: string | undefined, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof RateLimitedError && token) {
-      await job.moveToDelayed(Date.now() + err.retryAfterMs, token);
-      throw new DelayedError();
-    }
-    if (isPermanent(err)) throw new UnrecoverableError((err as Error).message);
-    throw err;
-  }
-}
-
-/** Posts a stored report once per post id, then remembers where. */
-export async function postReportOnce(
-  deps: Pick<WorkerDeps, 'db' | 'transports' | 'logger'>,
-  post: ChatPostJob,
-): Promise<void> {
-  if (await findChatPost(deps.db, post.postId)) return;
-  const transport = deps.transports[post.conversation.platform];
-  if (!transport) throw new UnrecoverableError(`no ${post.conversation.platform} transport configured`);
-  const report = await loadReport(deps.db, post.invocationId);
-  if (!report) throw new UnrecoverableError('report not found');
-  const posted = await transport.postReport(post.conversation, report);
-  await saveChatPost(deps.db, {
-    postId: post.postId,
-    platform: transport.platform,
-    channelId: posted.channelId,
-    messageId: posted.messageId,
-    threadId: posted.threadId ?? null,
-  });
-  deps.logger.info({ invocationId: post.invocationId, channel: posted.channelId }, 'report posted');
 }
 
 /** Starts the BullMQ workers of every queue. `close()` stops fetching and waits for running jobs (bounded). */
@@ -110,16 +71,7 @@ export function startWorkers(deps: WorkerDeps): { close(timeoutMs?: number): Pro
       if (!parsed.success) throw new UnrecoverableError('invalid diagnostic job data');
       const invocation = parsed.data;
       await deps.runDiagnostic(invocation);
-      await deps.queues.chatPosts.add(
-        'report',
-        {
-          postId: `report:${invocation.invocationId}`,
-          kind: 'report',
-          invocationId: invocation.invocationId,
-          conversation: invocation.conversation,
-        },
-        { jobId: `report-${invocation.invocationId}` },
-      );
+      await enqueueReportPost(deps.queues, invocation);
     },
     options,
   );

@@ -10,6 +10,7 @@ import type { BotConfig } from '../config/config-file.js';
 import { isSlackEnabled, redisTargetOf, type Env } from '../config/env.js';
 import { RetentionSchema } from '../config/config-file.js';
 import { createQueues } from '../jobs/create-queues.js';
+import { enqueueReportPost } from '../jobs/enqueue-report-post.js';
 import { createRedisConnection } from '../jobs/redis-connection.js';
 import { startRetention } from '../jobs/start-retention.js';
 import { startWorkers } from '../jobs/start-workers.js';
@@ -120,16 +121,7 @@ export function createWorker(o: WorkerOptions): { close(): Promise<void> } {
     },
     runRecordedDiagnostic: async (invocation) => {
       const report = await runDiagnostic(invocation, diagnosticDeps);
-      await queues.chatPosts.add(
-        'report',
-        {
-          postId: `report:${invocation.invocationId}`,
-          kind: 'report',
-          invocationId: invocation.invocationId,
-          conversation: invocation.conversation,
-        },
-        { jobId: `report-${invocation.invocationId}` },
-      );
+      await enqueueReportPost(queues, invocation);
       return report;
     },
     runQuietDiagnostic: (system, target, workflow, args, signal) =>
