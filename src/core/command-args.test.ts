@@ -1,7 +1,10 @@
 // Argument values end up in request paths: a dot segment is refused whatever a pattern allows, for typed commands
 // and for parameters that came from a target alike.
 import { describe, expect, it } from 'vitest';
-import { checkParams, createSystemCommand, isValidArg, parseCommandText, type ArgSpec } from './command.js';
+import { checkParams, isValidArg } from './command-args.js';
+import type { ArgSpec } from './command-spec.js';
+import { createSystemCommand } from './create-system-command.js';
+import { parseCommandText } from './parse-command-text.js';
 import { isUserFacingError } from './user-facing-error.js';
 
 /** As Streamhouse's subject: dots are legitimate (`com.acme.Order`), so the pattern alone lets `..` through. */

@@ -1,4 +1,4 @@
-import type { ArgSpec } from './command.js';
+import type { ArgSpec } from './command-spec.js';
 import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
 

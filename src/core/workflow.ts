@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import type { ArgSpec, OptionSpec } from './command.js';
+import type { ArgSpec, OptionSpec } from './command-spec.js';
 import type { Finding } from './report.js';
 import type { Logger } from './logger.js';
 

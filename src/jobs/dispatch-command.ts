@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { parseCommandText, type CommandReply, type CommandRequest, type CommandSpec } from '../core/command.js';
+import type { CommandReply, CommandRequest, CommandSpec } from '../core/command-spec.js';
 import type { Invocation } from '../core/invocation.js';
 import type { Logger } from '../core/logger.js';
+import { parseCommandText } from '../core/parse-command-text.js';
 import { isUserFacingError } from '../core/user-facing-error.js';
 import type { Clock } from '../core/clock.js';
 import { recordInvocation } from '../store/invocations.js';
