@@ -1,6 +1,6 @@
 import { WebClient, WebAPIRateLimitedError } from '@slack/web-api';
 import type { ChatTransport, PostedMessage } from '../../src/core/chat-transport.js';
-import { MessageNotFoundError, RateLimitedError } from '../../src/core/chat-transport.js';
+import { MessageNotFoundError, PermanentDeliveryError, RateLimitedError } from '../../src/core/chat-transport.js';
 import type { IncidentMessage } from '../../src/core/incident.js';
 import type { Conversation } from '../../src/core/invocation.js';
 import type { Report } from '../../src/core/report.js';
@@ -35,7 +35,7 @@ const PERMANENT_ERRORS = new Set([
 ]);
 
 /** A Slack call failed for a reason retrying will not fix (bad channel, revoked token…). */
-export class SlackPermanentError extends Error {
+export class SlackPermanentError extends PermanentDeliveryError {
   constructor(readonly slackError: string) {
     super(`Slack refused the call: ${slackError}`);
     this.name = 'SlackPermanentError';

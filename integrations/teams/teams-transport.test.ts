@@ -3,7 +3,7 @@
 // when Teams refuses, throttles, or the message is gone.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MessageNotFoundError, RateLimitedError } from '../../src/core/chat-transport.js';
+import { MessageNotFoundError, PermanentDeliveryError, RateLimitedError } from '../../src/core/chat-transport.js';
 import type { Conversation } from '../../src/core/invocation.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { migrate } from '../../src/store/migrate.js';
@@ -195,7 +195,7 @@ describe('Teams transport: replies, cards and refusals', () => {
     const unknown = await transport
       .postText({ platform: 'teams', channelId: '19:nowhere@thread.tacv2' }, 'x')
       .catch((e: unknown) => e);
-    expect((unknown as Error).name).toBe('UnrecoverableError');
+    expect(unknown).toBeInstanceOf(PermanentDeliveryError);
     expect((unknown as Error).message).toMatch(/install the bot there/);
   });
 });

@@ -1,6 +1,11 @@
 import type pg from 'pg';
 import type { ApprovalCard } from '../../src/core/approval-card.js';
-import { MessageNotFoundError, type ChatTransport, type PostedMessage } from '../../src/core/chat-transport.js';
+import {
+  MessageNotFoundError,
+  PermanentDeliveryError,
+  type ChatTransport,
+  type PostedMessage,
+} from '../../src/core/chat-transport.js';
 import type { IncidentMessage } from '../../src/core/incident.js';
 import type { Conversation } from '../../src/core/invocation.js';
 import type { Logger } from '../../src/core/logger.js';
@@ -22,11 +27,10 @@ import {
 import { findConversationReference, findTeamsUsers, saveCard } from './teams-store.js';
 
 /** A Teams call failed for a reason a retry will not fix (bad request, forbidden, unknown conversation). */
-export class TeamsPermanentError extends Error {
+export class TeamsPermanentError extends PermanentDeliveryError {
   constructor(message: string) {
     super(message);
-    // The queue treats this name as "do not retry" (src/jobs/start-workers.ts).
-    this.name = 'UnrecoverableError';
+    this.name = 'TeamsPermanentError';
   }
 }
 

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import {
   MessageNotFoundError,
+  PermanentDeliveryError,
   RateLimitedError,
   type ChatTransport,
   type PostedMessage,
@@ -56,11 +57,11 @@ const LOCK_MS = 60_000;
 /** Bound on the work one run does before yielding (every step is persisted, so the next run continues). */
 const MAX_STEPS = 40;
 
-/** A chat transport call failed for a reason a retry will not fix. */
-export class NoTransportError extends Error {
+/** No transport is configured for the platform: a retry will not fix it. */
+export class NoTransportError extends PermanentDeliveryError {
   constructor(platform: string) {
     super(`no ${platform} transport configured`);
-    this.name = 'UnrecoverableError';
+    this.name = 'NoTransportError';
   }
 }
 

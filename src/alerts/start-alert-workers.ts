@@ -2,6 +2,7 @@ import { DelayedError, UnrecoverableError, Worker, type Processor } from 'bullmq
 import type { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.js';
 import type { BotQueues } from '../jobs/create-queues.js';
+import { unrecoverableIfPermanent } from '../jobs/unrecoverable-if-permanent.js';
 import {
   AlertEventJobSchema,
   IncidentActionJobSchema,
@@ -164,11 +165,7 @@ export function startAlertWorkers(deps: AlertWorkerDeps): { close(timeoutMs?: nu
                 job.id!,
               );
       } catch (err) {
-        const name = (err as Error).name;
-        if (name === 'UnrecoverableError' || name === 'SlackPermanentError') {
-          throw new UnrecoverableError((err as Error).message);
-        }
-        throw err;
+        throw unrecoverableIfPermanent(err);
       }
       if (result.kind === 'wait' && token) {
         // Waits in Redis (survives restarts), not in this process.
@@ -186,7 +183,9 @@ export function startAlertWorkers(deps: AlertWorkerDeps): { close(timeoutMs?: nu
         (async (job) => {
           const parsed = IncidentActionJobSchema.safeParse(job.data);
           if (!parsed.success) throw new UnrecoverableError('invalid incident action job data');
-          await handleAction(parsed.data);
+          await handleAction(parsed.data).catch((err: unknown) => {
+            throw unrecoverableIfPermanent(err);
+          });
         }) as Processor<IncidentActionJob>,
         options,
       )

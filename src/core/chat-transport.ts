@@ -23,6 +23,18 @@ export class RateLimitedError extends Error {
 }
 
 /**
+ * The platform refused for a reason a retry will not fix (Slack `channel_not_found` or a revoked token, Teams 403 or
+ * an unknown conversation, no transport configured for the platform). Each transport's own permanent error extends
+ * this; the workers fail the job at once (BullMQ `UnrecoverableError`) instead of spending its attempts.
+ */
+export class PermanentDeliveryError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PermanentDeliveryError';
+  }
+}
+
+/**
  * The message to update is gone (deleted by someone; Slack `message_not_found`). The caller posts a new one and
  * remembers it instead.
  */
