@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  parseMatchValue,
-  pointedWorkflows,
-  routeAlert,
-  type AlertRule,
-  type RouteAlertOptions,
-} from './route-alert.js';
+import { pointedWorkflows, routeAlert, type AlertRule, type RouteAlertOptions } from './route-alert.js';
 
 const WORKFLOWS: Record<string, string[]> = {
   corvo: ['health', 'sqlite-diverged', 'jobs-stuck-active', 'leader-instability'],
@@ -105,14 +99,5 @@ describe('pointedWorkflows', () => {
     expect(pointedWorkflows({ title: 'Jobs stuck in active state' }, WORKFLOWS.corvo!)).toEqual(['jobs-stuck-active']);
     expect(pointedWorkflows({ title: 'health of corvo' }, WORKFLOWS.corvo!)).toEqual([]);
     expect(pointedWorkflows({ workflow: 'leader-instability' }, WORKFLOWS.corvo!)).toEqual(['leader-instability']);
-  });
-});
-
-describe('parseMatchValue', () => {
-  it('reads /regex/flags and leaves plain values alone', () => {
-    expect(parseMatchValue('/^a.c$/i')?.test('ABC')).toBe(true);
-    expect(parseMatchValue('plain')).toBeUndefined();
-    expect(parseMatchValue('/a/g')?.flags).toBe('');
-    expect(() => parseMatchValue('/(/')).toThrow();
   });
 });

@@ -2,6 +2,7 @@
  * Routing of alerts to a channel and a runbook, from the config's `alerts` rules (CONTRACT.md § Config file).
  * Platform-neutral and pure: it sees only the alert's labels.
  */
+import { parseMatchValue } from '../config/parse-match-value.js';
 
 /** One `alerts.<source>[]` rule. */
 export interface AlertRule {
@@ -40,16 +41,6 @@ export type AlertRoute =
   | { readonly kind: 'default'; readonly channel: string }
   /** Recorded and counted, never silently dropped. `ruleIndex` is set when a rule matched but named no channel. */
   | { readonly kind: 'unrouted'; readonly ruleIndex?: number };
-
-const REGEX_VALUE = /^\/(.*)\/([dgimsuvy]*)$/s;
-
-/** `/regex/flags` → RegExp, or undefined for a plain value. Throws on an invalid expression (checked at config load). */
-export function parseMatchValue(value: string): RegExp | undefined {
-  const m = REGEX_VALUE.exec(value);
-  if (!m) return undefined;
-  // `g`/`y` make .test() stateful; they mean nothing for a match.
-  return new RegExp(m[1]!, m[2]!.replace(/[gy]/g, ''));
-}
 
 const compiled = new Map<string, RegExp | null>();
 

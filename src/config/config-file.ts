@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { TargetIntegration } from '../core/system.js';
-import { parseMatchValue } from '../alerts/route-alert.js';
 import { DurationSchema } from './duration.js';
 import { ConfigError } from './env.js';
+import { parseMatchValue } from './parse-match-value.js';
 
 const DAY_MS = 86_400_000;
 
