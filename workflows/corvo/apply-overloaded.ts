@@ -2,10 +2,11 @@ import type { CorvoClients } from '../../integrations/corvo/index.js';
 import { formatNumber } from '../../src/core/format.js';
 import type { Workflow } from '../../src/core/workflow.js';
 import { observeCorvo, type CorvoObservations } from './observe.js';
-import { perGroup, type CorvoRule, type Part } from './rules.js';
+import { diagnose } from './diagnose.js';
+import { perGroup, type CorvoRule, type Part } from './rules/helpers.js';
+import { reuseRule } from './rules/index.js';
 import { SECTIONS } from './sections.js';
 import { isMultiRaft, readMetric, readRaftGroups } from './signals.js';
-import { diagnose, reuseRule } from './symptom.js';
 
 const n = formatNumber;
 

@@ -3,10 +3,10 @@ import { formatNumber } from '../../src/core/format.js';
 import type { Workflow } from '../../src/core/workflow.js';
 import { manualSteps } from './manual-steps.js';
 import { observeCorvo } from './observe.js';
-import type { CorvoRule } from './rules.js';
+import { diagnose } from './diagnose.js';
+import type { CorvoRule } from './rules/helpers.js';
 import { SECTIONS } from './sections.js';
 import { isMultiRaft, readLeadership, readRaftGroups } from './signals.js';
-import { diagnose } from './symptom.js';
 
 const n = formatNumber;
 

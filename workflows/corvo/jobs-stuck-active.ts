@@ -12,20 +12,14 @@ import {
   type CorvoObservations,
   type ProbeResult,
 } from './observe.js';
-import {
-  RECLAIM_WITHIN_2S_CORRECTION,
-  STUCK_ACTIVE_CORRECTION,
-  THRESHOLDS,
-  WHOLE_SECONDS_NOTE,
-  ageText,
-  schedulerAge,
-  schedulerAgeText,
-  schedulerOnFollower,
-  type CorvoRule,
-} from './rules.js';
+import { diagnose } from './diagnose.js';
+import { RECLAIM_WITHIN_2S_CORRECTION, STUCK_ACTIVE_CORRECTION } from './rules/corrections.js';
+import { WHOLE_SECONDS_NOTE, ageText, schedulerAge, schedulerAgeText, type CorvoRule } from './rules/helpers.js';
+import { reuseRule } from './rules/index.js';
+import { schedulerOnFollower } from './rules/scheduler.js';
+import { THRESHOLDS } from './rules/thresholds.js';
 import { SECTIONS } from './sections.js';
 import { parseTimestampMs, readLeadership, readMetric, readRaftGroups } from './signals.js';
-import { diagnose, reuseRule } from './symptom.js';
 
 /** The core observations plus the active jobs, each read in full for its lease. */
 export interface StuckActiveObservations extends CorvoObservations {

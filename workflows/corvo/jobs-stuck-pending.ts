@@ -4,10 +4,12 @@ import type { ProposedAction, Severity } from '../../src/core/report.js';
 import type { Workflow } from '../../src/core/workflow.js';
 import { observeCorvo, type CorvoObservations } from './observe.js';
 import { QUEUE } from './remediations.js';
-import { THRESHOLDS, ageText, leaderHint, type CorvoRule } from './rules.js';
+import { diagnose } from './diagnose.js';
+import { ageText, leaderHint, type CorvoRule } from './rules/helpers.js';
+import { reuseRule } from './rules/index.js';
+import { THRESHOLDS } from './rules/thresholds.js';
 import { SECTIONS } from './sections.js';
 import { parseTimestampMs, parseWorkerQueues, readLeadership, readQueues } from './signals.js';
-import { diagnose, reuseRule } from './symptom.js';
 
 /** The core observations plus the queue the operator asked about. */
 export interface StuckPendingObservations extends CorvoObservations {

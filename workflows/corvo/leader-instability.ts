@@ -4,10 +4,12 @@ import type { Severity } from '../../src/core/report.js';
 import type { Workflow } from '../../src/core/workflow.js';
 import { manualSteps } from './manual-steps.js';
 import { observeCorvo } from './observe.js';
-import { MULTI_RAFT_CORRECTION, perGroup, type CorvoRule } from './rules.js';
+import { diagnose } from './diagnose.js';
+import { MULTI_RAFT_CORRECTION } from './rules/corrections.js';
+import { perGroup, type CorvoRule } from './rules/helpers.js';
+import { reuseRule } from './rules/index.js';
 import { SECTIONS } from './sections.js';
 import { isMultiRaft, readMetric, readRaftGroups } from './signals.js';
-import { diagnose, reuseRule } from './symptom.js';
 
 const n = formatNumber;
 

@@ -9,11 +9,23 @@ import type {
   WorkerInfo,
 } from '../../integrations/corvo/index.js';
 import { parseExposition, type Exposition } from '../../integrations/prometheus/parse-exposition.js';
+import {
+  failedProbes,
+  nothingAnswered,
+  probeFailureFinding,
+  probesRun,
+  runProbes,
+  settle,
+  type FailedProbe,
+  type ProbeResult,
+  type ProbeTable,
+  type RanProbe,
+} from '../../src/core/probe.js';
 import type { Finding } from '../../src/core/report.js';
-import { inconclusiveFinding, isTargetError } from '../../src/core/target-error.js';
-import { settle, type ProbeResult } from '../../src/core/probe.js';
+import { isTargetError } from '../../src/core/target-error.js';
+import { HEALTH_CHECK, KEY_ENDPOINTS } from './sections.js';
 
-export type { ProbeResult } from '../../src/core/probe.js';
+export { ProbeSkipped, type ProbeResult } from '../../src/core/probe.js';
 
 /** Everything the health rules read, one probe per Corvo endpoint, taken at the same moment from one node. */
 export interface CorvoObservations {
@@ -31,35 +43,23 @@ export interface CorvoObservations {
 
 export type ProbeName = keyof CorvoObservations;
 
-/** The probes, in the order they are reported, with the endpoint each one reads. */
-export const CORVO_PROBES: readonly { readonly name: ProbeName; readonly endpoint: string; readonly what: string }[] = [
-  { name: 'healthz', endpoint: 'GET /healthz', what: 'health' },
-  { name: 'clusterStatus', endpoint: 'GET /api/v1/cluster/status', what: 'cluster status' },
-  { name: 'metrics', endpoint: 'GET /api/v1/metrics', what: 'metrics' },
-  { name: 'queues', endpoint: 'GET /api/v1/queues', what: 'queues' },
-  { name: 'workers', endpoint: 'GET /api/v1/workers', what: 'workers' },
-];
-
-export function probeHealthz(client: CorvoClient, signal: AbortSignal): Promise<ProbeResult<Healthz>> {
-  return settle(() => client.healthz({ signal }));
-}
-
-export function probeClusterStatus(client: CorvoClient, signal: AbortSignal): Promise<ProbeResult<ClusterStatus>> {
-  return settle(() => client.clusterStatus({ signal }));
-}
-
-/** Fetches and parses the exposition; the parser never throws, bad lines land in `problems`. */
-export function probeMetrics(client: CorvoClient, signal: AbortSignal): Promise<ProbeResult<Exposition>> {
-  return settle(async () => parseExposition(await client.metricsText({ signal })));
-}
-
-export function probeQueues(client: CorvoClient, signal: AbortSignal): Promise<ProbeResult<readonly QueueInfo[]>> {
-  return settle(() => client.queues({ signal }));
-}
-
-export function probeWorkers(client: CorvoClient, signal: AbortSignal): Promise<ProbeResult<readonly WorkerInfo[]>> {
-  return settle(() => client.workers({ signal }));
-}
+/** The core probes, in the order they are reported, with the endpoint each one reads. */
+export const CORVO_PROBES: ProbeTable<CorvoClient, CorvoObservations> = {
+  healthz: { endpoint: 'GET /healthz', what: 'health', call: (client, signal) => client.healthz({ signal }) },
+  clusterStatus: {
+    endpoint: 'GET /api/v1/cluster/status',
+    what: 'cluster status',
+    call: (client, signal) => client.clusterStatus({ signal }),
+  },
+  metrics: {
+    endpoint: 'GET /api/v1/metrics',
+    what: 'metrics',
+    // The parser never throws: bad lines land in `problems`.
+    call: async (client, signal) => parseExposition(await client.metricsText({ signal })),
+  },
+  queues: { endpoint: 'GET /api/v1/queues', what: 'queues', call: (client, signal) => client.queues({ signal }) },
+  workers: { endpoint: 'GET /api/v1/workers', what: 'workers', call: (client, signal) => client.workers({ signal }) },
+};
 
 /** `GET /api/v1/debug/runtime`: goroutines, heap, GC pauses, CPU time. */
 export function probeRuntime(client: CorvoClient, signal: AbortSignal): Promise<ProbeResult<Runtime>> {
@@ -104,50 +104,23 @@ export function probeActiveJobs(
   });
 }
 
-/** Why a probe has no answer when the workflow did not ask for it: not a failure, just nothing to read. */
-export class ProbeSkipped {
-  readonly reason = 'not probed by this workflow';
-}
-
-const SKIPPED: ProbeResult<never> = { ok: false, error: new ProbeSkipped() };
-
-function isSkipped(result: ProbeResult<unknown>): boolean {
-  return !result.ok && result.error instanceof ProbeSkipped;
-}
-
 /** Every core probe. */
-export const ALL_PROBES: readonly ProbeName[] = CORVO_PROBES.map((p) => p.name);
+export const ALL_PROBES: readonly ProbeName[] = Object.keys(CORVO_PROBES) as ProbeName[];
 
 /**
  * Runs the core probes in parallel against one Corvo node (all of them unless `only` names some; the others are
- * {@link ProbeSkipped}, which no rule reads and no finding reports). Never throws: a failed probe is
- * `{ ok: false, error }`.
+ * skipped, which no rule reads and no finding reports). Never throws: a failed probe is `{ ok: false, error }`.
  */
-export async function observeCorvo(
+export function observeCorvo(
   client: CorvoClient,
   signal: AbortSignal,
   only: readonly ProbeName[] = ALL_PROBES,
 ): Promise<CorvoObservations> {
-  const run = <T>(name: ProbeName, probe: () => Promise<ProbeResult<T>>): Promise<ProbeResult<T>> =>
-    only.includes(name) ? probe() : Promise.resolve(SKIPPED);
-  const [healthz, clusterStatus, metrics, queues, workers] = await Promise.all([
-    run('healthz', () => probeHealthz(client, signal)),
-    run('clusterStatus', () => probeClusterStatus(client, signal)),
-    run('metrics', () => probeMetrics(client, signal)),
-    run('queues', () => probeQueues(client, signal)),
-    run('workers', () => probeWorkers(client, signal)),
-  ]);
-  return { healthz, clusterStatus, metrics, queues, workers };
+  return runProbes(CORVO_PROBES, client, signal, only);
 }
 
 /** A workflow's own probe (runtime, active jobs), reported like the core ones when it fails. */
-export interface ExtraProbe {
-  /** camelCase; the finding code of its lone failure is `corvo.probe.<kebab-name>`. */
-  readonly name: string;
-  readonly endpoint: string;
-  readonly what: string;
-  readonly result: ProbeResult<unknown>;
-}
+export type ExtraProbe = RanProbe;
 
 /**
  * `/healthz` answering 503 `{"code":"UNHEALTHY"}` is a verdict, not a failed probe: the node answered that its
@@ -157,32 +130,14 @@ export function isUnhealthyAnswer(error: unknown): boolean {
   return isTargetError(error) && error.code === 'UNHEALTHY';
 }
 
-interface FailedProbe {
-  readonly name: string;
-  readonly endpoint: string;
-  readonly what: string;
-  readonly error: unknown;
+/** {@link failedProbes}' `isAnswer` for Corvo: `/healthz` 503 UNHEALTHY is an answer. */
+export function isCorvoAnswer(probe: RanProbe, error: unknown): boolean {
+  return probe.name === 'healthz' && isUnhealthyAnswer(error);
 }
 
-/** The probes that ran (core ones not skipped, then the extras), with their results. */
-function probesRun(obs: CorvoObservations, extras: readonly ExtraProbe[]): ExtraProbe[] {
-  return [
-    ...CORVO_PROBES.map((p) => ({ ...p, result: obs[p.name] as ProbeResult<unknown> })).filter(
-      (p) => !isSkipped(p.result),
-    ),
-    ...extras,
-  ];
-}
-
-function failedProbes(obs: CorvoObservations, extras: readonly ExtraProbe[]): FailedProbe[] {
-  const failed: FailedProbe[] = [];
-  for (const probe of probesRun(obs, extras)) {
-    const result = probe.result;
-    if (result.ok) continue;
-    if (probe.name === 'healthz' && isUnhealthyAnswer(result.error)) continue;
-    failed.push({ name: probe.name, endpoint: probe.endpoint, what: probe.what, error: result.error });
-  }
-  return failed;
+/** The probes that ran (core ones not skipped, then the workflow's own), with their results. */
+export function corvoProbesRun(obs: CorvoObservations, extras: readonly ExtraProbe[] = []): RanProbe[] {
+  return probesRun(CORVO_PROBES, obs, extras);
 }
 
 /**
@@ -190,8 +145,8 @@ function failedProbes(obs: CorvoObservations, extras: readonly ExtraProbe[]): Fa
  * of one per probe.
  */
 export function isUnreachable(obs: CorvoObservations, extras: readonly ExtraProbe[] = []): boolean {
-  const ran = probesRun(obs, extras).length;
-  return ran > 0 && failedProbes(obs, extras).length === ran;
+  const ran = corvoProbesRun(obs, extras);
+  return nothingAnswered(ran, failedProbes(ran, isCorvoAnswer));
 }
 
 function errorKind(error: unknown): string {
@@ -216,20 +171,15 @@ function titleFor(kind: string, target: string, what: string): string {
 }
 
 /**
- * The inconclusive findings for the probes that failed. Failures of the same kind are merged (one "API key
- * rejected" line rather than four), and when every probe failed there is exactly one finding, e.g.
- * "Corvo prod is unreachable" with the `/healthz` error as evidence.
+ * The inconclusive findings for the failed probes, worded for Corvo. Failures of the same kind are merged (one
+ * "API key rejected" line rather than four), and when nothing answered (`allFailed`) there is exactly one finding,
+ * e.g. "Corvo prod is unreachable" with the first error as evidence.
  */
-export function probeFailureFindings(
-  obs: CorvoObservations,
-  target: string,
-  extras: readonly ExtraProbe[] = [],
-): Finding[] {
-  const failed = failedProbes(obs, extras);
-  if (failed.length === 0) return [];
-  const first = failed[0]!;
+export function corvoFailureFindings(failed: readonly FailedProbe[], allFailed: boolean, target: string): Finding[] {
+  const first = failed[0];
+  if (!first) return [];
 
-  if (isUnreachable(obs, extras)) {
+  if (allFailed) {
     const kinds = new Set(failed.map((f) => errorKind(f.error)));
     const kind = kinds.size === 1 ? errorKind(first.error) : 'mixed';
     const title =
@@ -238,11 +188,11 @@ export function probeFailureFindings(
         : kind === 'unauthorized'
           ? `Corvo ${target} rejected the bot's API key`
           : `Corvo ${target} could not be probed`;
-    const finding = inconclusiveFinding('corvo.probe.unreachable', title, first.error, 'Health Check');
+    const finding = probeFailureFinding('corvo.probe.unreachable', title, first.error, HEALTH_CHECK);
     return [{ ...finding, evidence: `${finding.evidence} (all ${failed.length} probes failed)` }];
   }
 
-  const groups = new Map<string, typeof failed>();
+  const groups = new Map<string, FailedProbe[]>();
   for (const f of failed) {
     const kind = errorKind(f.error);
     groups.set(kind, [...(groups.get(kind) ?? []), f]);
@@ -252,14 +202,25 @@ export function probeFailureFindings(
     const lead = members[0]!;
     const what = members.map((m) => m.what).join(', ');
     const code = members.length === 1 ? `corvo.probe.${kebab(lead.name)}` : `corvo.probe.${kind}`;
-    const section = members.every((m) => m.name === 'healthz') ? 'Health Check' : 'Key Diagnostic Endpoints';
-    const finding = inconclusiveFinding(code, titleFor(kind, target, what), lead.error, section);
+    const section = members.every((m) => m.name === 'healthz') ? HEALTH_CHECK : KEY_ENDPOINTS;
+    const finding = probeFailureFinding(code, titleFor(kind, target, what), lead.error, section);
     const others = members.slice(1).map((m) => m.endpoint);
     findings.push(
       others.length === 0 ? finding : { ...finding, evidence: `${finding.evidence} (also ${others.join(', ')})` },
     );
   }
   return findings;
+}
+
+/** {@link corvoFailureFindings} for the probes of these observations (and the workflow's own) that failed. */
+export function probeFailureFindings(
+  obs: CorvoObservations,
+  target: string,
+  extras: readonly ExtraProbe[] = [],
+): Finding[] {
+  const ran = corvoProbesRun(obs, extras);
+  const failed = failedProbes(ran, isCorvoAnswer);
+  return corvoFailureFindings(failed, nothingAnswered(ran, failed), target);
 }
 
 function kebab(name: string): string {

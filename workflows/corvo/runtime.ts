@@ -3,9 +3,9 @@ import { formatNumber, formatSeconds } from '../../src/core/format.js';
 import type { Severity } from '../../src/core/report.js';
 import type { Workflow } from '../../src/core/workflow.js';
 import { observeCorvo, probeRuntime, type CorvoObservations, type ProbeResult } from './observe.js';
-import type { CorvoRule, FindingDraft } from './rules.js';
+import { diagnose } from './diagnose.js';
+import type { CorvoRule, FindingDraft } from './rules/helpers.js';
 import { SECTIONS } from './sections.js';
-import { diagnose } from './symptom.js';
 
 /** The core observations plus `GET /api/v1/debug/runtime`. */
 export interface RuntimeObservations extends CorvoObservations {

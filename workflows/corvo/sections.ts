@@ -1,6 +1,16 @@
-import { STUCK_PENDING } from './rules.js';
+/** The Corvo runbook's sections, as findings cite them. */
 
-/** The Corvo runbook's sections that the symptom workflows come from, as findings cite them. */
+/** The health rules' sections (`/corvo health`). */
+export const HEALTH_CHECK = 'Health Check';
+export const KEY_ENDPOINTS = 'Key Diagnostic Endpoints';
+export const APPLY = 'Critical Metrics to Monitor › Apply Pipeline Pressure';
+export const STREAM = 'Critical Metrics to Monitor › Stream Health';
+export const RAFT = 'Critical Metrics to Monitor › Raft Health';
+export const SQLITE = 'Critical Metrics to Monitor › SQLite Mirror';
+export const SCHEDULER = 'Critical Metrics to Monitor › Scheduler';
+export const STUCK_PENDING = 'Common Issues › Jobs Stuck Pending (Workers Not Fetching)';
+
+/** The sections the symptom workflows come from. */
 export const SECTIONS = {
   stuckActive: 'Common Issues › Jobs Stuck Active (Not Being Processed)',
   stuckPending: STUCK_PENDING,

@@ -3,10 +3,11 @@ import { formatNumber } from '../../src/core/format.js';
 import type { Workflow } from '../../src/core/workflow.js';
 import { fetchOverloadRule } from './apply-overloaded.js';
 import { observeCorvo } from './observe.js';
-import type { CorvoRule } from './rules.js';
+import { diagnose } from './diagnose.js';
+import type { CorvoRule } from './rules/helpers.js';
+import { reuseRule } from './rules/index.js';
 import { SECTIONS } from './sections.js';
 import { readMetric, readPendingTotal } from './signals.js';
-import { diagnose, reuseRule } from './symptom.js';
 
 const n = formatNumber;
 

@@ -3,10 +3,12 @@ import { formatNumber } from '../../src/core/format.js';
 import type { Workflow } from '../../src/core/workflow.js';
 import { manualSteps } from './manual-steps.js';
 import { observeCorvo } from './observe.js';
-import { MULTI_RAFT_CORRECTION, SNAPSHOT_CORRECTION, perGroup, type CorvoRule } from './rules.js';
+import { diagnose } from './diagnose.js';
+import { MULTI_RAFT_CORRECTION, SNAPSHOT_CORRECTION } from './rules/corrections.js';
+import { perGroup, type CorvoRule } from './rules/helpers.js';
+import { reuseRule } from './rules/index.js';
 import { SECTIONS } from './sections.js';
 import { isMultiRaft, parseIndex, readMetric, readMetrics, readRaftGroups } from './signals.js';
-import { diagnose, reuseRule } from './symptom.js';
 
 const n = formatNumber;
 

@@ -3,10 +3,12 @@ import { formatNumber } from '../../src/core/format.js';
 import type { Workflow } from '../../src/core/workflow.js';
 import { manualSteps } from './manual-steps.js';
 import { observeCorvo, type CorvoObservations } from './observe.js';
-import { REBUILD_SQLITE_CORRECTION, perGroup, type CorvoRule } from './rules.js';
+import { diagnose } from './diagnose.js';
+import { REBUILD_SQLITE_CORRECTION } from './rules/corrections.js';
+import { perGroup, type CorvoRule } from './rules/helpers.js';
+import { reuseRule } from './rules/index.js';
 import { SECTIONS } from './sections.js';
 import { isMultiRaft, nodeOfGroupMember, readLeadership, readRaftGroups } from './signals.js';
-import { diagnose, reuseRule } from './symptom.js';
 
 const n = formatNumber;
 

@@ -1,8 +1,9 @@
 import type { CorvoClients } from '../../integrations/corvo/index.js';
 import type { Workflow } from '../../src/core/workflow.js';
 import { observeCorvo } from './observe.js';
-import type { CorvoRule } from './rules.js';
-import { diagnose, reuseRule } from './symptom.js';
+import { diagnose } from './diagnose.js';
+import type { CorvoRule } from './rules/helpers.js';
+import { reuseRule } from './rules/index.js';
 
 /**
  * The checks of "Stream Overloaded", in report order. The health rules already read both caps and carry the
