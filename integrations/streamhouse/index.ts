@@ -22,6 +22,15 @@ export type {
   StreamhouseMetadataStore,
 } from './metadata-store.js';
 export type { Agent, Health, PromVector, Readiness, SchemaVersion } from './schemas.js';
+export {
+  METRIC,
+  NEVER_UPDATED_RUNBOOK_METRICS,
+  PRODUCER_ERROR_TYPE,
+  PROMQL,
+  PROM_WINDOW,
+  SUBSTITUTE_ALERT_EXPR,
+} from './metric-names.js';
+export type { RunbookMetric } from './metric-names.js';
 
 /** The typed clients of one Streamhouse instance, handed to Streamhouse workflows through their context. */
 export interface StreamhouseClients {

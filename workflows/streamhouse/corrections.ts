@@ -1,4 +1,4 @@
-import { SUBSTITUTE_ALERT_EXPR } from '../../integrations/streamhouse/metric-names.js';
+import { SUBSTITUTE_ALERT_EXPR } from '../../integrations/streamhouse/index.js';
 
 /**
  * Where the Streamhouse runbook (`docs/runbooks/README.md` at 8b45026) misleads, against the code at HEAD

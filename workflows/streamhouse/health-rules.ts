@@ -1,11 +1,12 @@
-import { PRODUCER_ERROR_TYPE } from '../../integrations/streamhouse/metric-names.js';
+import { PRODUCER_ERROR_TYPE } from '../../integrations/streamhouse/index.js';
 import { formatNumber, formatSeconds } from '../../src/core/format.js';
 import type { Severity } from '../../src/core/report.js';
+import type { Rule } from '../../src/core/rule.js';
 import * as correct from './corrections.js';
 import { SECTION } from './corrections.js';
 import { LEASE_THRESHOLDS, leasesDeadHolder, leasesExpired, leasesVisibility } from './lease-rules.js';
 import type { HealthObservations } from './observe.js';
-import { ago, formatAge, listText, type StreamhouseRule } from './rule.js';
+import { ago, formatAge, listText } from './format.js';
 import type { RateSignals } from './signals.js';
 
 /**
@@ -50,7 +51,7 @@ function silent(r: RateSignals, family: string): string {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-const serverHealth: StreamhouseRule<HealthObservations> = {
+const serverHealth: Rule<HealthObservations> = {
   code: 'streamhouse.server.health',
   title: 'Streamhouse /health is not ok',
   okTitle: 'Streamhouse answers /health',
@@ -68,7 +69,7 @@ const serverHealth: StreamhouseRule<HealthObservations> = {
   },
 };
 
-const serverReady: StreamhouseRule<HealthObservations> = {
+const serverReady: Rule<HealthObservations> = {
   code: 'streamhouse.server.ready',
   title: 'Streamhouse is not ready: its metadata store is failing',
   okTitle: 'Streamhouse is ready',
@@ -137,7 +138,7 @@ export function readAgents(obs: HealthObservations): { agents: AgentView[]; sour
 
 const isDead = (a: AgentView, now: number): boolean => now - a.lastHeartbeatMs > LEASE_THRESHOLDS.heartbeatDeadMs;
 
-const agentsAlive: StreamhouseRule<HealthObservations> = {
+const agentsAlive: Rule<HealthObservations> = {
   code: 'streamhouse.agents.alive',
   title: 'No live Streamhouse agent',
   okTitle: 'Agents are heartbeating',
@@ -165,7 +166,7 @@ const agentsAlive: StreamhouseRule<HealthObservations> = {
   },
 };
 
-const agentsStale: StreamhouseRule<HealthObservations> = {
+const agentsStale: Rule<HealthObservations> = {
   code: 'streamhouse.agents.stale-heartbeat',
   title: 'Agents stopped heartbeating',
   okTitle: 'No agent with a stale heartbeat',
@@ -212,7 +213,7 @@ const agentsStale: StreamhouseRule<HealthObservations> = {
   },
 };
 
-const circuitBreaker: StreamhouseRule<HealthObservations> = {
+const circuitBreaker: Rule<HealthObservations> = {
   code: 'streamhouse.producer.circuit-breaker',
   title: 'S3 circuit breaker is open: producers get UNAVAILABLE',
   okTitle: 'No write rejected by the S3 circuit breaker',
@@ -239,7 +240,7 @@ const circuitBreaker: StreamhouseRule<HealthObservations> = {
   },
 };
 
-const rateLimited: StreamhouseRule<HealthObservations> = {
+const rateLimited: Rule<HealthObservations> = {
   code: 'streamhouse.producer.rate-limited',
   title: 'S3 rate limiter is rejecting writes: producers get RESOURCE_EXHAUSTED',
   okTitle: 'S3 rate limiting is below the runbook threshold',
@@ -274,7 +275,7 @@ const rateLimited: StreamhouseRule<HealthObservations> = {
 
 const KNOWN_TYPES: readonly string[] = [PRODUCER_ERROR_TYPE.circuitBreaker, PRODUCER_ERROR_TYPE.rateLimited];
 
-const producerErrors: StreamhouseRule<HealthObservations> = {
+const producerErrors: Rule<HealthObservations> = {
   code: 'streamhouse.producer.errors',
   title: 'Producers are getting write errors',
   okTitle: 'No other producer errors',
@@ -296,7 +297,7 @@ const producerErrors: StreamhouseRule<HealthObservations> = {
   },
 };
 
-const s3Errors: StreamhouseRule<HealthObservations> = {
+const s3Errors: Rule<HealthObservations> = {
   code: 'streamhouse.s3.errors',
   title: 'S3 requests are failing',
   okTitle: 'No S3 errors',
@@ -321,7 +322,7 @@ const s3Errors: StreamhouseRule<HealthObservations> = {
   },
 };
 
-const s3Latency: StreamhouseRule<HealthObservations> = {
+const s3Latency: Rule<HealthObservations> = {
   code: 'streamhouse.s3.latency',
   title: 'S3 requests are slow',
   okTitle: 'S3 latency is normal',
@@ -345,7 +346,7 @@ const s3Latency: StreamhouseRule<HealthObservations> = {
   },
 };
 
-const consumerLag: StreamhouseRule<HealthObservations> = {
+const consumerLag: Rule<HealthObservations> = {
   code: 'streamhouse.consumer.lag',
   title: 'Consumers are falling behind',
   okTitle: 'Consumer lag is low',
@@ -376,7 +377,7 @@ const consumerLag: StreamhouseRule<HealthObservations> = {
 };
 
 /** The Streamhouse health checks, in report order. */
-export const healthRules: readonly StreamhouseRule<HealthObservations>[] = [
+export const healthRules: readonly Rule<HealthObservations>[] = [
   serverHealth,
   serverReady,
   agentsAlive,

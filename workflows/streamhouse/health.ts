@@ -1,13 +1,17 @@
-import type { StreamhouseClients } from '../../integrations/streamhouse/index.js';
-import { NEVER_UPDATED_RUNBOOK_METRICS, SUBSTITUTE_ALERT_EXPR } from '../../integrations/streamhouse/metric-names.js';
+import {
+  NEVER_UPDATED_RUNBOOK_METRICS,
+  SUBSTITUTE_ALERT_EXPR,
+  type StreamhouseClients,
+} from '../../integrations/streamhouse/index.js';
+import { countsText, sortFindings } from '../../src/core/report.js';
+import { evaluateRules } from '../../src/core/rule.js';
 import { inconclusiveFinding } from '../../src/core/target-error.js';
 import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
 import { SECTION } from './corrections.js';
 import { healthRules, readAgents } from './health-rules.js';
 import { LEASE_THRESHOLDS } from './lease-rules.js';
-import { DEFAULT_SAMPLE, observeHealth, type HealthObservations, type SampleOptions } from './observe.js';
-import { errorText, probeFailureFindings } from './probe-findings.js';
-import { countsText, evaluateRules, sortFindings } from './rule.js';
+import { DEFAULT_SAMPLE, PROBES, observeHealth, type HealthObservations, type SampleOptions } from './observe.js';
+import { errorText, probeFailureFindings, ranProbe } from './probe-findings.js';
 
 /** Options of {@link createHealthWorkflow}. */
 export interface HealthWorkflowOptions {
@@ -20,11 +24,11 @@ function failures(obs: HealthObservations, target: string) {
     'Streamhouse',
     target,
     [
-      { name: 'health', what: 'health', result: obs.health },
-      { name: 'ready', what: 'readiness', result: obs.ready },
-      { name: 'metrics', what: 'metrics', result: obs.rates },
+      ranProbe('health', PROBES.health, obs.health),
+      ranProbe('ready', PROBES.ready, obs.ready),
+      ranProbe('metrics', PROBES.metrics, obs.rates),
       // The agent list also comes from the metadata store; a failed /admin/agents matters only when both failed.
-      ...(obs.dbAgents.ok ? [] : [{ name: 'agents', what: 'agent list', result: obs.agents }]),
+      ...(obs.dbAgents.ok ? [] : [ranProbe('agents', PROBES.agents, obs.agents)]),
     ],
     'unreachable',
   );
@@ -40,8 +44,8 @@ function failures(obs: HealthObservations, target: string) {
     'Metadata database of',
     target,
     [
-      { name: 'metadata-agents', what: 'agents', result: obs.dbAgents },
-      { name: 'metadata-leases', what: 'partition leases', result: obs.leases },
+      ranProbe('metadata-agents', PROBES.metadataAgents, obs.dbAgents),
+      ranProbe('metadata-leases', PROBES.metadataLeases, obs.leases),
     ],
     'metadata',
     SECTION.database,

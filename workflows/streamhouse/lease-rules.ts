@@ -1,14 +1,10 @@
-import type {
-  LeaderChangeRow,
-  LeaseList,
-  LeaseRow,
-  LeaseVisibility,
-} from '../../integrations/streamhouse/metadata-store.js';
+import type { LeaderChangeRow, LeaseList, LeaseRow, LeaseVisibility } from '../../integrations/streamhouse/index.js';
 import { formatNumber } from '../../src/core/format.js';
+import type { Rule } from '../../src/core/rule.js';
 import * as correct from './corrections.js';
 import { SECTION } from './corrections.js';
 import type { ProbeResult } from './observe.js';
-import { ago, formatAge, listText, type StreamhouseRule } from './rule.js';
+import { ago, formatAge, listText } from './format.js';
 
 /** Thresholds of the lease checks (the runbook gives none; these follow the code's timings, §3.3). */
 export const LEASE_THRESHOLDS = {
@@ -92,7 +88,7 @@ export const GRANT_LEASE_VIEW =
   "to your organization's id (`SELECT id, slug FROM organizations;` as the owner) and the bot reads that " +
   "organization's leases only. The reset also needs `GRANT UPDATE (lease_expires_at) ON partition_leases`.";
 
-export const leasesVisibility: StreamhouseRule<WithLeases> = {
+export const leasesVisibility: Rule<WithLeases> = {
   code: 'streamhouse.leases.visibility',
   title: "Row-level security hides the partition leases from the bot's role",
   okTitle: 'Leases read for one organization only',
@@ -122,7 +118,7 @@ export const leasesVisibility: StreamhouseRule<WithLeases> = {
   },
 };
 
-export const leasesExpired: StreamhouseRule<WithLeases> = {
+export const leasesExpired: Rule<WithLeases> = {
   code: 'streamhouse.leases.expired',
   title: 'Partition leases expired without a new leader',
   okTitle: 'No expired partition lease',
@@ -161,7 +157,7 @@ export const leasesExpired: StreamhouseRule<WithLeases> = {
   },
 };
 
-export const leasesDeadHolder: StreamhouseRule<WithLeases> = {
+export const leasesDeadHolder: Rule<WithLeases> = {
   code: 'streamhouse.leases.dead-holder',
   title: 'Leases held by agents that stopped heartbeating',
   okTitle: 'Every lease holder is heartbeating',
@@ -221,7 +217,7 @@ interface WithChanges {
  * at HEAD, so no rows is no evidence: the rule then says nothing (the notes say churn is not measured) instead of
  * "leadership is stable". Epoch growth and `acquired_at` are no substitute: both move on every 10 s renewal.
  */
-export const leasesChurn: StreamhouseRule<WithChanges> = {
+export const leasesChurn: Rule<WithChanges> = {
   code: 'streamhouse.leases.churn',
   title: 'Partition leadership is flapping',
   okTitle: 'No partition changed leader often in leader_changes',
@@ -260,7 +256,7 @@ interface WithTopic extends WithLeases {
   readonly topic?: string;
 }
 
-export const leasesTopicMissing: StreamhouseRule<WithTopic> = {
+export const leasesTopicMissing: Rule<WithTopic> = {
   code: 'streamhouse.leases.topic-unleased',
   title: 'No partition of this topic has a leader',
   okTitle: 'The topic has leased partitions',

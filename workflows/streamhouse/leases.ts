@@ -1,6 +1,8 @@
 import type { StreamhouseClients } from '../../integrations/streamhouse/index.js';
 import type { ArgSpec } from '../../src/core/command.js';
 import { formatNumber } from '../../src/core/format.js';
+import { countsText, sortFindings } from '../../src/core/report.js';
+import { evaluateRules, type Rule } from '../../src/core/rule.js';
 import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
 import { LEADER_CHANGES_NOT_RECORDED, SECTION } from './corrections.js';
 import {
@@ -15,9 +17,9 @@ import {
   resetLeaseSql,
   scopeText,
 } from './lease-rules.js';
-import { observeLeases, type LeaseObservations } from './observe.js';
-import { probeFailureFindings } from './probe-findings.js';
-import { ago, countsText, evaluateRules, formatAge, sortFindings, type StreamhouseRule } from './rule.js';
+import { ago, formatAge } from './format.js';
+import { PROBES, observeLeases, type LeaseObservations } from './observe.js';
+import { probeFailureFindings, ranProbe } from './probe-findings.js';
 
 /** Streamhouse topic names (Kafka's rule). */
 export const TOPIC_ARG: ArgSpec = {
@@ -32,7 +34,7 @@ const LISTED_LEASES = 25;
 const LISTED_CHANGES = 10;
 const LISTED_RESETS = 5;
 
-export const leaseRules: readonly StreamhouseRule<LeaseObservations>[] = [
+export const leaseRules: readonly Rule<LeaseObservations>[] = [
   leasesVisibility,
   leasesTopicMissing,
   leasesExpired,
@@ -118,9 +120,9 @@ export const leasesWorkflow: Workflow<StreamhouseClients> = {
       'Metadata database of',
       ctx.target,
       [
-        { name: 'metadata-leases', what: 'partition leases', result: obs.leases },
-        { name: 'metadata-agents', what: 'agents', result: obs.agents },
-        { name: 'metadata-leader-changes', what: 'leader changes', result: obs.leaderChanges },
+        ranProbe('metadata-leases', PROBES.metadataLeases, obs.leases),
+        ranProbe('metadata-agents', PROBES.metadataAgents, obs.agents),
+        ranProbe('metadata-leader-changes', PROBES.leaderChanges, obs.leaderChanges),
       ],
       'metadata',
       SECTION.database,

@@ -1,15 +1,22 @@
-import type { StreamhouseClients } from '../../integrations/streamhouse/index.js';
-import type { AgentRow, LeaderChangeRow, LeaseList } from '../../integrations/streamhouse/metadata-store.js';
-import { PROMQL } from '../../integrations/streamhouse/metric-names.js';
-import type { Agent, Health, Readiness, SchemaVersion } from '../../integrations/streamhouse/schemas.js';
+import {
+  PROMQL,
+  type Agent,
+  type AgentRow,
+  type Health,
+  type LeaderChangeRow,
+  type LeaseList,
+  type Readiness,
+  type SchemaVersion,
+  type StreamhouseClients,
+} from '../../integrations/streamhouse/index.js';
 import { parseExposition } from '../../integrations/prometheus/parse-exposition.js';
 import type { Clock } from '../../src/core/clock.js';
 import { isTargetError } from '../../src/core/target-error.js';
 import { ratesFromPrometheus, ratesFromScrapes, type RateSignals } from './signals.js';
-import { settle, type ProbeResult } from '../../src/core/probe.js';
+import { runProbes, settle, type ProbeResult, type ProbeSpec, type ProbeTable } from '../../src/core/probe.js';
 
 /** Probes come from the core; this system's workflows import them from here. */
-export { settle, type ProbeResult } from '../../src/core/probe.js';
+export type { ProbeResult } from '../../src/core/probe.js';
 
 /** Waits `ms`, or rejects when `signal` aborts. Injected in tests (with a clock that moves). */
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
@@ -41,6 +48,72 @@ export interface SampleOptions {
 export const DEFAULT_SAMPLE: SampleOptions = { windowMs: 5000, sleep: realSleep };
 
 // ---------------------------------------------------------------------------------------------------------------
+// Probes.
+
+/** How far back "recent" leader changes go. */
+export const LEADER_CHANGE_WINDOW_MS = 60 * 60_000;
+
+/** What a Streamhouse probe reads from: the clients, the time of the check and the topic asked about, if any. */
+export interface ProbeContext {
+  readonly clients: StreamhouseClients;
+  readonly nowMs: number;
+  readonly topic?: string;
+}
+
+/** A Streamhouse probe: what it reads (`what` names it in the failure titles) and the call. */
+type Probe<T> = ProbeSpec<ProbeContext, T>;
+
+/**
+ * Every Streamhouse probe, once: the workflows' probe tables pick from these, and the failure findings name a
+ * probe by its `what`.
+ */
+export const PROBES = {
+  health: {
+    endpoint: 'GET /health',
+    what: 'health',
+    call: ({ clients }, signal) => clients.streamhouse.health({ signal }),
+  } satisfies Probe<Health>,
+  ready: {
+    endpoint: 'GET /ready',
+    what: 'readiness',
+    call: ({ clients }, signal) => clients.streamhouse.ready({ signal }),
+  } satisfies Probe<Readiness>,
+  agents: {
+    endpoint: 'GET /admin/agents',
+    what: 'agent list',
+    call: ({ clients }, signal) => clients.streamhouse.agents({ signal }),
+  } satisfies Probe<readonly Agent[]>,
+  /** The rates: Prometheus when configured, else two scrapes of `/metrics` (run by {@link observeHealth} itself). */
+  metrics: { endpoint: 'GET /metrics', what: 'metrics' },
+  metadataAgents: {
+    endpoint: 'agents (metadata store)',
+    what: 'agents',
+    call: ({ clients }, signal) => clients.metadata.agents({ signal }),
+  } satisfies Probe<readonly AgentRow[]>,
+  metadataLeases: {
+    endpoint: 'partition_leases (metadata store)',
+    what: 'partition leases',
+    call: ({ clients, topic }, signal) => clients.metadata.leases({ topic, signal }),
+  } satisfies Probe<LeaseList>,
+  leaderChanges: {
+    endpoint: 'leader_changes (metadata store)',
+    what: 'leader changes',
+    call: ({ clients, nowMs, topic }, signal) =>
+      clients.metadata.leaderChanges({ sinceMs: nowMs - LEADER_CHANGE_WINDOW_MS, topic, limit: 200, signal }),
+  } satisfies Probe<readonly LeaderChangeRow[]>,
+  subjects: {
+    endpoint: 'GET /subjects (schema registry)',
+    what: 'subjects',
+    call: ({ clients }, signal) => clients.streamhouse.subjects({ signal }),
+  } satisfies Probe<readonly string[]>,
+  globalCompatibility: {
+    endpoint: 'GET /config (schema registry)',
+    what: 'global compatibility',
+    call: ({ clients }, signal) => clients.streamhouse.globalCompatibility({ signal }),
+  } satisfies Probe<string>,
+} as const;
+
+// ---------------------------------------------------------------------------------------------------------------
 // Health.
 
 export interface HealthObservations {
@@ -59,6 +132,15 @@ export interface HealthObservations {
   /** Set when Prometheus was configured but failed, and the rates fell back to scraping. */
   readonly prometheusError?: unknown;
 }
+
+/** The health workflow's probes; the rates are sampled on their own (Prometheus, else two scrapes). */
+export const HEALTH_PROBES: ProbeTable<ProbeContext, Omit<HealthObservations, 'rates' | 'prometheusError'>> = {
+  health: PROBES.health,
+  ready: PROBES.ready,
+  agents: PROBES.agents,
+  dbAgents: PROBES.metadataAgents,
+  leases: PROBES.metadataLeases,
+};
 
 async function prometheusRates(clients: StreamhouseClients, signal: AbortSignal): Promise<RateSignals> {
   const q = (query: string) => clients.streamhouse.prometheusQuery(query, { signal });
@@ -118,22 +200,15 @@ export async function observeHealth(
     }
     return { rates: await settle(() => scrapeRates(clients, clock, signal, sample)) };
   };
-  const [health, ready, agents, dbAgents, leases, sampled] = await Promise.all([
-    settle(() => clients.streamhouse.health({ signal })),
-    settle(() => clients.streamhouse.ready({ signal })),
-    settle(() => clients.streamhouse.agents({ signal })),
-    settle(() => clients.metadata.agents({ signal })),
-    settle(() => clients.metadata.leases({ signal })),
+  const [probes, sampled] = await Promise.all([
+    runProbes(HEALTH_PROBES, { clients, nowMs: clock.now() }, signal),
     rates(),
   ]);
-  return { health, ready, agents, dbAgents, leases, ...sampled };
+  return { ...probes, ...sampled };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Leases.
-
-/** How far back "recent" leader changes go. */
-export const LEADER_CHANGE_WINDOW_MS = 60 * 60_000;
 
 export interface LeaseObservations {
   readonly topic?: string;
@@ -142,20 +217,20 @@ export interface LeaseObservations {
   readonly leaderChanges: ProbeResult<readonly LeaderChangeRow[]>;
 }
 
+/** The leases workflow's probes, all on the metadata store. */
+export const LEASE_PROBES: ProbeTable<ProbeContext, Omit<LeaseObservations, 'topic'>> = {
+  leases: PROBES.metadataLeases,
+  agents: PROBES.metadataAgents,
+  leaderChanges: PROBES.leaderChanges,
+};
+
 export async function observeLeases(
   clients: StreamhouseClients,
   nowMs: number,
   signal: AbortSignal,
   topic: string | undefined,
 ): Promise<LeaseObservations> {
-  const [leases, agents, leaderChanges] = await Promise.all([
-    settle(() => clients.metadata.leases({ topic, signal })),
-    settle(() => clients.metadata.agents({ signal })),
-    settle(() =>
-      clients.metadata.leaderChanges({ sinceMs: nowMs - LEADER_CHANGE_WINDOW_MS, topic, limit: 200, signal }),
-    ),
-  ]);
-  return { topic, leases, agents, leaderChanges };
+  return { topic, ...(await runProbes(LEASE_PROBES, { clients, nowMs, topic }, signal)) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -181,16 +256,20 @@ export interface SchemaObservations {
   readonly details: readonly SubjectObservation[];
 }
 
+/** The schema registry's probes; each subject is then read in detail ({@link observeSchemas}). */
+export const SCHEMA_PROBES: ProbeTable<ProbeContext, Omit<SchemaObservations, 'subject' | 'details'>> = {
+  subjects: PROBES.subjects,
+  globalCompatibility: PROBES.globalCompatibility,
+};
+
 export async function observeSchemas(
   clients: StreamhouseClients,
+  nowMs: number,
   signal: AbortSignal,
   subject: string | undefined,
 ): Promise<SchemaObservations> {
   const sh = clients.streamhouse;
-  const [subjects, globalCompatibility] = await Promise.all([
-    settle(() => sh.subjects({ signal })),
-    settle(() => sh.globalCompatibility({ signal })),
-  ]);
+  const { subjects, globalCompatibility } = await runProbes(SCHEMA_PROBES, { clients, nowMs }, signal);
   const names = subject !== undefined ? [subject] : subjects.ok ? subjects.value.slice(0, MAX_SUBJECTS) : [];
   const details = await Promise.all(
     names.map(async (name) => {

@@ -1,15 +1,24 @@
+import {
+  failedProbes,
+  nothingAnswered,
+  probeFailureFinding,
+  type ProbeResult,
+  type RanProbe,
+} from '../../src/core/probe.js';
 import type { Finding } from '../../src/core/report.js';
-import { inconclusiveFinding, isTargetError } from '../../src/core/target-error.js';
+import { isTargetError } from '../../src/core/target-error.js';
 import { SECTION } from './corrections.js';
-import type { ProbeResult } from './observe.js';
 
-/** A probe that may have failed, with how to name it. */
-export interface NamedProbe {
-  /** Dotted-code suffix: `streamhouse.probe.<name>`. */
-  readonly name: string;
-  /** What it reads, for titles: `health`, `agent list`. */
-  readonly what: string;
-  readonly result: ProbeResult<unknown>;
+/**
+ * A probe that ran, as its failure finding names it: `streamhouse.probe.<code>` (the same probe has a different code
+ * in another group, e.g. the metadata store's `agents` is `metadata-agents`).
+ */
+export function ranProbe(
+  code: string,
+  probe: { readonly endpoint: string; readonly what: string },
+  result: ProbeResult<unknown>,
+): RanProbe {
+  return { name: code, endpoint: probe.endpoint, what: probe.what, result };
 }
 
 function kindOf(error: unknown): string {
@@ -35,35 +44,35 @@ export function failureTitle(service: string, target: string, what: string, erro
 }
 
 /**
- * Inconclusive findings for the failed probes of one service. When every probe failed there is one finding
- * (`streamhouse.probe.<allName>`) with the first error as evidence; otherwise one per failed probe.
+ * Inconclusive findings for the failed probes of one service (see {@link ranProbe}). When every probe of several
+ * failed there is one finding (`streamhouse.probe.<allName>`) with the first error as evidence; otherwise one per
+ * failed probe.
  */
 export function probeFailureFindings(
   service: string,
   target: string,
-  probes: readonly NamedProbe[],
+  ran: readonly RanProbe[],
   allName: string,
   section: string = SECTION.agentHealth,
 ): Finding[] {
-  const failed = probes.filter((p) => !p.result.ok);
+  const failed = failedProbes(ran);
   if (failed.length === 0) return [];
-  const errorOf = (p: NamedProbe): unknown => (p.result.ok ? undefined : p.result.error);
-  if (failed.length === probes.length && probes.length > 1) {
+  if (nothingAnswered(ran, failed) && ran.length > 1) {
     const first = failed[0]!;
-    const kinds = new Set(failed.map((p) => kindOf(errorOf(p))));
-    const kind = kinds.size === 1 ? kindOf(errorOf(first)) : 'mixed';
+    const kinds = new Set(failed.map((p) => kindOf(p.error)));
+    const kind = kinds.size === 1 ? kindOf(first.error) : 'mixed';
     const title =
       kind === 'unreachable' || kind === 'timeout'
         ? `${service} ${target} is unreachable`
-        : failureTitle(service, target, probes.map((p) => p.what).join(', '), errorOf(first));
-    const finding = inconclusiveFinding(`streamhouse.probe.${allName}`, title, errorOf(first), section);
+        : failureTitle(service, target, ran.map((p) => p.what).join(', '), first.error);
+    const finding = probeFailureFinding(`streamhouse.probe.${allName}`, title, first.error, section);
     return [{ ...finding, evidence: `${finding.evidence} (all ${failed.length} probes failed)` }];
   }
   return failed.map((p) =>
-    inconclusiveFinding(
+    probeFailureFinding(
       `streamhouse.probe.${p.name}`,
-      failureTitle(service, target, p.what, errorOf(p)),
-      errorOf(p),
+      failureTitle(service, target, p.what, p.error),
+      p.error,
       section,
     ),
   );

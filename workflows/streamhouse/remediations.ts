@@ -8,7 +8,7 @@ import type {
   StreamhouseClients,
 } from '../../integrations/streamhouse/index.js';
 import { LEASE_THRESHOLDS, hiddenText, leasesVisible, scopeText } from './lease-rules.js';
-import { ago, formatAge } from './rule.js';
+import { ago, formatAge } from './format.js';
 
 const TOPIC: ArgSpec = { name: 'topic', description: 'topic name', required: true, pattern: /^[A-Za-z0-9._-]{1,249}$/ };
 const PARTITION: ArgSpec = {

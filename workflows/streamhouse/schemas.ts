@@ -1,19 +1,21 @@
 import type { StreamhouseClients } from '../../integrations/streamhouse/index.js';
 import type { ArgSpec } from '../../src/core/command.js';
-import type { Finding } from '../../src/core/report.js';
-import { inconclusiveFinding } from '../../src/core/target-error.js';
+import { probeFailureFinding } from '../../src/core/probe.js';
+import { countsText, sortFindings, type Finding } from '../../src/core/report.js';
+import { evaluateRules, type Rule } from '../../src/core/rule.js';
 import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
 import * as correct from './corrections.js';
 import { SECTION } from './corrections.js';
+import { listText } from './format.js';
 import {
   MAX_SUBJECTS,
+  PROBES,
   isNotFound,
   observeSchemas,
   type SchemaObservations,
   type SubjectObservation,
 } from './observe.js';
-import { failureTitle, probeFailureFindings } from './probe-findings.js';
-import { countsText, evaluateRules, listText, sortFindings, type StreamhouseRule } from './rule.js';
+import { failureTitle, probeFailureFindings, ranProbe } from './probe-findings.js';
 
 /** Schema-registry subject names (`orders-value`, `com.acme.Order`). */
 export const SUBJECT_ARG: ArgSpec = {
@@ -40,7 +42,7 @@ function versionsText(versions: readonly number[]): string {
   return sorted.length === 1 ? `v${sorted[0]}` : `v${sorted[0]}–v${sorted[sorted.length - 1]} (${sorted.length})`;
 }
 
-const registryListed: StreamhouseRule<SchemaObservations> = {
+const registryListed: Rule<SchemaObservations> = {
   code: 'streamhouse.schemas.subjects',
   title: 'Schema registry subjects',
   okTitle: 'Schema registry answers',
@@ -74,7 +76,7 @@ const registryListed: StreamhouseRule<SchemaObservations> = {
   },
 };
 
-const subjectMissing: StreamhouseRule<SchemaObservations> = {
+const subjectMissing: Rule<SchemaObservations> = {
   code: 'streamhouse.schemas.subject-not-found',
   title: 'Subject not found in the schema registry',
   okTitle: 'Subject exists',
@@ -94,7 +96,7 @@ const subjectMissing: StreamhouseRule<SchemaObservations> = {
   },
 };
 
-const compatibilityNone: StreamhouseRule<SchemaObservations> = {
+const compatibilityNone: Rule<SchemaObservations> = {
   code: 'streamhouse.schemas.compatibility-none',
   title: 'Schema compatibility checks are off',
   okTitle: 'Compatibility checks are on',
@@ -119,11 +121,7 @@ const compatibilityNone: StreamhouseRule<SchemaObservations> = {
   },
 };
 
-export const schemaRules: readonly StreamhouseRule<SchemaObservations>[] = [
-  subjectMissing,
-  registryListed,
-  compatibilityNone,
-];
+export const schemaRules: readonly Rule<SchemaObservations>[] = [subjectMissing, registryListed, compatibilityNone];
 
 /** Per-subject read failures other than "subject not found" (that one is a rule). */
 function subjectFailures(obs: SchemaObservations, target: string): Finding[] {
@@ -132,7 +130,7 @@ function subjectFailures(obs: SchemaObservations, target: string): Finding[] {
     const failed = [d.versions, d.latest, d.compatibility].find((p) => !p.ok && !isNotFound(p.error));
     if (failed && !failed.ok) {
       out.push(
-        inconclusiveFinding(
+        probeFailureFinding(
           'streamhouse.probe.schema-subject',
           failureTitle('The schema registry of', target, `subject ${d.subject}`, failed.error),
           failed.error,
@@ -152,13 +150,13 @@ export const schemasWorkflow: Workflow<StreamhouseClients> = {
   args: [SUBJECT_ARG],
   async run(ctx: WorkflowContext<StreamhouseClients>): Promise<WorkflowResult> {
     const subject = ctx.args.subject;
-    const obs = await observeSchemas(ctx.clients, ctx.signal, subject);
+    const obs = await observeSchemas(ctx.clients, ctx.clock.now(), ctx.signal, subject);
     const registry = probeFailureFindings(
       'The schema registry of',
       ctx.target,
       [
-        ...(subject === undefined ? [{ name: 'schema-subjects', what: 'subjects', result: obs.subjects }] : []),
-        { name: 'schema-config', what: 'global compatibility', result: obs.globalCompatibility },
+        ...(subject === undefined ? [ranProbe('schema-subjects', PROBES.subjects, obs.subjects)] : []),
+        ranProbe('schema-config', PROBES.globalCompatibility, obs.globalCompatibility),
       ],
       'schema-registry',
       SECTION.schemas,

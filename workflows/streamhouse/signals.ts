@@ -1,5 +1,9 @@
-import type { PromVector } from '../../integrations/streamhouse/schemas.js';
-import { METRIC, NEVER_UPDATED_RUNBOOK_METRICS, PROM_WINDOW } from '../../integrations/streamhouse/metric-names.js';
+import {
+  METRIC,
+  NEVER_UPDATED_RUNBOOK_METRICS,
+  PROM_WINDOW,
+  type PromVector,
+} from '../../integrations/streamhouse/index.js';
 import type { Exposition, Sample } from '../../integrations/prometheus/parse-exposition.js';
 import { findSamples, getHistogram, getValue } from '../../integrations/prometheus/query.js';
 import { histogramQuantile } from '../../integrations/prometheus/histogram-quantile.js';
