@@ -18,7 +18,7 @@ import {
 } from './corrections.js';
 import { ESCALATIONS, escalationText, type Escalation } from './escalation.js';
 import type { KyroObservations } from './observe.js';
-import { HEALTH_THRESHOLDS, SECTIONS } from './rules.js';
+import { HEALTH_THRESHOLDS, SECTIONS } from './rules/index.js';
 import {
   formatBytes,
   formatNs,

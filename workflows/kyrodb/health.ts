@@ -2,7 +2,7 @@ import type { KyroClients } from '../../integrations/kyrodb/index.js';
 import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
 import { NOT_MEASURED_NOTE, portCorrection } from './corrections.js';
 import { isUnreachable, observeKyro, probeFailureFindings, type KyroObservations } from './observe.js';
-import { evaluateRules, kyroHealthRules } from './rules.js';
+import { evaluateRules, kyroHealthRules } from './rules/index.js';
 import { countsText, sortFindings } from '../../src/core/report.js';
 
 /** `healthy`, `degraded (reason)`, `status unknown`. */

@@ -1,9 +1,8 @@
 import type { KyroClients } from '../../integrations/kyrodb/index.js';
 import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
 import { METRIC_NAME_MAP } from './corrections.js';
-import { kyroLatencyRules } from './latency-rules.js';
+import { evaluateRules, kyroLatencyRules } from './rules/index.js';
 import { isUnreachable, observeKyro, probeFailureFindings } from './observe.js';
-import { evaluateRules } from './rules.js';
 import { countsText, sortFindings } from '../../src/core/report.js';
 
 /**

@@ -1,10 +1,20 @@
 import type { Health, KyroClient, Ready, Slo } from '../../integrations/kyrodb/index.js';
 import { parseExposition, type Exposition } from '../../integrations/prometheus/parse-exposition.js';
 import type { Finding } from '../../src/core/report.js';
-import { inconclusiveFinding, isTargetError } from '../../src/core/target-error.js';
+import { isTargetError } from '../../src/core/target-error.js';
 import { ESCALATIONS, escalationText } from './escalation.js';
 import { RECOVERY_PORT_CORRECTION, portCorrection, restoreFromBackupSteps } from './corrections.js';
-import { settle, type ProbeResult } from '../../src/core/probe.js';
+import {
+  failedProbes,
+  nothingAnswered,
+  probeFailureFinding,
+  probesRun,
+  runProbes,
+  settle,
+  type FailedProbe,
+  type ProbeResult,
+  type ProbeTable,
+} from '../../src/core/probe.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export type { ProbeResult } from '../../src/core/probe.js';
@@ -35,32 +45,23 @@ export interface ObserveOptions {
   readonly writeWindowMs?: number;
 }
 
-export type ProbeName = Exclude<keyof KyroObservations, 'origin' | 'later'>;
+/** The observations filled by one probe each: every key but `origin` and the write check's `later` scrape. */
+export type KyroProbeObservations = Omit<KyroObservations, 'origin' | 'later'>;
 
-/** The probes, in the order they are reported, with the endpoint each one reads. */
-export const KYRO_PROBES: readonly { readonly name: ProbeName; readonly endpoint: string; readonly what: string }[] = [
-  { name: 'health', endpoint: 'GET /health', what: 'health' },
-  { name: 'ready', endpoint: 'GET /ready', what: 'readiness' },
-  { name: 'slo', endpoint: 'GET /slo', what: 'SLO status' },
-  { name: 'metrics', endpoint: 'GET /metrics', what: 'metrics' },
-];
-
-export function probeHealth(client: KyroClient, signal: AbortSignal): Promise<ProbeResult<Health>> {
-  return settle(() => client.health({ signal }));
-}
-
-export function probeReady(client: KyroClient, signal: AbortSignal): Promise<ProbeResult<Ready>> {
-  return settle(() => client.ready({ signal }));
-}
-
-export function probeSlo(client: KyroClient, signal: AbortSignal): Promise<ProbeResult<Slo>> {
-  return settle(() => client.slo({ signal }));
-}
+export type ProbeName = keyof KyroProbeObservations;
 
 /** Fetches and parses the exposition; the parser never throws, bad lines land in `problems`. */
-export function probeMetrics(client: KyroClient, signal: AbortSignal): Promise<ProbeResult<Exposition>> {
-  return settle(async () => parseExposition(await client.metricsText({ signal }), { format: 'prometheus' }));
+async function readMetrics(client: KyroClient, signal: AbortSignal): Promise<Exposition> {
+  return parseExposition(await client.metricsText({ signal }), { format: 'prometheus' });
 }
+
+/** The probes, in the order they are reported, with the endpoint each one reads. */
+export const KYRO_PROBES: ProbeTable<KyroClient, KyroProbeObservations> = {
+  health: { endpoint: 'GET /health', what: 'health', call: (client, signal) => client.health({ signal }) },
+  ready: { endpoint: 'GET /ready', what: 'readiness', call: (client, signal) => client.ready({ signal }) },
+  slo: { endpoint: 'GET /slo', what: 'SLO status', call: (client, signal) => client.slo({ signal }) },
+  metrics: { endpoint: 'GET /metrics', what: 'metrics', call: readMetrics },
+};
 
 /**
  * Runs every probe in parallel against one KyroDB server, then, with `writeWindowMs`, scrapes `/metrics` once more
@@ -71,33 +72,23 @@ export async function observeKyro(
   signal: AbortSignal,
   options: ObserveOptions = {},
 ): Promise<KyroObservations> {
-  const [health, ready, slo, metrics] = await Promise.all([
-    probeHealth(client, signal),
-    probeReady(client, signal),
-    probeSlo(client, signal),
-    probeMetrics(client, signal),
-  ]);
+  const probes = await runProbes(KYRO_PROBES, client, signal);
   const afterMs = options.writeWindowMs ?? 0;
-  if (afterMs <= 0 || !metrics.ok) return { origin: client.origin, health, ready, slo, metrics };
+  if (afterMs <= 0 || !probes.metrics.ok) return { origin: client.origin, ...probes };
   const later = await settle(async () => {
     await sleep(afterMs, undefined, { signal });
-    return parseExposition(await client.metricsText({ signal }), { format: 'prometheus' });
+    return readMetrics(client, signal);
   });
-  return { origin: client.origin, health, ready, slo, metrics, later: { afterMs, metrics: later } };
+  return { origin: client.origin, ...probes, later: { afterMs, metrics: later } };
 }
 
-function failedProbes(obs: KyroObservations): { name: ProbeName; endpoint: string; what: string; error: unknown }[] {
-  const failed = [];
-  for (const probe of KYRO_PROBES) {
-    const result = obs[probe.name];
-    if (!result.ok) failed.push({ ...probe, error: result.error });
-  }
-  return failed;
+function failedKyroProbes(obs: KyroObservations): FailedProbe[] {
+  return failedProbes(probesRun(KYRO_PROBES, obs));
 }
 
 /** True when no probe got an answer: the report then says so in one line instead of one per probe. */
 export function isUnreachable(obs: KyroObservations): boolean {
-  return failedProbes(obs).length === KYRO_PROBES.length;
+  return nothingAnswered(probesRun(KYRO_PROBES, obs), failedKyroProbes(obs));
 }
 
 function errorKind(error: unknown): string {
@@ -128,11 +119,11 @@ const HEALTH_SECTION = 'Health Check Failed';
  * its P0 severity, the corrected port and the real backup commands.
  */
 export function probeFailureFindings(obs: KyroObservations, target: string): Finding[] {
-  const failed = failedProbes(obs);
+  const failed = failedKyroProbes(obs);
   if (failed.length === 0) return [];
   const first = failed[0]!;
 
-  if (failed.length === KYRO_PROBES.length) {
+  if (isUnreachable(obs)) {
     const kinds = new Set(failed.map((f) => errorKind(f.error)));
     const kind = kinds.size === 1 ? errorKind(first.error) : 'mixed';
     const down = kind === 'unreachable' || kind === 'timeout';
@@ -144,7 +135,7 @@ export function probeFailureFindings(obs: KyroObservations, target: string): Fin
       : kind === 'unauthorized'
         ? `KyroDB ${target} rejected the bot's API key`
         : `KyroDB ${target} could not be probed`;
-    const finding = inconclusiveFinding('kyrodb.probe.unreachable', title, first.error, HEALTH_SECTION);
+    const finding = probeFailureFinding('kyrodb.probe.unreachable', title, first.error, HEALTH_SECTION);
     // KyroDB opens its HTTP port only after WAL recovery (56 s for 1,800 vectors on the real server): a refused
     // connection is what a recovering server looks like, so "start the server" alone could be the wrong advice.
     const recovering =
@@ -179,7 +170,7 @@ export function probeFailureFindings(obs: KyroObservations, target: string): Fin
     const lead = members[0]!;
     const what = members.map((m) => m.what).join(', ');
     const code = members.length === 1 ? `kyrodb.probe.${lead.name}` : `kyrodb.probe.${kind}`;
-    const finding = inconclusiveFinding(code, titleFor(kind, target, what), lead.error, HEALTH_SECTION);
+    const finding = probeFailureFinding(code, titleFor(kind, target, what), lead.error, HEALTH_SECTION);
     const others = members.slice(1).map((m) => m.endpoint);
     const authHint =
       kind === 'unauthorized'

@@ -290,3 +290,8 @@ export function windowText(ms: number): string {
 export function formatUptime(seconds: number): string {
   return formatSeconds(Math.round(seconds));
 }
+
+/** "up 1 h (since 2026-03-26T09:00:00Z)": the uptime and the moment it started. */
+export function upSince(uptime: number, nowMs: number): string {
+  return `up ${formatUptime(uptime)} (since ${new Date(nowMs - uptime * 1000).toISOString().replace('.000Z', 'Z')})`;
+}

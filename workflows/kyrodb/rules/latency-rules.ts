@@ -1,4 +1,4 @@
-import { formatNumber } from '../../src/core/format.js';
+import { formatNumber } from '../../../src/core/format.js';
 import {
   CACHE_HIT_RATE_CORRECTION,
   CACHE_STRATEGY_CORRECTION,
@@ -7,10 +7,11 @@ import {
   NS_CORRECTION,
   TRAINING_KEYS_CORRECTION,
   metricNameCorrection,
-} from './corrections.js';
-import { ESCALATIONS } from './escalation.js';
-import type { KyroObservations } from './observe.js';
-import { SECTIONS, type FindingDraft, type KyroRule } from './rules.js';
+} from '../corrections.js';
+import { ESCALATIONS } from '../escalation.js';
+import type { KyroObservations } from '../observe.js';
+import type { KyroDraft, KyroRule } from './rule.js';
+import { SECTIONS } from './sections.js';
 import {
   formatNs,
   formatNsRaw,
@@ -22,7 +23,7 @@ import {
   readQueryLatency,
   readSloThresholds,
   readTierHits,
-} from './signals.js';
+} from '../signals.js';
 
 /**
  * The runbook's "P99 Latency High" section as rules: is the query p99 over its SLO, and what the metrics can and
@@ -92,7 +93,7 @@ const queryP99: KyroRule = {
  * What the metrics say about the slow layer of a p99 breach: the cache hit rate when it is under its SLO (measured),
  * otherwise that the layer cannot be told — never "HNSW" from `kyrodb_hnsw_latency_ns`.
  */
-function slowLayer(obs: KyroObservations): FindingDraft | null {
+function slowLayer(obs: KyroObservations): KyroDraft | null {
   const p99 = readQueryLatency(obs).p99;
   if (p99 === undefined) return null;
   const t = readSloThresholds(obs);
