@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import type { ApprovalCard } from '../core/approval-card.js';
-import type { ChatTransport, PostedMessage } from '../core/chat-transport.js';
+import type { ChatTransport } from '../core/chat-transport.js';
 import type { Clock } from '../core/clock.js';
 import type { Actor, Conversation, Invocation } from '../core/invocation.js';
 import type { Logger } from '../core/logger.js';
@@ -21,6 +20,9 @@ import {
   type ApprovalRecord,
   type ApprovalState,
 } from './approval-store.js';
+import { createApprovalChat } from './approval-chat.js';
+import { approvalMessages as texts } from './approval-messages.js';
+import { buildApprovalCard } from './build-approval-card.js';
 import { mayDecide, principalOf, userIdOf, type ApprovalPolicy, type Decision } from './policy.js';
 
 /** What the approval engine needs; wired in `src/main`. */
@@ -100,6 +102,8 @@ const LOCK_TTL_MS = 10 * 60_000;
 
 export function createApprovalEngine(deps: ApprovalEngineDeps) {
   const log = deps.logger.child({ component: 'approvals' });
+  const chat = createApprovalChat({ transports: deps.transports, logger: log });
+  const { tell, say, bestEffort } = chat;
 
   function findRemediation(
     system: string,
@@ -108,12 +112,6 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
     const module = deps.systems.find((s) => s.id === system);
     const remediation = module?.remediations.find((r) => r.id === id);
     return module && remediation ? { module, remediation } : undefined;
-  }
-
-  function transportFor(platform: string): ChatTransport {
-    const t = deps.transports[platform as ChatTransport['platform']];
-    if (!t) throw new Error(`no ${platform} transport configured`);
-    return t;
   }
 
   /** How many distinct approvers `a` needs (confirm-level steps: the requester alone). */
@@ -131,50 +129,10 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
     return rows.map((r) => r.approver as string);
   }
 
-  function toCard(a: ApprovalRecord, r: Remediation<unknown>, votes: readonly string[] = []): ApprovalCard {
-    const of = quorumOf(a);
-    return {
-      ...(of > 1 ? { quorum: { count: votes.length, of, by: votes.map(userIdOf) } } : {}),
-      approvalId: a.id,
-      title: r.title,
-      system: a.system,
-      target: a.target,
-      level: a.level,
-      destructive: r.destructive,
-      call: r.describeCall(a.params),
-      effect: r.describeEffect(a.params),
-      reason: a.reason ?? undefined,
-      requestedBy: userIdOf(a.requester),
-      expiresAt: a.expiresAt.toISOString(),
-      state: a.state,
-      decidedBy: a.decidedBy ? userIdOf(a.decidedBy) : undefined,
-      decidedAt: a.decidedAt?.toISOString(),
-      result: a.result ?? undefined,
-    };
-  }
-
   async function refreshCard(a: ApprovalRecord): Promise<void> {
     const found = findRemediation(a.system, a.remediation);
     if (!found || !a.cardMessageId) return;
-    const message: PostedMessage = {
-      channelId: a.card.channelId,
-      messageId: a.cardMessageId,
-      threadId: a.conversation.threadId,
-    };
-    await transportFor(a.conversation.platform).updateApprovalCard(
-      message,
-      toCard(a, found.remediation, await votesOf(a)),
-    );
-  }
-
-  async function tell(conversation: Conversation, actor: Actor, text: string): Promise<void> {
-    await transportFor(conversation.platform).postEphemeral(conversation, actor.userId, text);
-  }
-
-  async function say(a: ApprovalRecord, text: string): Promise<void> {
-    // Replies go in the card's thread (or the thread the card lives in).
-    const threadId = a.conversation.threadId ?? a.cardMessageId ?? undefined;
-    await transportFor(a.conversation.platform).postText({ ...a.conversation, threadId }, text);
+    await chat.updateCard(a, buildApprovalCard(a, found.remediation, quorumOf(a), await votesOf(a)));
   }
 
   /** Opens a request (from a report's button or a direct command) and posts its card. Idempotent per delivery. */
@@ -193,7 +151,7 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
   }): Promise<ApprovalRecord | undefined> {
     const found = findRemediation(req.system, req.remediation);
     if (!found) {
-      await tell(req.conversation, req.actor, `Unknown fix "${req.remediation}" for ${req.system}.`);
+      await tell(req.conversation, req.actor, texts.unknownFix(req.remediation, req.system));
       return undefined;
     }
     const level = deps.levels[req.remediation] ?? found.remediation.level;
@@ -214,14 +172,11 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
       ttlMs: deps.ttlMs,
     });
     if (!created && record.id !== req.approvalId) {
-      await tell(req.conversation, req.actor, `A request for this is already open (${record.id}, ${record.state}).`);
+      await tell(req.conversation, req.actor, texts.alreadyOpen(record.id, record.state));
       return record;
     }
     if (!record.cardMessageId) {
-      const posted = await transportFor(record.conversation.platform).postApprovalCard(
-        record.conversation,
-        toCard(record, found.remediation),
-      );
+      const posted = await chat.postCard(record, buildApprovalCard(record, found.remediation, quorumOf(record)));
       // Recorded where it was posted: the only place a decision on this request counts.
       await setCardMessage(deps.db, record.id, {
         platform: record.conversation.platform,
@@ -265,7 +220,7 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
   ): Promise<void> {
     const a = await getApproval(deps.db, approvalId);
     if (!a) {
-      await tell(conversation, actor, 'That request no longer exists.');
+      await tell(conversation, actor, texts.unknownRequest);
       return;
     }
     const offCard = offCardReason(a, conversation, messageId);
@@ -278,17 +233,10 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
       const who = principalOf(actor);
       log.warn({ approvalId, actor: who, decision, reason: offCard }, 'decision refused: not on the approval card');
       await recordRefusal(deps.db, a.id, a.state, who, `${decision} refused: ${offCard}`, deps.clock.now());
-      await bestEffort('refusal notice', () =>
-        tell(
-          conversation,
-          actor,
-          "That button is not on this request's approval card, so nothing changed. A request is approved or " +
-            'denied only on its own card, in the channel where it was asked.',
-        ),
-      );
+      await bestEffort('refusal notice', () => tell(conversation, actor, texts.offCard));
       return;
     }
-    const transport = transportFor(a.conversation.platform);
+    const transport = chat.transportFor(a.conversation.platform);
     const who = principalOf(actor);
     const allowed = await mayDecide(deps.policy, a.level, a.requester, who, decision, async (g) =>
       transport.groupMembers ? transport.groupMembers(g) : [],
@@ -305,11 +253,7 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
         detail: 'expired at click',
       });
       if (expired) await refreshCard(expired);
-      await tell(
-        conversation,
-        actor,
-        'This request has expired and can no longer run. Ask again if it is still needed.',
-      );
+      await tell(conversation, actor, texts.expired);
       return;
     }
     if (decision === 'approve' && quorumOf(a) > 1 && a.state === 'pending') {
@@ -322,7 +266,7 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
       );
       const votes = await votesOf(a);
       if (vote.rowCount === 0 && votes.length < need) {
-        await tell(conversation, actor, `You already approved this request; it needs ${need} different approvers.`);
+        await tell(conversation, actor, texts.alreadyVoted(need));
         return;
       }
       // A vote already recorded with the quorum reached (the Nth voter's job died before the transition, and this is
@@ -344,8 +288,8 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
     });
     if (!updated) {
       const current = await getApproval(deps.db, a.id);
-      const by = current?.decidedBy ? ` by ${userIdOf(current.decidedBy)}` : '';
-      await tell(conversation, actor, `Nothing to do: this request is already ${current?.state ?? 'gone'}${by}.`);
+      const by = current?.decidedBy ? userIdOf(current.decidedBy) : undefined;
+      await tell(conversation, actor, texts.alreadyDecided(current?.state, by));
       return;
     }
     log.info({ approvalId, actor: who, state: updated.state }, 'approval decided');
@@ -381,17 +325,13 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
       const unknown = await transition(deps.db, a.id, ['executing'], 'outcome-unknown', {
         nowMs: deps.clock.now(),
         detail: 'worker stopped during execution; not re-run',
-        result: 'the worker stopped while the step was running; re-checking instead of running it again',
+        result: texts.outcomeUnknownResult,
       });
       if (unknown) {
         log.warn({ approvalId }, 'outcome unknown after a crash; not re-running');
         await bestEffort('outcome-unknown notification', async () => {
           await refreshCard(unknown);
-          await say(
-            unknown,
-            `:warning: ${found?.remediation.title ?? a.remediation} on ${a.target}: the worker stopped while it was ` +
-              'running, so whether it took effect is unknown. It will NOT be run again automatically. Re-checking now…',
-          );
+          await say(unknown, texts.outcomeUnknown(found?.remediation.title ?? a.remediation, a.target));
           await recheck(unknown, found?.remediation);
         });
       }
@@ -418,9 +358,7 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
           (f) => f.code === remediation.verify!.findingCode && (f.severity === 'critical' || f.severity === 'warning'),
         );
         if (!still) {
-          const reason = probeFailed
-            ? `${a.target} did not answer the re-check, so the step was not run`
-            : 'the finding had already cleared when it was approved, so the step was not run';
+          const reason = texts.notRevalidated(a.target, probeFailed);
           const skipped = await transition(deps.db, a.id, ['approved'], 'skipped', {
             nowMs: deps.clock.now(),
             detail: reason,
@@ -428,7 +366,7 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
           });
           if (skipped) {
             await refreshCard(skipped);
-            await say(skipped, `${remediation.title} on ${a.target}: ${reason}.`);
+            await say(skipped, texts.skipped(remediation.title, a.target, reason));
           }
           return 'done';
         }
@@ -461,7 +399,7 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
         });
         log.info({ approvalId, result: result.summary }, 'remediation succeeded');
       } catch (err) {
-        const message = isTargetError(err) ? err.message : 'unexpected error (details in the bot logs)';
+        const message = isTargetError(err) ? err.message : texts.unexpectedError;
         if (isRefusedBeforeWrite(err)) {
           // The fix's own check right before its write refused: nothing reached the target, so the step is
           // skipped (with the current state as the reason), not failed.
@@ -475,7 +413,7 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
             const s = skipped;
             await bestEffort('refusal notification', async () => {
               await refreshCard(s);
-              await say(s, `:no_entry_sign: ${remediation.title} on ${a.target} was not run: ${message}`);
+              await say(s, texts.refusedBeforeWrite(remediation.title, a.target, message));
             });
           }
           return 'done';
@@ -496,12 +434,7 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
         const f = final;
         await bestEffort('result notification', async () => {
           await refreshCard(f);
-          await say(
-            f,
-            f.state === 'succeeded'
-              ? `:white_check_mark: ${remediation.title} on ${a.target}: ${f.result}. Re-checking…`
-              : `:x: ${remediation.title} on ${a.target} failed: ${f.result}. It was not retried.`,
-          );
+          await say(f, texts.outcome(remediation.title, a.target, f.state, f.result));
           await recheck(f, remediation);
         });
       }
@@ -519,14 +452,6 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
     }
   }
 
-  async function bestEffort(what: string, fn: () => Promise<void>): Promise<void> {
-    try {
-      await fn();
-    } catch (err) {
-      log.warn({ what, err: { name: (err as Error)?.name, message: (err as Error)?.message } }, 'notification failed');
-    }
-  }
-
   async function recheck(a: ApprovalRecord, remediation: Remediation<unknown> | undefined): Promise<void> {
     if (!remediation?.verify) return;
     const report = await deps.runRecordedDiagnostic({
@@ -540,13 +465,7 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
       requestedAt: new Date(deps.clock.now()).toISOString(),
     });
     const still = report.findings.find((f) => f.code === remediation.verify!.findingCode);
-    const cleared = !still || still.severity === 'ok';
-    await say(
-      a,
-      cleared
-        ? `Re-check: "${still?.title ?? remediation.verify.findingCode}" has cleared.`
-        : `Re-check: still ${still.severity} — ${still.title}: ${still.evidence}`,
-    );
+    await say(a, texts.recheck(remediation.verify.findingCode, still));
   }
 
   return {
@@ -555,11 +474,7 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
         case 'offer': {
           const offer = await getOffer(deps.db, interaction.offerId);
           if (!offer) {
-            await tell(
-              interaction.conversation,
-              interaction.actor,
-              'That button is from a report the bot no longer knows.',
-            );
+            await tell(interaction.conversation, interaction.actor, texts.unknownOffer);
             return;
           }
           await openRequest({
@@ -598,12 +513,7 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
           );
           return;
         case 'stale':
-          await tell(
-            interaction.conversation,
-            interaction.actor,
-            'That button is no longer active (it belongs to an older message or version of the bot). Nothing ' +
-              'changed; run the command again for fresh buttons.',
-          );
+          await tell(interaction.conversation, interaction.actor, texts.staleButton);
           return;
         case 'expire':
           await expire(interaction.approvalId);
