@@ -108,6 +108,7 @@ describe('retention', () => {
       chatPosts: 30 * DAY,
       identities: 30 * DAY,
       noteDrafts: 7 * DAY,
+      findingHistory: 90 * DAY,
       pattern: '17 3 * * *',
       batchSize: 1000,
     });

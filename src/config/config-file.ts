@@ -134,6 +134,11 @@ export const RetentionSchema = z.strictObject({
   identities: DurationSchema.default(30 * DAY_MS),
   /** Note text typed in incident threads, kept until sent. Default 7d. */
   noteDrafts: DurationSchema.default(7 * DAY_MS),
+  /**
+   * Finding history: each run's findings (finding_runs) and the per-finding first/last seen rows (finding_history)
+   * not seen again for this long. Default 90d (a weekly check compares with the same day of last week).
+   */
+  findingHistory: DurationSchema.default(90 * DAY_MS),
   /** When the prune runs: a cron pattern, UTC. Default `17 3 * * *` (daily, 03:17). */
   pattern: z
     .string()
@@ -142,6 +147,66 @@ export const RetentionSchema = z.strictObject({
   /** Rows deleted per statement: small batches hold short locks. Default 1000. */
   batchSize: z.number().int().min(1).max(50_000).default(1000),
 });
+
+/** A time zone the runtime knows (IANA name such as `Europe/Berlin`, or `UTC`). */
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * One entry of `schedules:` (issue 14): a workflow or a runbook checklist run against one target, into one
+ * channel, by `every:` or a cron `pattern:` in a time zone. The name is also its BullMQ job scheduler's id
+ * (`schedule:<name>`).
+ */
+export const ScheduleSchema = z
+  .strictObject({
+    /** Unique; lowercase letters, digits, - and _. */
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'schedule names are lowercase letters, digits, - and _'),
+    /** A system id (`tryitnow`). */
+    system: z.string().min(1),
+    /** An instance under `targets.<system>`. */
+    target: z.string().min(1),
+    /** A runbook checklist of the system (`daily`); or `workflow`. */
+    checklist: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'checklist names are lowercase letters, digits and -')
+      .optional(),
+    /** A workflow of the system (`health`); or `checklist`. */
+    workflow: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,79}$/, 'workflow names are lowercase letters, digits and -')
+      .optional(),
+    /** Cron pattern (5 fields, or 6 with seconds first), read in `timezone`; or `every`. */
+    pattern: z
+      .string()
+      .regex(/^\S+( \S+){4,5}$/, 'must be a cron pattern such as "0 9 * * *"')
+      .optional(),
+    /** Fixed interval (`10m`, `1h`), at least 1s; or `pattern`. */
+    every: DurationSchema.pipe(z.number().min(1000, 'every must be at least 1s')).optional(),
+    /** IANA time zone of `pattern`. Default `UTC`. */
+    timezone: z
+      .string()
+      .refine(isTimeZone, 'unknown time zone (use an IANA name such as Europe/Berlin, or UTC)')
+      .default('UTC'),
+    /** A name under `channels:`. */
+    channel: z.string().min(1),
+    /** Post only when a finding appeared, cleared or changed severity since this schedule's previous run. Default false. */
+    onlyOnChange: z.boolean().default(false),
+  })
+  .superRefine((s, ctx) => {
+    if ((s.checklist === undefined) === (s.workflow === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'set exactly one of checklist or workflow' });
+    }
+    if ((s.pattern === undefined) === (s.every === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'set exactly one of pattern or every' });
+    }
+  });
+export type ScheduleConfig = z.infer<typeof ScheduleSchema>;
 
 /** Builds the schema of the whole file from the integrations' own instance schemas. */
 export function createConfigSchema(integrations: readonly TargetIntegration[]) {
@@ -182,8 +247,36 @@ export function createConfigSchema(integrations: readonly TargetIntegration[]) {
       identities: IdentitiesSchema.default({}),
       pacing: PacingSchema.default({ messagesPerSecond: 1, burst: 3 }),
       retention: RetentionSchema.prefault({}),
+      schedules: z.array(ScheduleSchema).default([]),
     })
     .superRefine((cfg, ctx) => {
+      const seen = new Set<string>();
+      cfg.schedules.forEach((s, i) => {
+        if (seen.has(s.name)) {
+          ctx.addIssue({ code: 'custom', path: ['schedules', i, 'name'], message: `duplicate schedule "${s.name}"` });
+        }
+        seen.add(s.name);
+        if (!(s.channel in cfg.channels)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['schedules', i, 'channel'],
+            message: `unknown channel "${s.channel}" (not under channels)`,
+          });
+        }
+        if (!(s.system in targetShape)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['schedules', i, 'system'],
+            message: `unknown system "${s.system}" (one of: ${Object.keys(targetShape).join(', ')})`,
+          });
+        } else if (!(s.target in ((cfg.targets as Record<string, object | undefined>)[s.system] ?? {}))) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['schedules', i, 'target'],
+            message: `no instance "${s.target}" under targets.${s.system}`,
+          });
+        }
+      });
       for (const [kind, rules] of Object.entries(cfg.alerts)) {
         if (!Array.isArray(rules)) continue;
         rules.forEach((rule, i) => {
@@ -244,6 +337,8 @@ export interface BotConfig {
   readonly pacing?: z.infer<typeof PacingSchema>;
   /** Absent in hand-built configs: {@link RetentionSchema} defaults apply. */
   readonly retention?: z.infer<typeof RetentionSchema>;
+  /** Absent in hand-built configs: no schedules. */
+  readonly schedules?: readonly ScheduleConfig[];
 }
 
 /**

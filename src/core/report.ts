@@ -54,6 +54,11 @@ export interface Finding {
    * target did not answer, as opposed to a check that could not decide from what it read.
    */
   readonly probeFailure?: true;
+  /**
+   * The measured number behind the verdict (a P99 in ms, a backlog count), when there is one: kept in the finding
+   * history so a later run can compare it with an earlier one. Not rendered.
+   */
+  readonly value?: number;
 }
 
 /** What a workflow run produced. */

@@ -20,6 +20,10 @@ import { runDiagnostic, runWorkflowQuietly, type RunDiagnosticDeps } from '../ru
 import { createPool } from '../store/create-pool.js';
 import { createIncidentsWorkflow } from '../runner/incidents-workflow.js';
 import { createSilencesWorkflow } from '../runner/silences-workflow.js';
+import { createSchedulesWorkflow } from '../runner/schedules-workflow.js';
+import { createRecordRunHistory } from '../schedules/record-run-history.js';
+import { startSchedules } from '../schedules/start-schedules.js';
+import type { Platform } from '../core/invocation.js';
 import { createAlerting } from './create-alerting.js';
 import { createClientsCache, systems } from './systems.js';
 
@@ -73,10 +77,19 @@ export function createWorker(o: WorkerOptions): { close(): Promise<void> } {
       'runbook.approvals': createApprovalsWorkflow(db, clock),
       'runbook.incidents': createIncidentsWorkflow(db),
       'runbook.silences': createSilencesWorkflow(db),
+      'runbook.schedules': createSchedulesWorkflow({
+        db,
+        schedules: o.config.schedules ?? [],
+        systems,
+        getSchedulers: () => schedules.listSchedulers(),
+        clock,
+      }),
     },
     clock,
     logger: log,
     timeoutMs,
+    // Every run's findings go into the finding history (issue 14): "open since", and schedules' digests.
+    beforeReport: createRecordRunHistory(db, clock),
   };
   const alerting = createAlerting({
     env: o.env,
@@ -158,13 +171,34 @@ export function createWorker(o: WorkerOptions): { close(): Promise<void> } {
     clock,
     logger: log,
   });
+  const schedules = startSchedules({
+    connection,
+    prefix: o.env.QUEUE_PREFIX,
+    db,
+    schedules: o.config.schedules ?? [],
+    systems,
+    channels: o.config.channels,
+    platforms: Object.keys(transports) as Platform[],
+    runDiagnostic: (invocation, beforeReport) => runDiagnostic(invocation, { ...diagnosticDeps, beforeReport }),
+    postReport: async (invocation, conversation, postId) => {
+      await queues.chatPosts.add(
+        'report',
+        { postId, kind: 'report', invocationId: invocation.invocationId, conversation },
+        { jobId: postId.replace(/:/g, '-') },
+      );
+    },
+    concurrency: o.env.WORKER_CONCURRENCY,
+    lockDurationMs: o.env.WORKER_LOCK_MS,
+    clock,
+    logger: log,
+  });
   // One scheduler for the whole deployment (upsert is idempotent across worker processes).
   queues.interactions
     .upsertJobScheduler('approvals-sweep', { every: 30_000 }, { name: 'sweep', data: { kind: 'sweep' } })
     .catch((err: Error) => log.warn({ err: { message: err.message } }, 'could not schedule the approvals sweep'));
   return {
     async close() {
-      await Promise.all([workers.close(), alertWorkers.close(), retention.close()]);
+      await Promise.all([workers.close(), alertWorkers.close(), retention.close(), schedules.close()]);
       await queues.close();
       connection.disconnect();
       locks.disconnect();

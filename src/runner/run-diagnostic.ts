@@ -29,6 +29,19 @@ export interface RunDiagnosticDeps {
   readonly logger: Logger;
   /** Hard limit for one workflow run, ms. */
   readonly timeoutMs: number;
+  /**
+   * Called with the run's findings before its report is built and stored: records them (the finding history) and
+   * may annotate them, retitle the report or add notes (a schedule's digest). Absent: the report is built as is.
+   */
+  readonly beforeReport?: (invocation: Invocation, draft: ReportDraft) => Promise<ReportDraft>;
+}
+
+/** A report's parts that {@link RunDiagnosticDeps.beforeReport} may change. */
+export interface ReportDraft {
+  readonly title: string;
+  readonly summary: string;
+  readonly findings: readonly Finding[];
+  readonly notes: readonly string[] | undefined;
 }
 
 /** `queue=".."`, bounded: what a refused offer carried, quoted so it reads as data. */
@@ -175,16 +188,23 @@ export async function runDiagnostic(invocation: Invocation, deps: RunDiagnosticD
     findings.push({ ...finding, actions });
   }
 
-  const report = createReport({
+  let draft: ReportDraft = {
     title,
+    summary: result.summary ?? summarize(result.findings),
+    findings,
+    notes: refusedOffers.length ? [...(result.notes ?? []), ...refusedOffers] : result.notes,
+  };
+  if (deps.beforeReport) draft = await deps.beforeReport(invocation, draft);
+  const report = createReport({
+    title: draft.title,
     system: invocation.system,
     target: invocation.target,
     workflow: invocation.workflow,
-    summary: result.summary ?? summarize(result.findings),
-    findings,
+    summary: draft.summary,
+    findings: draft.findings,
     invocationId: invocation.invocationId,
     generatedAt: new Date(deps.clock.now()).toISOString(),
-    notes: refusedOffers.length ? [...(result.notes ?? []), ...refusedOffers] : result.notes,
+    notes: draft.notes,
   });
   await saveReport(deps.db, report);
   await finishInvocation(deps.db, invocation.invocationId, {

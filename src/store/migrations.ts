@@ -360,4 +360,44 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
       );
     `,
   },
+  {
+    id: '009_finding_history',
+    sql: `
+      -- Finding history (issue 14): one row per run (by hand or scheduled) with its findings, so a schedule's digest
+      -- can say what changed since that schedule's previous run and a weekly check can compare a value with last week.
+      create table finding_runs (
+        run_id     text primary key,
+        system     text not null,
+        target     text not null,
+        workflow   text not null,
+        schedule   text,
+        at         timestamptz not null,
+        verdict    text not null,
+        -- [{ "code", "severity", "title", "value" }] of every finding of the run
+        findings   jsonb not null
+      );
+      create index finding_runs_schedule_at on finding_runs (schedule, at desc) where schedule is not null;
+      create index finding_runs_target_at on finding_runs (system, target, at desc);
+      create index finding_runs_at on finding_runs (at);
+
+      -- The latest state of each finding per target: since when it holds (first_seen, reset when it clears or turns
+      -- from ok to not ok and back), when it was last seen, and the run that saw it. cleared_at is set when a run of
+      -- the same workflow no longer reports it.
+      create table finding_history (
+        system       text not null,
+        target       text not null,
+        code         text not null,
+        workflow     text not null,
+        severity     text not null,
+        title        text not null,
+        value        double precision,
+        first_seen   timestamptz not null,
+        last_seen    timestamptz not null,
+        last_run_id  text not null,
+        cleared_at   timestamptz,
+        primary key (system, target, code)
+      );
+      create index finding_history_last_seen on finding_history (last_seen);
+    `,
+  },
 ];

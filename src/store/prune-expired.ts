@@ -10,6 +10,8 @@ export interface RetentionPolicy {
   readonly chatPosts: number;
   readonly identities: number;
   readonly noteDrafts: number;
+  /** Finding history (finding_runs, finding_history rows not seen since). */
+  readonly findingHistory: number;
   readonly batchSize: number;
 }
 
@@ -179,6 +181,26 @@ const STEPS: readonly PruneStep[] = [
                    where w.platform = d.platform and w.channel_id = d.channel_id and w.window_start = d.window_start
                    returning 1)
           select (select count(*) from gone)::int as storm_windows`,
+  },
+  {
+    // Each run's findings: what a schedule's digest compares with, and a weekly check's "same day last week".
+    window: 'findingHistory',
+    parent: 'finding_runs',
+    sql: `with doomed as (
+            select run_id from finding_runs where at < $1 limit $2 for update skip locked),
+          gone as (delete from finding_runs r using doomed d where r.run_id = d.run_id returning 1)
+          select (select count(*) from gone)::int as finding_runs`,
+  },
+  {
+    // A finding no run has seen for the whole window (its target or check is gone); one still seen stays, however
+    // old its "first seen" is.
+    window: 'findingHistory',
+    parent: 'finding_history',
+    sql: `with doomed as (
+            select system, target, code from finding_history where last_seen < $1 limit $2 for update skip locked),
+          gone as (delete from finding_history h using doomed d
+                   where h.system = d.system and h.target = d.target and h.code = d.code returning 1)
+          select (select count(*) from gone)::int as finding_history`,
   },
   {
     // A cache: a principal pruned here is looked up again on its next action.
