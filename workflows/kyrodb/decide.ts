@@ -1,6 +1,7 @@
 import type { KyroClients } from '../../integrations/kyrodb/index.js';
 import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
 import { KYRO_DECISION_TREE, branchFinding, type BranchOutcome, type DecisionBranch } from './decision-tree.js';
+import { unreachableSummary } from './diagnose.js';
 import { isUnreachable, observeKyro, probeFailureFindings, type KyroObservations } from './observe.js';
 
 /** Every branch of the tree against one set of observations, in the runbook's order. */
@@ -32,7 +33,7 @@ export async function runDecide(ctx: WorkflowContext<KyroClients>): Promise<Work
     return {
       findings: failures,
       summary:
-        `${failures[0]?.title ?? `KyroDB ${ctx.target} could not be checked`} — decision tree: Check process → ` +
+        `${unreachableSummary(failures, ctx.target)} — decision tree: Check process → ` +
         'running but recovering (wait), or not running (start it)? `systemctl status kyrodb` tells',
     };
   }

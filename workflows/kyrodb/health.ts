@@ -1,9 +1,10 @@
 import type { KyroClients } from '../../integrations/kyrodb/index.js';
 import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
 import { NOT_MEASURED_NOTE, portCorrection } from './corrections.js';
-import { isUnreachable, observeKyro, probeFailureFindings, type KyroObservations } from './observe.js';
-import { evaluateRules, kyroHealthRules } from './rules/index.js';
-import { countsText, sortFindings } from '../../src/core/report.js';
+import { diagnoseKyro, unreachableSummary } from './diagnose.js';
+import { observeKyro, type KyroObservations } from './observe.js';
+import { kyroHealthRules } from './rules/index.js';
+import { countsText } from '../../src/core/report.js';
 
 /** `healthy`, `degraded (reason)`, `status unknown`. */
 export function describeStatus(obs: KyroObservations): string {
@@ -19,11 +20,8 @@ export function describeStatus(obs: KyroObservations): string {
 export async function runHealth(ctx: WorkflowContext<KyroClients>): Promise<WorkflowResult> {
   const client = ctx.clients.kyrodb;
   const obs = await observeKyro(client, ctx.signal, { writeWindowMs: client.writeWindowMs });
-  const failures = probeFailureFindings(obs, ctx.target);
-  if (isUnreachable(obs)) {
-    return { findings: failures, summary: failures[0]?.title ?? `KyroDB ${ctx.target} could not be checked` };
-  }
-  const findings = sortFindings([...failures, ...evaluateRules(kyroHealthRules, obs, ctx.clock.now())]);
+  const { findings, nothingAnswered } = diagnoseKyro(obs, kyroHealthRules, ctx.target, ctx.clock.now());
+  if (nothingAnswered) return { findings, summary: unreachableSummary(findings, ctx.target) };
   ctx.logger.debug({ findings: findings.length }, 'kyrodb health evaluated');
   return {
     findings,

@@ -1,9 +1,10 @@
 import type { KyroClients } from '../../integrations/kyrodb/index.js';
 import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
 import { METRIC_NAME_MAP } from './corrections.js';
-import { evaluateRules, kyroLatencyRules } from './rules/index.js';
-import { isUnreachable, observeKyro, probeFailureFindings } from './observe.js';
-import { countsText, sortFindings } from '../../src/core/report.js';
+import { diagnoseKyro, unreachableSummary } from './diagnose.js';
+import { observeKyro } from './observe.js';
+import { kyroLatencyRules } from './rules/index.js';
+import { countsText } from '../../src/core/report.js';
 
 /**
  * `/kyrodb latency`: the runbook's "P99 Latency High" — the p99 against its SLO and what the metrics can say about
@@ -11,15 +12,11 @@ import { countsText, sortFindings } from '../../src/core/report.js';
  */
 export async function runLatency(ctx: WorkflowContext<KyroClients>): Promise<WorkflowResult> {
   const obs = await observeKyro(ctx.clients.kyrodb, ctx.signal);
-  const failures = probeFailureFindings(obs, ctx.target);
-  if (isUnreachable(obs)) {
-    return { findings: failures, summary: failures[0]?.title ?? `KyroDB ${ctx.target} could not be checked` };
-  }
-  const evaluated = evaluateRules(kyroLatencyRules, obs, ctx.clock.now());
+  const { findings, nothingAnswered } = diagnoseKyro(obs, kyroLatencyRules, ctx.target, ctx.clock.now());
+  if (nothingAnswered) return { findings, summary: unreachableSummary(findings, ctx.target) };
   // The slow-layer verdict when the p99 is over its SLO, else the p99 verdict ("Query p99 latency within SLO").
-  const layer = evaluated.find((f) => f.code === 'kyrodb.latency.slow-layer' && f.severity === 'warning');
-  const p99 = evaluated.find((f) => f.code === 'kyrodb.latency.query-p99');
-  const findings = sortFindings([...failures, ...evaluated]);
+  const layer = findings.find((f) => f.code === 'kyrodb.latency.slow-layer' && f.severity === 'warning');
+  const p99 = findings.find((f) => f.code === 'kyrodb.latency.query-p99');
   ctx.logger.debug({ findings: findings.length }, 'kyrodb latency evaluated');
   return {
     findings,

@@ -14,6 +14,7 @@ import {
   type FailedProbe,
   type ProbeResult,
   type ProbeTable,
+  type RanProbe,
 } from '../../src/core/probe.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -82,13 +83,15 @@ export async function observeKyro(
   return { origin: client.origin, ...probes, later: { afterMs, metrics: later } };
 }
 
-function failedKyroProbes(obs: KyroObservations): FailedProbe[] {
-  return failedProbes(probesRun(KYRO_PROBES, obs));
+/** The probes that ran (all four), for the core's failed-probe and nothing-answered checks. */
+export function kyroProbesRun(obs: KyroObservations): RanProbe[] {
+  return probesRun(KYRO_PROBES, obs);
 }
 
 /** True when no probe got an answer: the report then says so in one line instead of one per probe. */
 export function isUnreachable(obs: KyroObservations): boolean {
-  return nothingAnswered(probesRun(KYRO_PROBES, obs), failedKyroProbes(obs));
+  const ran = kyroProbesRun(obs);
+  return nothingAnswered(ran, failedProbes(ran));
 }
 
 function errorKind(error: unknown): string {
@@ -112,18 +115,29 @@ function titleFor(kind: string, target: string, what: string): string {
 
 const HEALTH_SECTION = 'Health Check Failed';
 
+/** The inconclusive findings for the probes of `obs` that failed (see {@link kyroFailureFindings}). */
+export function probeFailureFindings(obs: KyroObservations, target: string): Finding[] {
+  const ran = kyroProbesRun(obs);
+  const failed = failedProbes(ran);
+  return kyroFailureFindings(failed, nothingAnswered(ran, failed), obs.origin, target);
+}
+
 /**
  * The inconclusive findings for the probes that failed. Failures of the same kind are merged (one "API key
  * rejected" line for `/slo` and `/metrics` under `observability_auth: metrics_and_slo`), and when every probe failed
- * there is exactly one finding, e.g. "KyroDB prod is unreachable", carrying the runbook's "server down" step with
- * its P0 severity, the corrected port and the real backup commands.
+ * (`allFailed`) there is exactly one finding, e.g. "KyroDB prod is unreachable", carrying the runbook's "server
+ * down" step with its P0 severity, the corrected port (of `origin`) and the real backup commands.
  */
-export function probeFailureFindings(obs: KyroObservations, target: string): Finding[] {
-  const failed = failedKyroProbes(obs);
+export function kyroFailureFindings(
+  failed: readonly FailedProbe[],
+  allFailed: boolean,
+  origin: string,
+  target: string,
+): Finding[] {
   if (failed.length === 0) return [];
   const first = failed[0]!;
 
-  if (isUnreachable(obs)) {
+  if (allFailed) {
     const kinds = new Set(failed.map((f) => errorKind(f.error)));
     const kind = kinds.size === 1 ? errorKind(first.error) : 'mixed';
     const down = kind === 'unreachable' || kind === 'timeout';
@@ -153,9 +167,7 @@ export function probeFailureFindings(obs: KyroObservations, target: string): Fin
           ? `${escalationText(ESCALATIONS.serverDown)} ${finding.nextStep ?? ''} Runbook "Decision Tree › Check ` +
             `process", corrected: ${recovering}`
           : finding.nextStep,
-        runbookCorrection: down
-          ? `${RECOVERY_PORT_CORRECTION} ${portCorrection(obs.origin)}`
-          : portCorrection(obs.origin),
+        runbookCorrection: down ? `${RECOVERY_PORT_CORRECTION} ${portCorrection(origin)}` : portCorrection(origin),
       },
     ];
   }
