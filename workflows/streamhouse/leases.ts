@@ -1,8 +1,9 @@
 import type { StreamhouseClients } from '../../integrations/streamhouse/index.js';
 import type { ArgSpec } from '../../src/core/command.js';
 import { formatNumber } from '../../src/core/format.js';
-import { countsText, sortFindings } from '../../src/core/report.js';
-import { evaluateRules, type Rule } from '../../src/core/rule.js';
+import { diagnoseProbes } from '../../src/core/diagnose.js';
+import { countsText } from '../../src/core/report.js';
+import type { Rule } from '../../src/core/rule.js';
 import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
 import { LEADER_CHANGES_NOT_RECORDED, SECTION } from './corrections.js';
 import {
@@ -19,7 +20,7 @@ import {
 } from './lease-rules.js';
 import { ago, formatAge } from './format.js';
 import { PROBES, observeLeases, type LeaseObservations } from './observe.js';
-import { probeFailureFindings, ranProbe } from './probe-findings.js';
+import { ranProbe, serviceFailureFindings } from './probe-findings.js';
 
 /** Streamhouse topic names (Kafka's rule). */
 export const TOPIC_ARG: ArgSpec = {
@@ -116,18 +117,18 @@ export const leasesWorkflow: Workflow<StreamhouseClients> = {
     const now = ctx.clock.now();
     const topic = ctx.args.topic;
     const obs = await observeLeases(ctx.clients, now, ctx.signal, topic);
-    const failed = probeFailureFindings(
-      'Metadata database of',
-      ctx.target,
-      [
+    const { findings } = diagnoseProbes({
+      obs,
+      ran: [
         ranProbe('metadata-leases', PROBES.metadataLeases, obs.leases),
         ranProbe('metadata-agents', PROBES.metadataAgents, obs.agents),
         ranProbe('metadata-leader-changes', PROBES.leaderChanges, obs.leaderChanges),
       ],
-      'metadata',
-      SECTION.database,
-    );
-    const findings = sortFindings([...failed, ...evaluateRules(leaseRules, obs, now)]);
+      rules: leaseRules,
+      nowMs: now,
+      failureFindings: (failed, allFailed) =>
+        serviceFailureFindings('Metadata database of', ctx.target, failed, allFailed, 'metadata', SECTION.database),
+    });
     return { findings, summary: `${describe(obs)}; ${countsText(findings)}`, notes: notes(obs, now) };
   },
 };

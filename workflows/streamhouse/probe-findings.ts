@@ -2,6 +2,7 @@ import {
   failedProbes,
   nothingAnswered,
   probeFailureFinding,
+  type FailedProbe,
   type ProbeResult,
   type RanProbe,
 } from '../../src/core/probe.js';
@@ -56,15 +57,27 @@ export function probeFailureFindings(
   section: string = SECTION.agentHealth,
 ): Finding[] {
   const failed = failedProbes(ran);
+  return serviceFailureFindings(service, target, failed, nothingAnswered(ran, failed), allName, section);
+}
+
+/** {@link probeFailureFindings} from the core's failed probes (`allFailed`: none of the service's probes answered). */
+export function serviceFailureFindings(
+  service: string,
+  target: string,
+  failed: readonly FailedProbe[],
+  allFailed: boolean,
+  allName: string,
+  section: string = SECTION.agentHealth,
+): Finding[] {
   if (failed.length === 0) return [];
-  if (nothingAnswered(ran, failed) && ran.length > 1) {
+  if (allFailed && failed.length > 1) {
     const first = failed[0]!;
     const kinds = new Set(failed.map((p) => kindOf(p.error)));
     const kind = kinds.size === 1 ? kindOf(first.error) : 'mixed';
     const title =
       kind === 'unreachable' || kind === 'timeout'
         ? `${service} ${target} is unreachable`
-        : failureTitle(service, target, ran.map((p) => p.what).join(', '), first.error);
+        : failureTitle(service, target, failed.map((p) => p.what).join(', '), first.error);
     const finding = probeFailureFinding(`streamhouse.probe.${allName}`, title, first.error, section);
     return [{ ...finding, evidence: `${finding.evidence} (all ${failed.length} probes failed)` }];
   }
