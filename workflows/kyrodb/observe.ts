@@ -49,8 +49,6 @@ export interface ObserveOptions {
 /** The observations filled by one probe each: every key but `origin` and the write check's `later` scrape. */
 export type KyroProbeObservations = Omit<KyroObservations, 'origin' | 'later'>;
 
-export type ProbeName = keyof KyroProbeObservations;
-
 /** Fetches and parses the exposition; the parser never throws, bad lines land in `problems`. */
 async function readMetrics(client: KyroClient, signal: AbortSignal): Promise<Exposition> {
   return parseExposition(await client.metricsText({ signal }), { format: 'prometheus' });
