@@ -1,5 +1,9 @@
-import type { Remediation } from '../src/core/remediation.js';
-import type { Workflow } from '../src/core/workflow.js';
+import { defineSystem, type SystemModule } from '../src/core/system.js';
+import { corvoIntegration } from '../integrations/corvo/index.js';
+import { kyrodbIntegration } from '../integrations/kyrodb/index.js';
+import { m4Integration } from '../integrations/m4/index.js';
+import { streamhouseIntegration } from '../integrations/streamhouse/index.js';
+import { tryitnowIntegration } from '../integrations/tryitnow/index.js';
 import { corvoWorkflows } from './corvo/index.js';
 import { corvoRemediations } from './corvo/remediations.js';
 import { kyrodbWorkflows } from './kyrodb/index.js';
@@ -10,13 +14,14 @@ import { streamhouseRemediations } from './streamhouse/remediations.js';
 import { tryitnowWorkflows } from './tryitnow/index.js';
 import { tryitnowRemediations } from './tryitnow/remediations.js';
 
-type Runbook = { readonly workflows: readonly Workflow<never>[]; readonly remediations: readonly Remediation<never>[] };
-
-/** Every system's runbook: its workflows and its fixes, one line per system. */
-export const runbooks: Readonly<Record<string, Runbook>> = {
-  corvo: { workflows: corvoWorkflows, remediations: corvoRemediations },
-  kyrodb: { workflows: kyrodbWorkflows, remediations: [] },
-  m4: { workflows: m4Workflows, remediations: m4Remediations },
-  streamhouse: { workflows: streamhouseWorkflows, remediations: streamhouseRemediations },
-  tryitnow: { workflows: tryitnowWorkflows, remediations: tryitnowRemediations },
-};
+/**
+ * Every system's runbook (its workflows and its fixes) joined with its integration, one line per system:
+ * `defineSystem` checks that the runbook uses the clients that integration builds.
+ */
+export const systems: readonly SystemModule[] = [
+  defineSystem(corvoIntegration, { workflows: corvoWorkflows, remediations: corvoRemediations }),
+  defineSystem(kyrodbIntegration, { workflows: kyrodbWorkflows }),
+  defineSystem(m4Integration, { workflows: m4Workflows, remediations: m4Remediations }),
+  defineSystem(streamhouseIntegration, { workflows: streamhouseWorkflows, remediations: streamhouseRemediations }),
+  defineSystem(tryitnowIntegration, { workflows: tryitnowWorkflows, remediations: tryitnowRemediations }),
+];

@@ -52,3 +52,24 @@ export interface SystemModule<Config = unknown, Clients = unknown> extends Targe
 export function eraseIntegration<Config, Clients>(integration: TargetIntegration<Config, Clients>): TargetIntegration {
   return integration as unknown as TargetIntegration;
 }
+
+/**
+ * One line of the systems registry (`workflows/index.ts`): an integration joined with its runbook, which must use the
+ * clients that integration builds (checked here, where both types are known), then erased like
+ * {@link eraseIntegration} so that one list holds every system. Sound as long as the engine only hands a system's
+ * workflows and fixes the clients of that same system's `createClients`.
+ */
+export function defineSystem<Config, Clients>(
+  integration: TargetIntegration<Config, Clients>,
+  runbook: {
+    readonly workflows: readonly Workflow<Clients>[];
+    readonly remediations?: readonly Remediation<Clients>[];
+  },
+): SystemModule {
+  const system: SystemModule<Config, Clients> = {
+    ...integration,
+    workflows: runbook.workflows,
+    remediations: runbook.remediations ?? [],
+  };
+  return { ...eraseIntegration(system), workflows: system.workflows, remediations: system.remediations };
+}

@@ -1,15 +1,10 @@
-import { integrations } from '../../integrations/index.js';
-import { runbooks } from '../../workflows/index.js';
+import { runbookCommand } from '../../commands/runbook.js';
+import { systems } from '../../workflows/index.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import type { SystemModule } from '../core/system.js';
 import type { BotConfig } from '../config/config-file.js';
 
-/** Integrations joined with their workflows. */
-export const systems: readonly SystemModule[] = integrations.map((i) => ({
-  ...(i as unknown as SystemModule),
-  workflows: (runbooks[i.id]?.workflows ?? []) as SystemModule['workflows'],
-  remediations: (runbooks[i.id]?.remediations ?? []) as SystemModule['remediations'],
-}));
+/** Integrations joined with their workflows (`workflows/index.ts`). */
+export { systems };
 
 /**
  * Clients per configured instance, built once per process and reused (keep-alive connections). Config is fixed
@@ -23,7 +18,7 @@ export function createClientsCache(config: BotConfig, clock: Clock = systemClock
     const module = systems.find((s) => s.id === system);
     const instance = config.targets[system]?.[target];
     if (!module || instance === undefined) return undefined;
-    const clients = module.createClients(instance as never, { clock });
+    const clients = module.createClients(instance, { clock });
     cache.set(key, clients);
     return clients;
   };
@@ -45,21 +40,18 @@ export function targetsOf(config: BotConfig, system: string): string[] {
   return Object.keys(config.targets[system] ?? {});
 }
 
-/** "Corvo health" for the ack line. */
-const ENGINE_TITLES: Readonly<Record<string, string>> = {
-  'runbook.audit': 'the audit trail',
-  'runbook.approvals': 'the pending approvals',
-  'runbook.incidents': 'the recent incidents',
-  'runbook.silences': 'the active silences',
-};
-
+/**
+ * What the ack line says runs ("Running Corvo health…"): the workflow's or fix's own title, or for the bot's own
+ * commands (`/runbook audit`) the title its subcommand declares.
+ */
 export function titleOf(system: string, workflow: string): string {
-  const engine = ENGINE_TITLES[`${system}.${workflow}`];
-  if (engine) return engine;
   const module = systems.find((s) => s.id === system);
   return (
     module?.workflows.find((w) => w.id === workflow)?.title ??
     module?.remediations.find((r) => r.id === workflow)?.title ??
+    (system === runbookCommand.system
+      ? runbookCommand.subcommands.find((s) => s.workflow === workflow)?.title
+      : undefined) ??
     `${system} ${workflow}`
   );
 }
