@@ -7,7 +7,7 @@ import { TargetError } from '../../src/core/target-error.js';
 import { createCorvoClient, type CorvoClient } from './client.js';
 import { CorvoInstanceSchema } from './config.js';
 import { corvoIntegration } from './index.js';
-import { startCorvoSimulator, type CorvoSimulator, type CorvoSimulatorOptions } from './simulator.js';
+import { startCorvoSimulator, type CorvoSimulator, type CorvoSimulatorOptions } from './simulator/index.js';
 
 const KEY = 'sk_test_7c1f0e9b2d';
 const ACTIVE_JOB = 'job_1896c3a2f1e0b7d400000000a2';

@@ -8,7 +8,7 @@ import { TargetError } from '../../src/core/target-error.js';
 import { createKyroClient, type KyroClient } from './client.js';
 import { KyroInstanceSchema } from './config.js';
 import { kyrodbIntegration } from './index.js';
-import { startKyroSimulator, type KyroSimulator, type KyroSimulatorOptions } from './simulator.js';
+import { startKyroSimulator, type KyroSimulator, type KyroSimulatorOptions } from './simulator/index.js';
 
 const KEY = 'kdb_live_5b1e7c2a9f';
 

@@ -11,7 +11,7 @@ import { createM4Client, type M4Client } from './client.js';
 import { M4InstanceSchema } from './config.js';
 import { createM4Database } from './db.js';
 import { m4Integration } from './index.js';
-import { startM4Simulator, type M4Simulator, type M4SimulatorOptions } from './simulator.js';
+import { startM4Simulator, type M4Simulator, type M4SimulatorOptions } from './simulator/index.js';
 
 const NOW = Date.parse('2025-10-21T14:27:11.120Z');
 const clock = fixedClock(NOW);

@@ -5,7 +5,7 @@ import { Secret } from '../../src/core/secret.js';
 import { TargetError } from '../../src/core/target-error.js';
 import { createTestDatabase } from '../../test/support/namespace.js';
 import { APPLICATION_NAME, M4_QUERIES, OUTBOX_CHANNEL, createM4Database, type M4Database } from './db.js';
-import { seedM4 } from './schema.js';
+import { seedM4 } from './simulator/schema.js';
 
 const NOW = Date.parse('2025-10-21T14:27:11.120Z');
 const MIN = 60_000;

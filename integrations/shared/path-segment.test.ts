@@ -9,7 +9,7 @@ import { CorvoInstanceSchema } from '../corvo/config.js';
 import { createStreamhouseClient } from '../streamhouse/client.js';
 import { StreamhouseInstanceSchema } from '../streamhouse/config.js';
 import { createHttpJsonClient, endpointErrorStyle } from './http-json-client.js';
-import { closeServer, listenOnLoopback } from './loopback-server.js';
+import { closeServer, listenOnLoopback } from './simulator/loopback-server.js';
 import { assertNoDotSegments, encodePathSegment } from './path-segment.js';
 
 const DOT_VALUES = [

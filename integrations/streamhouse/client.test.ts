@@ -5,8 +5,8 @@ import { parseExposition } from '../prometheus/parse-exposition.js';
 import { createStreamhouseClient, type StreamhouseClient } from './client.js';
 import { StreamhouseInstanceSchema } from './config.js';
 import { PROMQL } from './metric-names.js';
-import { DEAD_AGENT_ID, SAMPLE_ORG_ID } from './sample-cluster.js';
-import { startStreamhouseSimulator, type StreamhouseScenario, type StreamhouseSimulator } from './simulator.js';
+import { DEAD_AGENT_ID, SAMPLE_ORG_ID } from './simulator/sample-cluster.js';
+import { startStreamhouseSimulator, type StreamhouseScenario, type StreamhouseSimulator } from './simulator/index.js';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 

@@ -5,8 +5,8 @@ import { fixedClock } from '../../src/core/clock.js';
 import { Secret } from '../../src/core/secret.js';
 import { TargetError } from '../../src/core/target-error.js';
 import { createTestDatabase, uniqueName } from '../../test/support/namespace.js';
-import { grantMetadataRole, seedStreamhouseMetadata, type MetadataRoleAccess } from './metadata-seed.js';
-import { RLS_TABLES, STREAMHOUSE_RUNBOOK_ERA_SCHEMA_SQL } from './metadata-schema.js';
+import { grantMetadataRole, seedStreamhouseMetadata, type MetadataRoleAccess } from './simulator/metadata-seed.js';
+import { RLS_TABLES, STREAMHOUSE_RUNBOOK_ERA_SCHEMA_SQL } from './simulator/metadata-schema.js';
 import {
   RESET_PAST_MARGIN_MS,
   createStreamhouseMetadataStore,
@@ -18,7 +18,7 @@ import {
   LEASE_DURATION_MS,
   SAMPLE_ORG_ID,
   type SampleClusterState,
-} from './sample-cluster.js';
+} from './simulator/sample-cluster.js';
 
 const NOW = 1_774_373_400_000;
 const cleanups: (() => Promise<unknown>)[] = [];

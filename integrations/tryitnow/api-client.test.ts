@@ -5,7 +5,7 @@ import { fixedClock } from '../../src/core/clock.js';
 import { Secret } from '../../src/core/secret.js';
 import { isTargetError } from '../../src/core/target-error.js';
 import { createTryItNowApiClient, type TryItNowApiClient } from './api-client.js';
-import { startTryItNowSimulator, type TryItNowSimulator, type TryItNowSimulatorOptions } from './simulator.js';
+import { startTryItNowSimulator, type TryItNowSimulator, type TryItNowSimulatorOptions } from './simulator/index.js';
 
 /** The API client over real HTTP against the loopback Try It Now fake (§5.2, §5.4–5.5). */
 

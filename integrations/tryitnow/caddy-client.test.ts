@@ -2,7 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/core/clock.js';
 import { isTargetError } from '../../src/core/target-error.js';
 import { createCaddyAdminClient, type CaddyAdminClient } from './caddy-client.js';
-import { startCaddyAdminSimulator, type CaddyAdminSimulator, type CaddyAdminSimulatorOptions } from './simulator.js';
+import {
+  startCaddyAdminSimulator,
+  type CaddyAdminSimulator,
+  type CaddyAdminSimulatorOptions,
+} from './simulator/index.js';
 
 /** The Caddy admin client against the loopback Caddy fake (traversal and @id rules of caddy `admin.go`). */
 

@@ -4,9 +4,13 @@ import { fixedClock } from '../../src/core/clock.js';
 import { isTargetError } from '../../src/core/target-error.js';
 import { getFreePort } from '../../src/dev/local-services.js';
 import { TryItNowInstanceSchema } from './config.js';
-import { CLEANUP_CONSUMER, PROVISION_CONSUMER, createProvisioningStream } from './create-provisioning-stream.js';
+import {
+  CLEANUP_CONSUMER,
+  PROVISION_CONSUMER,
+  createProvisioningStream,
+} from './simulator/create-provisioning-stream.js';
 import { createTryItNowNatsClient, type TryItNowNatsClient } from './nats-client.js';
-import { startNatsServer, type StartedNatsServer } from './start-nats-server.js';
+import { startNatsServer, type StartedNatsServer } from './simulator/start-nats-server.js';
 
 /** The JetStream client against a real `nats-server -js` (started here, on free ports, with a temp store dir). */
 

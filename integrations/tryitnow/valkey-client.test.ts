@@ -4,7 +4,7 @@ import { fixedClock } from '../../src/core/clock.js';
 import { isTargetError } from '../../src/core/target-error.js';
 import { getFreePort, startRedis, type StartedService } from '../../src/dev/local-services.js';
 import { TryItNowInstanceSchema } from './config.js';
-import { demoId, hostnameOf, ids, seedValkey } from './seed-valkey.js';
+import { demoId, hostnameOf, ids, seedValkey } from './simulator/seed-valkey.js';
 import { createTryItNowValkeyClient, type TryItNowValkeyClient } from './valkey-client.js';
 
 /** The Valkey client against a real `redis-server` started here (Valkey speaks the same protocol). */

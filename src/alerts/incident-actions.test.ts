@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakePagerDutyApi, type FakePagerDutyApi } from '../../integrations/pagerduty/fake-pagerduty-api.js';
+import { startFakePagerDutyApi, type FakePagerDutyApi } from '../../test/support/fake-pagerduty.js';
 import { normalizePagerDutyEvent } from '../../integrations/pagerduty/normalize-pagerduty-event.js';
 import { createPagerDutyWriter } from '../../integrations/pagerduty/rest-writer.js';
 import { PagerDutyWebhookSchema } from '../../integrations/pagerduty/schemas.js';

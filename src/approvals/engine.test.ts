@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { integrations } from '../../integrations/index.js';
-import { startCorvoSimulator, type CorvoSimulator } from '../../integrations/corvo/simulator.js';
+import { startCorvoSimulator, type CorvoSimulator } from '../../integrations/corvo/simulator/index.js';
 import { createSlackTransport } from '../../integrations/slack/slack-transport.js';
 import { createTerminalTransport } from '../dev/terminal-transport.js';
 import { parseConfig } from '../config/config-file.js';

@@ -2,18 +2,18 @@
  * The simulated targets `npm run demo` starts, one entry per system: how to start it, its scenarios, and the
  * config block that points the bot at it. Adding a system to the demo adds one entry here.
  */
-import { CORVO_SCENARIOS, startCorvoSimulator } from '../../integrations/corvo/simulator.js';
-import { KYRO_SCENARIOS, startKyroSimulator } from '../../integrations/kyrodb/simulator.js';
-import { STREAMHOUSE_SCENARIOS, startStreamhouseSimulator } from '../../integrations/streamhouse/simulator.js';
-import { grantMetadataRole, seedStreamhouseMetadata } from '../../integrations/streamhouse/metadata-seed.js';
-import { SAMPLE_ORG_ID } from '../../integrations/streamhouse/sample-cluster.js';
+import { CORVO_SCENARIOS, startCorvoSimulator } from '../../integrations/corvo/simulator/index.js';
+import { KYRO_SCENARIOS, startKyroSimulator } from '../../integrations/kyrodb/simulator/index.js';
+import { STREAMHOUSE_SCENARIOS, startStreamhouseSimulator } from '../../integrations/streamhouse/simulator/index.js';
+import { grantMetadataRole, seedStreamhouseMetadata } from '../../integrations/streamhouse/simulator/metadata-seed.js';
+import { SAMPLE_ORG_ID } from '../../integrations/streamhouse/simulator/sample-cluster.js';
 import pg from 'pg';
 import { createDatabase } from './local-services.js';
-import { TRYITNOW_SCENARIOS } from '../../integrations/tryitnow/simulator.js';
-import { startTryItNowWorld } from '../../integrations/tryitnow/simulator-world.js';
-import { startNatsServer } from '../../integrations/tryitnow/start-nats-server.js';
-import { startM4Simulator } from '../../integrations/m4/simulator.js';
-import { M4_SCENARIOS } from '../../integrations/m4/schema.js';
+import { TRYITNOW_SCENARIOS } from '../../integrations/tryitnow/simulator/index.js';
+import { startTryItNowWorld } from '../../integrations/tryitnow/simulator/world.js';
+import { startNatsServer } from '../../integrations/tryitnow/simulator/start-nats-server.js';
+import { startM4Simulator } from '../../integrations/m4/simulator/index.js';
+import { M4_SCENARIOS } from '../../integrations/m4/simulator/schema.js';
 
 export interface DemoTarget {
   readonly system: string;

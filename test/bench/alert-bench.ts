@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Pool } from 'undici';
-import { startCorvoSimulator } from '../../integrations/corvo/simulator.js';
+import { startCorvoSimulator } from '../../integrations/corvo/simulator/index.js';
 import { signPagerDutyBody } from '../../integrations/pagerduty/verify-pagerduty-signature.js';
 import { createDatabase, getFreePort } from '../../src/dev/local-services.js';
 import { startFakeSlack } from '../support/fake-slack.js';

@@ -5,8 +5,8 @@
  */
 import pg from 'pg';
 import { expect, inject } from 'vitest';
-import { startCorvoSimulator, type CorvoSimulator } from '../../integrations/corvo/simulator.js';
-import { startFakePagerDutyApi, type FakePagerDutyApi } from '../../integrations/pagerduty/fake-pagerduty-api.js';
+import { startCorvoSimulator, type CorvoSimulator } from '../../integrations/corvo/simulator/index.js';
+import { startFakePagerDutyApi, type FakePagerDutyApi } from '../support/fake-pagerduty.js';
 import { getFreePort } from '../../src/dev/local-services.js';
 import { startFakeSlack, type FakeSlack, type FakeSlackMessage } from '../support/fake-slack.js';
 import { createTestDatabase, uniqueName } from '../support/namespace.js';

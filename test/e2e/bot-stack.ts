@@ -6,7 +6,11 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { expect, inject } from 'vitest';
-import { startCorvoSimulator, type CorvoScenario, type CorvoSimulator } from '../../integrations/corvo/simulator.js';
+import {
+  startCorvoSimulator,
+  type CorvoScenario,
+  type CorvoSimulator,
+} from '../../integrations/corvo/simulator/index.js';
 import { getFreePort } from '../../src/dev/local-services.js';
 import { startFakeBotConnector, type FakeBotConnector } from '../support/fake-bot-connector.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';

@@ -4,7 +4,7 @@
  * paths once with an error body of our choosing (e.g. one that quotes the API key).
  */
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import { closeServer, listenOnLoopback } from '../../integrations/shared/loopback-server.js';
+import { closeServer, listenOnLoopback } from '../../integrations/shared/simulator/loopback-server.js';
 
 export interface HostileCorvoProxy {
   readonly url: string;

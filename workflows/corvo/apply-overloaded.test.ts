@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/core/clock.js';
 import { TargetError } from '../../src/core/target-error.js';
 import { applyOverloadedWorkflow } from './apply-overloaded.js';
-import { NOW, createFakeCorvoClient, leaderMetricsText, setMetric } from './fixtures/observations.js';
-import { contextFor, createSimulatorHarness } from './fixtures/simulator-harness.js';
+import { NOW, createFakeCorvoClient, leaderMetricsText, setMetric } from '../../test/support/corvo/observations.js';
+import { contextFor, createSimulatorHarness } from '../../test/support/corvo/simulator-harness.js';
 
 const harness = createSimulatorHarness();
 afterEach(harness.closeAll);

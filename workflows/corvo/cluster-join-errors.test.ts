@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { clusterJoinErrorsWorkflow } from './cluster-join-errors.js';
-import { createSimulatorHarness } from './fixtures/simulator-harness.js';
+import { createSimulatorHarness } from '../../test/support/corvo/simulator-harness.js';
 
 const harness = createSimulatorHarness();
 afterEach(harness.closeAll);

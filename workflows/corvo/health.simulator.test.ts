@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCorvoClient, CorvoInstanceSchema, type CorvoClient } from '../../integrations/corvo/index.js';
-import { startCorvoSimulator, type CorvoScenario, type CorvoSimulator } from '../../integrations/corvo/simulator.js';
+import {
+  startCorvoSimulator,
+  type CorvoScenario,
+  type CorvoSimulator,
+} from '../../integrations/corvo/simulator/index.js';
 import { fixedClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { worstSeverity, type Finding } from '../../src/core/report.js';

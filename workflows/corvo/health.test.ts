@@ -14,7 +14,7 @@ import {
   sampleQueues,
   setMetric,
   type FakeAnswers,
-} from './fixtures/observations.js';
+} from '../../test/support/corvo/observations.js';
 import { describeCluster, healthWorkflow } from './health.js';
 import { corvoWorkflows } from './index.js';
 import { corvoRules } from './rules.js';

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corvoCommand } from '../../commands/corvo.js';
 import { createCorvoClient, CorvoInstanceSchema, type CorvoClient } from '../../integrations/corvo/index.js';
-import { CORVO_SCENARIOS, startCorvoSimulator, type CorvoSimulator } from '../../integrations/corvo/simulator.js';
+import { CORVO_SCENARIOS, startCorvoSimulator, type CorvoSimulator } from '../../integrations/corvo/simulator/index.js';
 import { parseCommandText, renderHelp } from '../../src/core/command.js';
 import { fixedClock } from '../../src/core/clock.js';
 import { UserFacingError } from '../../src/core/user-facing-error.js';
-import { SIM_T0, runOn } from './fixtures/simulator-harness.js';
+import { SIM_T0, runOn } from '../../test/support/corvo/simulator-harness.js';
 import { corvoWorkflows } from './index.js';
 import { corvoRemediations } from './remediations.js';
 

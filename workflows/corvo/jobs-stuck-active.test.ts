@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Job, JobSummary } from '../../integrations/corvo/index.js';
 import { fixedClock } from '../../src/core/clock.js';
 import { TargetError } from '../../src/core/target-error.js';
-import { createFakeCorvoClient } from './fixtures/observations.js';
-import { SIM_T0, applyFix, contextFor, createSimulatorHarness } from './fixtures/simulator-harness.js';
+import { createFakeCorvoClient } from '../../test/support/corvo/observations.js';
+import { SIM_T0, applyFix, contextFor, createSimulatorHarness } from '../../test/support/corvo/simulator-harness.js';
 import { jobsStuckActiveWorkflow } from './jobs-stuck-active.js';
 
 const harness = createSimulatorHarness();

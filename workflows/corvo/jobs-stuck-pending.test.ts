@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/core/clock.js';
-import { SIM_T0, applyFix, createSimulatorHarness, runOn } from './fixtures/simulator-harness.js';
+import { SIM_T0, applyFix, createSimulatorHarness, runOn } from '../../test/support/corvo/simulator-harness.js';
 import { jobsStuckPendingWorkflow } from './jobs-stuck-pending.js';
 
 const harness = createSimulatorHarness();

@@ -1,7 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/core/clock.js';
-import { NOW, createFakeCorvoClient, leaderMetricsText, leaderStatus, setMetric } from './fixtures/observations.js';
-import { contextFor, createSimulatorHarness } from './fixtures/simulator-harness.js';
+import {
+  NOW,
+  createFakeCorvoClient,
+  leaderMetricsText,
+  leaderStatus,
+  setMetric,
+} from '../../test/support/corvo/observations.js';
+import { contextFor, createSimulatorHarness } from '../../test/support/corvo/simulator-harness.js';
 import { leaderInstabilityWorkflow } from './leader-instability.js';
 
 const harness = createSimulatorHarness();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TargetError } from '../../src/core/target-error.js';
-import { createFakeCorvoClient, failed, healthyObservations } from './fixtures/observations.js';
+import { createFakeCorvoClient, failed, healthyObservations } from '../../test/support/corvo/observations.js';
 import { ProbeSkipped, isUnreachable, observeCorvo, probeFailureFindings, type ExtraProbe } from './observe.js';
 
 const refused = (endpoint: string) =>

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CorvoClient } from '../../integrations/corvo/index.js';
 import { fixedClock } from '../../src/core/clock.js';
-import { NOW } from './fixtures/observations.js';
-import { contextFor } from './fixtures/simulator-harness.js';
+import { NOW } from '../../test/support/corvo/observations.js';
+import { contextFor } from '../../test/support/corvo/simulator-harness.js';
 import { profilingWorkflow } from './profiling.js';
 
 describe('profiling', () => {

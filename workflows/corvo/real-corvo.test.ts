@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CorvoClient } from '../../integrations/corvo/index.js';
-import type { CorvoSimulator } from '../../integrations/corvo/simulator.js';
+import type { CorvoSimulator } from '../../integrations/corvo/simulator/index.js';
 import { fixedClock, type Clock } from '../../src/core/clock.js';
 import { describeCluster } from './health.js';
 import { healthWorkflow } from './health.js';
@@ -10,8 +10,8 @@ import { jobsStuckPendingWorkflow } from './jobs-stuck-pending.js';
 import { corvoRemediations } from './remediations.js';
 import { evaluateRule, findRule } from './rules.js';
 import type { CorvoObservations } from './observe.js';
-import { healthyObservations, ok } from './fixtures/observations.js';
-import { SIM_T0, applyFix, createSimulatorHarness, runOn } from './fixtures/simulator-harness.js';
+import { healthyObservations, ok } from '../../test/support/corvo/observations.js';
+import { SIM_T0, applyFix, createSimulatorHarness, runOn } from '../../test/support/corvo/simulator-harness.js';
 import { sqliteDivergedWorkflow } from './sqlite-diverged.js';
 
 /**

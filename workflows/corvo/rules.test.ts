@@ -16,7 +16,7 @@ import {
   sampleQueues,
   sampleWorkers,
   setMetric,
-} from './fixtures/observations.js';
+} from '../../test/support/corvo/observations.js';
 import type { CorvoObservations } from './observe.js';
 import { REBUILD_SQLITE_ACTION, corvoRules, evaluateRule, evaluateRules, findRule } from './rules.js';
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../integrations/corvo/index.js';
 import { fixedClock } from '../../src/core/clock.js';
-import { NOW, createFakeCorvoClient } from './fixtures/observations.js';
-import { contextFor, createSimulatorHarness } from './fixtures/simulator-harness.js';
+import { NOW, createFakeCorvoClient } from '../../test/support/corvo/observations.js';
+import { contextFor, createSimulatorHarness } from '../../test/support/corvo/simulator-harness.js';
 import { runtimeWorkflow } from './runtime.js';
 
 const harness = createSimulatorHarness();

@@ -1,7 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/core/clock.js';
-import { NOW, createFakeCorvoClient, healthyQueues, leaderMetricsText, setMetric } from './fixtures/observations.js';
-import { contextFor, createSimulatorHarness } from './fixtures/simulator-harness.js';
+import {
+  NOW,
+  createFakeCorvoClient,
+  healthyQueues,
+  leaderMetricsText,
+  setMetric,
+} from '../../test/support/corvo/observations.js';
+import { contextFor, createSimulatorHarness } from '../../test/support/corvo/simulator-harness.js';
 import { slowFetchesWorkflow } from './slow-fetches.js';
 
 const harness = createSimulatorHarness();

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/core/clock.js';
-import { NOW, createFakeCorvoClient, leaderStatus } from './fixtures/observations.js';
-import { contextFor, createSimulatorHarness } from './fixtures/simulator-harness.js';
+import { NOW, createFakeCorvoClient, leaderStatus } from '../../test/support/corvo/observations.js';
+import { contextFor, createSimulatorHarness } from '../../test/support/corvo/simulator-harness.js';
 import { snapshotIssuesWorkflow } from './snapshot-issues.js';
 
 const harness = createSimulatorHarness();

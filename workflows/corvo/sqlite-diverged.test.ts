@@ -1,7 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/core/clock.js';
-import { NOW, createFakeCorvoClient, followerObservations, leaderStatus } from './fixtures/observations.js';
-import { SIM_T0, applyFix, contextFor, createSimulatorHarness, runOn } from './fixtures/simulator-harness.js';
+import {
+  NOW,
+  createFakeCorvoClient,
+  followerObservations,
+  leaderStatus,
+} from '../../test/support/corvo/observations.js';
+import {
+  SIM_T0,
+  applyFix,
+  contextFor,
+  createSimulatorHarness,
+  runOn,
+} from '../../test/support/corvo/simulator-harness.js';
 import { sqliteDivergedWorkflow } from './sqlite-diverged.js';
 
 const harness = createSimulatorHarness();

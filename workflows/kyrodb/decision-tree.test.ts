@@ -13,7 +13,7 @@ import {
   sampleObservations,
   setMetric,
   withMoreInserts,
-} from './fixtures/observations.js';
+} from '../../test/support/kyrodb/observations.js';
 import type { KyroObservations } from './observe.js';
 
 function walk(obs: KyroObservations) {

@@ -7,7 +7,7 @@ import {
   sampleObservations,
   sampleWith,
   setMetric,
-} from './fixtures/observations.js';
+} from '../../test/support/kyrodb/observations.js';
 import { kyroLatencyRules } from './latency-rules.js';
 import type { KyroObservations } from './observe.js';
 import { evaluateRule } from './rules.js';

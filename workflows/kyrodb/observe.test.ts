@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TargetError } from '../../src/core/target-error.js';
 import { portCorrection } from './corrections.js';
 import { escalationText, ESCALATIONS } from './escalation.js';
-import { createFakeKyroClient, sampleObservations, failed } from './fixtures/observations.js';
+import { createFakeKyroClient, sampleObservations, failed } from '../../test/support/kyrodb/observations.js';
 import { isUnreachable, observeKyro, probeFailureFindings } from './observe.js';
 
 describe('observeKyro', () => {

@@ -3,7 +3,11 @@ import { createKyroClient, KyroInstanceSchema, type KyroClient } from '../../int
 import type { KyroClients } from '../../integrations/kyrodb/index.js';
 import { parseExposition } from '../../integrations/prometheus/parse-exposition.js';
 import { getValue } from '../../integrations/prometheus/query.js';
-import { startKyroSimulator, type KyroScenario, type KyroSimulator } from '../../integrations/kyrodb/simulator.js';
+import {
+  startKyroSimulator,
+  type KyroScenario,
+  type KyroSimulator,
+} from '../../integrations/kyrodb/simulator/index.js';
 import { fixedClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { Finding } from '../../src/core/report.js';
@@ -20,7 +24,7 @@ import {
   sampleObservations,
   setMetric,
   withMoreInserts,
-} from './fixtures/observations.js';
+} from '../../test/support/kyrodb/observations.js';
 import { healthWorkflow } from './health.js';
 import { kyroLatencyRules } from './latency-rules.js';
 import { latencyWorkflow } from './latency.js';

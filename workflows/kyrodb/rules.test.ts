@@ -14,7 +14,7 @@ import {
   setMetric,
   unhealthySloHealth,
   withMoreInserts,
-} from './fixtures/observations.js';
+} from '../../test/support/kyrodb/observations.js';
 import type { KyroObservations } from './observe.js';
 import { HEALTH_THRESHOLDS, NO_ESCALATION_TEXT, evaluateRule, evaluateRules, kyroHealthRules } from './rules.js';
 

@@ -5,7 +5,7 @@ import {
   type KyroScenario,
   type KyroSimulator,
   type KyroSimulatorOptions,
-} from '../../integrations/kyrodb/simulator.js';
+} from '../../integrations/kyrodb/simulator/index.js';
 import { fixedClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { createReport, type Finding } from '../../src/core/report.js';

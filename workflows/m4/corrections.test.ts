@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedM4 } from '../../integrations/m4/schema.js';
+import { seedM4 } from '../../integrations/m4/simulator/schema.js';
 import { createTestDatabase } from '../../test/support/namespace.js';
 import { REQUIRED_CORRECTIONS, SQL_CORRECTIONS, fillSql } from './corrections.js';
-import { NOW, createM4Harness, type M4Harness } from './fixtures/harness.js';
+import { NOW, createM4Harness, type M4Harness } from '../../test/support/m4/harness.js';
 import { outboxWorkflow } from './outbox.js';
 import { m4Remediations } from './remediations.js';
 import { runWorkflow } from './run.js';

@@ -6,7 +6,7 @@ import { getFreePort } from '../../src/dev/local-services.js';
 import { createTestDatabase } from '../../test/support/namespace.js';
 import { M4_CODES } from './codes.js';
 import { M4_CORRECTIONS, SQL_CORRECTIONS } from './corrections.js';
-import { createM4Harness, type M4Harness } from './fixtures/harness.js';
+import { createM4Harness, type M4Harness } from '../../test/support/m4/harness.js';
 import { outboxWorkflow } from './outbox.js';
 
 let h: M4Harness;

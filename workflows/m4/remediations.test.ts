@@ -6,7 +6,7 @@ import { createSystemCommand, parseCommandText } from '../../src/core/command.js
 import { silentLogger } from '../../src/core/logger.js';
 import { createTestDatabase } from '../../test/support/namespace.js';
 import { M4_CODES } from './codes.js';
-import { NOW, createM4Harness, type M4Harness } from './fixtures/harness.js';
+import { NOW, createM4Harness, type M4Harness } from '../../test/support/m4/harness.js';
 import { m4Workflows } from './index.js';
 import { createM4Remediations, m4Remediations } from './remediations.js';
 import { runWorkflow } from './run.js';

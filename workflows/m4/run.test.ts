@@ -6,7 +6,7 @@ import { getFreePort } from '../../src/dev/local-services.js';
 import { createTestDatabase } from '../../test/support/namespace.js';
 import { M4_CODES } from './codes.js';
 import { M4_CORRECTIONS } from './corrections.js';
-import { NOW, createM4Harness, type M4Harness } from './fixtures/harness.js';
+import { NOW, createM4Harness, type M4Harness } from '../../test/support/m4/harness.js';
 import { NEVER_SET_PUBLISHED_AT_NOTE, runWorkflow } from './run.js';
 
 const MIN = 60_000;

@@ -8,7 +8,7 @@ import { TargetError } from '../../src/core/target-error.js';
 import { getFreePort } from '../../src/dev/local-services.js';
 import { createTestDatabase } from '../../test/support/namespace.js';
 import { M4_CODES } from './codes.js';
-import { NOW, createM4Harness, type M4Harness } from './fixtures/harness.js';
+import { NOW, createM4Harness, type M4Harness } from '../../test/support/m4/harness.js';
 import { analyzeReplay, createStreamWorkflow, judgeFromSeq } from './stream.js';
 
 const stream = createStreamWorkflow({ probeMs: 300 });

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createReport, type Finding, type Severity } from '../../src/core/report.js';
-import { createHarness, NOW, type Harness, type HarnessOptions } from './fixtures/harness.js';
+import { createHarness, NOW, type Harness, type HarnessOptions } from '../../test/support/streamhouse/harness.js';
 import { createHealthWorkflow } from './health.js';
 import { healthRules } from './health-rules.js';
-import { SAMPLE_ORG_ID } from '../../integrations/streamhouse/sample-cluster.js';
+import { SAMPLE_ORG_ID } from '../../integrations/streamhouse/simulator/sample-cluster.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {

@@ -1,10 +1,10 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WorkflowResult } from '../../src/core/workflow.js';
-import { createHarness, NOW, type Harness, type HarnessOptions } from './fixtures/harness.js';
+import { createHarness, NOW, type Harness, type HarnessOptions } from '../../test/support/streamhouse/harness.js';
 import { leasesWorkflow } from './leases.js';
 import { resetLeaseSql } from './lease-rules.js';
-import { DEAD_AGENT_ID, SAMPLE_ORG_ID } from '../../integrations/streamhouse/sample-cluster.js';
+import { DEAD_AGENT_ID, SAMPLE_ORG_ID } from '../../integrations/streamhouse/simulator/sample-cluster.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {

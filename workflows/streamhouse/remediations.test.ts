@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
 import { isRefusedBeforeWrite } from '../../src/core/target-error.js';
-import { createHarness, type Harness } from './fixtures/harness.js';
+import { createHarness, type Harness } from '../../test/support/streamhouse/harness.js';
 import { leasesWorkflow } from './leases.js';
 import { streamhouseRemediations } from './remediations.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SAMPLE_ORG_ID } from '../../integrations/streamhouse/sample-cluster.js';
-import { createHarness, type Harness, type HarnessOptions } from './fixtures/harness.js';
+import { SAMPLE_ORG_ID } from '../../integrations/streamhouse/simulator/sample-cluster.js';
+import { createHarness, type Harness, type HarnessOptions } from '../../test/support/streamhouse/harness.js';
 import { schemasWorkflow } from './schemas.js';
 
 let harness: Harness | undefined;

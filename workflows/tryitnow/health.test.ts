@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startNatsServer, type StartedNatsServer } from '../../integrations/tryitnow/start-nats-server.js';
+import { startNatsServer, type StartedNatsServer } from '../../integrations/tryitnow/simulator/start-nats-server.js';
 import { startRedis, type StartedService } from '../../src/dev/local-services.js';
 import { evaluateRules } from './rule.js';
 import { healthRules, healthWorkflow, type HealthObservations } from './health.js';
-import { startWorld, type World, type WorldOptions } from './test-world.js';
+import { startWorld, type World, type WorldOptions } from '../../test/support/tryitnow/world.js';
 
 /** The health workflow with a real NATS and Valkey, and the API and Caddy fakes in states the scenarios lack. */
 

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseExposition } from '../../integrations/prometheus/parse-exposition.js';
-import { BOUNDS, renderExposition, type MetricsState } from '../../integrations/tryitnow/simulator-exposition.js';
-import { createScenarioState } from '../../integrations/tryitnow/simulator-state.js';
+import { BOUNDS, renderExposition, type MetricsState } from '../../integrations/tryitnow/simulator/exposition.js';
+import { createScenarioState } from '../../integrations/tryitnow/simulator/state.js';
 import { getFreePort } from '../../src/dev/local-services.js';
 import { evaluateRules } from './rule.js';
 import { poolRules, poolWorkflow, type PoolObservations } from './pool.js';
-import { severities, startWorld, type World, type WorldOptions } from './test-world.js';
+import { severities, startWorld, type World, type WorldOptions } from '../../test/support/tryitnow/world.js';
 
 let world: World | undefined;
 

@@ -4,11 +4,11 @@ import {
   CLEANUP_CONSUMER,
   PROVISION_CONSUMER,
   createProvisioningStream,
-} from '../../integrations/tryitnow/create-provisioning-stream.js';
-import { startNatsServer, type StartedNatsServer } from '../../integrations/tryitnow/start-nats-server.js';
+} from '../../integrations/tryitnow/simulator/create-provisioning-stream.js';
+import { startNatsServer, type StartedNatsServer } from '../../integrations/tryitnow/simulator/start-nats-server.js';
 import { getFreePort } from '../../src/dev/local-services.js';
 import { queueWorkflow } from './queue.js';
-import { severities, startWorld, type World } from './test-world.js';
+import { severities, startWorld, type World } from '../../test/support/tryitnow/world.js';
 
 /** The queue workflow against a real `nats-server -js` holding a PROVISIONING stream with the §5.3 consumers. */
 

@@ -9,11 +9,11 @@ import {
   TryItNowInstanceSchema,
   type TryItNowClients,
 } from '../../integrations/tryitnow/index.js';
-import { demoId, demoIds, hostnameOf } from '../../integrations/tryitnow/seed-valkey.js';
-import type { TryItNowScenario } from '../../integrations/tryitnow/simulator.js';
-import { startTryItNowWorkers, type TryItNowWorkers } from '../../integrations/tryitnow/simulator-workers.js';
-import { startTryItNowWorld, type TryItNowWorld } from '../../integrations/tryitnow/simulator-world.js';
-import { startNatsServer, type StartedNatsServer } from '../../integrations/tryitnow/start-nats-server.js';
+import { demoId, demoIds, hostnameOf } from '../../integrations/tryitnow/simulator/seed-valkey.js';
+import type { TryItNowScenario } from '../../integrations/tryitnow/simulator/index.js';
+import { startTryItNowWorkers, type TryItNowWorkers } from '../../integrations/tryitnow/simulator/workers.js';
+import { startTryItNowWorld, type TryItNowWorld } from '../../integrations/tryitnow/simulator/world.js';
+import { startNatsServer, type StartedNatsServer } from '../../integrations/tryitnow/simulator/start-nats-server.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { Finding } from '../../src/core/report.js';
 import { startRedis, type StartedService } from '../../src/dev/local-services.js';
@@ -23,7 +23,7 @@ import { queueWorkflow } from './queue.js';
 import { tryitnowRemediations } from './remediations.js';
 import { evaluateRules } from './rule.js';
 import { stateWorkflow } from './state.js';
-import { clock } from './test-world.js';
+import { clock } from '../../test/support/tryitnow/world.js';
 
 /**
  * What the real Try It Now server does (`reference/real-systems.md`, Try It Now items 1–9), against the simulators

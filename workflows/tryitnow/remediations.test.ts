@@ -1,12 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REFUSED_BEFORE_WRITE } from '../../src/core/target-error.js';
 import { connect, type NatsConnection } from 'nats';
-import { createProvisioningStream } from '../../integrations/tryitnow/create-provisioning-stream.js';
-import { startNatsServer, type StartedNatsServer } from '../../integrations/tryitnow/start-nats-server.js';
+import { createProvisioningStream } from '../../integrations/tryitnow/simulator/create-provisioning-stream.js';
+import { startNatsServer, type StartedNatsServer } from '../../integrations/tryitnow/simulator/start-nats-server.js';
 import { createSystemCommand, parseCommandText } from '../../src/core/command.js';
 import { isTargetError } from '../../src/core/target-error.js';
 import { UserFacingError } from '../../src/core/user-facing-error.js';
-import { seedValkey } from '../../integrations/tryitnow/seed-valkey.js';
+import { seedValkey } from '../../integrations/tryitnow/simulator/seed-valkey.js';
 import { startRedis, type StartedService } from '../../src/dev/local-services.js';
 import { tryitnowWorkflows } from './index.js';
 import { healthRules } from './health.js';
@@ -14,7 +14,7 @@ import { poolRules } from './pool.js';
 import { queueRules } from './queue.js';
 import { tryitnowRemediations } from './remediations.js';
 import { stateRules } from './state.js';
-import { startWorld, type World } from './test-world.js';
+import { startWorld, type World } from '../../test/support/tryitnow/world.js';
 
 /**
  * The remediations' `execute`, called directly (the approval flow around them is tested elsewhere), against a real

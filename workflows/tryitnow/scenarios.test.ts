@@ -1,16 +1,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
-import { createProvisioningStream } from '../../integrations/tryitnow/create-provisioning-stream.js';
-import { demoId, hostnameOf, seedValkey } from '../../integrations/tryitnow/seed-valkey.js';
-import { scenarioWorld, type TryItNowScenario } from '../../integrations/tryitnow/simulator.js';
-import { startTryItNowWorkers, type TryItNowWorkers } from '../../integrations/tryitnow/simulator-workers.js';
-import { startNatsServer, type StartedNatsServer } from '../../integrations/tryitnow/start-nats-server.js';
+import { createProvisioningStream } from '../../integrations/tryitnow/simulator/create-provisioning-stream.js';
+import { demoId, hostnameOf, seedValkey } from '../../integrations/tryitnow/simulator/seed-valkey.js';
+import { scenarioWorld, type TryItNowScenario } from '../../integrations/tryitnow/simulator/index.js';
+import { startTryItNowWorkers, type TryItNowWorkers } from '../../integrations/tryitnow/simulator/workers.js';
+import { startNatsServer, type StartedNatsServer } from '../../integrations/tryitnow/simulator/start-nats-server.js';
 import { getFreePort, startRedis, type StartedService } from '../../src/dev/local-services.js';
 import { healthWorkflow } from './health.js';
 import { poolWorkflow } from './pool.js';
 import { queueWorkflow } from './queue.js';
 import { stateWorkflow } from './state.js';
-import { severities, startWorld, type World } from './test-world.js';
+import { severities, startWorld, type World } from '../../test/support/tryitnow/world.js';
 
 /**
  * Every workflow in every simulator scenario, over the real clients: the Try It Now API and Caddy are loopback

@@ -8,10 +8,10 @@ import {
   ports,
   seedValkey,
   type ValkeyLayout,
-} from '../../integrations/tryitnow/seed-valkey.js';
+} from '../../integrations/tryitnow/simulator/seed-valkey.js';
 import { getFreePort, startRedis, type StartedService } from '../../src/dev/local-services.js';
 import { stateWorkflow } from './state.js';
-import { startWorld, type World, type WorldOptions } from './test-world.js';
+import { startWorld, type World, type WorldOptions } from '../../test/support/tryitnow/world.js';
 
 /** The state workflow over a real `redis-server` standing in for Valkey, and the Caddy admin fake. */
 

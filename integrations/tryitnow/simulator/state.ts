@@ -2,8 +2,8 @@
  * The simulator's scenarios: pool stats and everything `/metrics` prints, per runbook symptom. Values are made up;
  * names, labels, buckets and shapes follow `reference/targets.md` §5.2–5.5.
  */
-import { BOUNDS, type HistogramSeries, type MetricsState } from './simulator-exposition.js';
-import type { PoolStats } from './schemas.js';
+import { BOUNDS, type HistogramSeries, type MetricsState } from './exposition.js';
+import type { PoolStats } from '../schemas.js';
 import { demoId, demoIds, healthyLayout, hostnameOf, ports, type ValkeyLayout } from './seed-valkey.js';
 
 export const TRYITNOW_SCENARIOS = [

@@ -2,11 +2,11 @@
  * A loopback fake of one Corvo node, faithful to `reference/targets.md` §1: same routes, auth rules (`X-API-Key`,
  * `Authorization: Bearer`, cookie `corvo_api_key`; roles), JSON shapes, error envelope and codes, and the
  * hand-written Prometheus exposition. It holds state, so a remediation changes what the next diagnostic sees.
- * Used by tests, the demo and `simulator-main.ts`; never in production.
+ * Used by tests, the demo and `main.ts`; never in production.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { systemClock, type Clock } from '../../src/core/clock.js';
-import { closeServer, createDelays, listenOnLoopback, trackSockets } from '../shared/loopback-server.js';
+import { systemClock, type Clock } from '../../../src/core/clock.js';
+import { closeServer, createDelays, listenOnLoopback, trackSockets } from '../../shared/simulator/loopback-server.js';
 import { formatGoDuration, formatRfc3339Nano } from './go-format.js';
 import {
   HTTP_DURATION_BOUNDS,
@@ -14,7 +14,7 @@ import {
   renderExposition,
   sampleRequestMetrics,
   type RequestMetric,
-} from './simulator-exposition.js';
+} from './exposition.js';
 import {
   RAFT_HIST_BOUNDS,
   NORMAL_PRIORITY,
@@ -29,9 +29,9 @@ import {
   type SimJob,
   type SimQueue,
   type SimState,
-} from './simulator-state.js';
+} from './state.js';
 
-export { CORVO_SCENARIOS, type CorvoScenario } from './simulator-state.js';
+export { CORVO_SCENARIOS, type CorvoScenario } from './state.js';
 
 /** Corvo's built-in API key roles (`internal/server/auth.go: isRoleAllowed`). */
 export type CorvoRole = 'admin' | 'operator' | 'readonly' | 'worker';

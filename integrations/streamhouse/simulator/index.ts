@@ -7,14 +7,14 @@
  * Used by tests and the demo; never in production.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { systemClock, type Clock } from '../../src/core/clock.js';
+import { systemClock, type Clock } from '../../../src/core/clock.js';
 import {
   closeServer,
   createDelays,
   listenOnLoopback,
   trackSockets,
   type TrackedSockets,
-} from '../shared/loopback-server.js';
+} from '../../shared/simulator/loopback-server.js';
 import {
   STREAMHOUSE_SCENARIOS,
   answerPromQuery,
@@ -22,7 +22,7 @@ import {
   renderExposition,
   type MetricModel,
   type StreamhouseScenario,
-} from './simulator-metrics.js';
+} from './metrics.js';
 import {
   DEAD_AGENT_ID,
   SAMPLE_GLOBAL_COMPATIBILITY,
@@ -32,7 +32,7 @@ import {
   type SampleSubject,
 } from './sample-cluster.js';
 
-export { STREAMHOUSE_SCENARIOS, type StreamhouseScenario } from './simulator-metrics.js';
+export { STREAMHOUSE_SCENARIOS, type StreamhouseScenario } from './metrics.js';
 
 export interface StreamhouseSimulatorOptions {
   /** Initial scenario. Default `healthy`. */

@@ -7,20 +7,20 @@ import {
   createTryItNowClients,
   TryItNowInstanceSchema,
   type TryItNowClients,
-} from '../../integrations/tryitnow/index.js';
+} from '../../../integrations/tryitnow/index.js';
 import {
   startCaddyAdminSimulator,
   startTryItNowSimulator,
   type CaddyAdminSimulator,
   type TryItNowScenario,
   type TryItNowSimulator,
-} from '../../integrations/tryitnow/simulator.js';
-import { fixedClock } from '../../src/core/clock.js';
-import { silentLogger } from '../../src/core/logger.js';
-import type { Finding } from '../../src/core/report.js';
-import { worstSeverity } from '../../src/core/report.js';
-import type { RemediationContext } from '../../src/core/remediation.js';
-import type { Workflow, WorkflowResult } from '../../src/core/workflow.js';
+} from '../../../integrations/tryitnow/simulator/index.js';
+import { fixedClock } from '../../../src/core/clock.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import type { Finding } from '../../../src/core/report.js';
+import { worstSeverity } from '../../../src/core/report.js';
+import type { RemediationContext } from '../../../src/core/remediation.js';
+import type { Workflow, WorkflowResult } from '../../../src/core/workflow.js';
 
 export const clock = fixedClock(Date.parse('2026-01-17T10:00:00Z'));
 

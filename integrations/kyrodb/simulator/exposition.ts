@@ -3,7 +3,7 @@
  * (`reference/targets.md` §2.4-2.5): same family names, order, types, HELP texts (those of the §2.5 sample; the
  * `kyrodb_hsc_*` texts it abbreviates are rebuilt), integers without decimals, ratios with 6 decimals, latencies in ns.
  */
-import { ERROR_CATEGORIES, cacheHitRate, type HscStats, type KyroMetrics, type SimState } from './simulator-state.js';
+import { ERROR_CATEGORIES, cacheHitRate, type HscStats, type KyroMetrics, type SimState } from './state.js';
 
 type Value = { readonly kind: 'int' | 'f6'; readonly value: number };
 type Line = readonly [labels: string, value: Value];

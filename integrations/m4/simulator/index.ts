@@ -14,8 +14,8 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
-import { systemClock, type Clock } from '../../src/core/clock.js';
-import { OUTBOX_CHANNEL } from './db.js';
+import { systemClock, type Clock } from '../../../src/core/clock.js';
+import { OUTBOX_CHANNEL } from '../db.js';
 import { buildM4Scenario, seedM4, type M4Scenario, type M4ScenarioData, type SeedEvent } from './schema.js';
 
 /**

@@ -1,18 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseExposition } from '../prometheus/parse-exposition.js';
-import { findSamples, getValue } from '../prometheus/query.js';
-import type { Clock } from '../../src/core/clock.js';
-import { HealthSchema, ReadySchema, SloSchema } from './schemas.js';
-import { KYRO_FAMILY_NAMES } from './simulator-exposition.js';
-import { KYRO_SCENARIOS, startKyroSimulator, type KyroSimulator, type KyroSimulatorOptions } from './simulator.js';
+import { parseExposition } from '../../prometheus/parse-exposition.js';
+import { findSamples, getValue } from '../../prometheus/query.js';
+import type { Clock } from '../../../src/core/clock.js';
+import { HealthSchema, ReadySchema, SloSchema } from '../schemas.js';
+import { KYRO_FAMILY_NAMES } from './exposition.js';
+import { KYRO_SCENARIOS, startKyroSimulator, type KyroSimulator, type KyroSimulatorOptions } from './index.js';
 
 /**
  * The simulator against `reference/targets.md` §2.2-2.5 with raw HTTP (fetch), not through our client: exact bodies,
  * status codes, content types, auth behaviour and the exposition's names, types, HELP texts and units.
  */
 
-const sample = readFileSync(new URL('./fixtures/metrics-sample.prom', import.meta.url), 'utf8');
+const sample = readFileSync(new URL('../fixtures/metrics-sample.prom', import.meta.url), 'utf8');
 const KEY = 'kdb_sim_key_91';
 
 const open: KyroSimulator[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatGoFloat } from './simulator-exposition.js';
+import { formatGoFloat } from './exposition.js';
 
 describe('formatGoFloat (strconv.FormatFloat(f, "g", -1, 64))', () => {
   it('prints like client_golang', () => {

@@ -1,11 +1,11 @@
 /**
  * Runs the KyroDB simulator by hand:
- *   tsx integrations/kyrodb/simulator-main.ts --scenario healthy --port 51051 [--host 127.0.0.1] [--api-key KEY]
+ *   tsx integrations/kyrodb/simulator/main.ts --scenario healthy --port 51051 [--host 127.0.0.1] [--api-key KEY]
  *     [--observability-auth disabled|metrics_and_slo|all] [--latency-ms 0]
  * Prints the URL on stdout; Ctrl-C stops it.
  */
 import { parseArgs } from 'node:util';
-import { KYRO_SCENARIOS, startKyroSimulator, type KyroScenario, type ObservabilityAuth } from './simulator.js';
+import { KYRO_SCENARIOS, startKyroSimulator, type KyroScenario, type ObservabilityAuth } from './index.js';
 
 function fail(message: string): never {
   console.error(message);

@@ -12,7 +12,7 @@ import {
   type HistData,
   type RaftGroup,
   type SimState,
-} from './simulator-state.js';
+} from './state.js';
 
 /** Upper bounds of `corvo_http_request_duration_seconds` (without `+Inf`). */
 export const HTTP_DURATION_BOUNDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;

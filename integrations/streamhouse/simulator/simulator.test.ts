@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseExposition } from '../prometheus/parse-exposition.js';
-import { getHistogram, getValue } from '../prometheus/query.js';
-import { NEVER_UPDATED_RUNBOOK_METRICS, PROMQL } from './metric-names.js';
+import { parseExposition } from '../../prometheus/parse-exposition.js';
+import { getHistogram, getValue } from '../../prometheus/query.js';
+import { NEVER_UPDATED_RUNBOOK_METRICS, PROMQL } from '../metric-names.js';
 import { SAMPLE_ORG_ID } from './sample-cluster.js';
-import { STREAMHOUSE_SCENARIOS, startStreamhouseSimulator, type StreamhouseSimulator } from './simulator.js';
+import { STREAMHOUSE_SCENARIOS, startStreamhouseSimulator, type StreamhouseSimulator } from './index.js';
 
 let sim: StreamhouseSimulator | undefined;
 afterEach(async () => {

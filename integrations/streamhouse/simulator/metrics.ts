@@ -5,8 +5,8 @@
  * §3.4–3.5): families in registration order, `# TYPE` with the bare counter name, samples with `_total`, HELP ending
  * in `.`, families never updated printing only HELP and TYPE, and `# EOF`.
  */
-import { histogramQuantile } from '../prometheus/histogram-quantile.js';
-import { PROMQL } from './metric-names.js';
+import { histogramQuantile } from '../../prometheus/histogram-quantile.js';
+import { PROMQL } from '../metric-names.js';
 import { SAMPLE_ORG_ID } from './sample-cluster.js';
 
 /** Scenarios of the HTTP simulator. */

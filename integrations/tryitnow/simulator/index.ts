@@ -6,12 +6,12 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { closeServer, listenOnLoopback, trackSockets } from '../shared/loopback-server.js';
-import { renderExposition } from './simulator-exposition.js';
-import { createScenarioState, type SimState, type TryItNowScenario } from './simulator-state.js';
-import { routeIdOf } from './schemas.js';
+import { closeServer, listenOnLoopback, trackSockets } from '../../shared/simulator/loopback-server.js';
+import { renderExposition } from './exposition.js';
+import { createScenarioState, type SimState, type TryItNowScenario } from './state.js';
+import { routeIdOf } from '../schemas.js';
 
-export { TRYITNOW_SCENARIOS, scenarioWorld, type ScenarioWorld, type TryItNowScenario } from './simulator-state.js';
+export { TRYITNOW_SCENARIOS, scenarioWorld, type ScenarioWorld, type TryItNowScenario } from './state.js';
 
 /** One request a simulator received. */
 export interface RecordedRequest {

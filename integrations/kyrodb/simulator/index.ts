@@ -5,14 +5,14 @@
  * Prometheus 0.0.4 exposition with KyroDB's metric names (latencies in ns, hit rate 0-1). There is deliberately no
  * `/admin/*` route: KyroDB has none (the runbook's `POST /admin/circuit-breaker/reset` gets a 404 here too).
  * Where the real server differs from its source reading, the simulator does what the real server did
- * (`reference/real-systems.md`, KyroDB 1-8; see `simulator-state.ts`): `recovering` closes the port (connection
+ * (`reference/real-systems.md`, KyroDB 1-8; see `state.ts`): `recovering` closes the port (connection
  * refused), and each `/metrics` scrape advances the application's insert traffic by one step.
- * Used by tests, the demo and `simulator-main.ts`; never in production.
+ * Used by tests, the demo and `main.ts`; never in production.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { systemClock, type Clock } from '../../src/core/clock.js';
-import { closeServer, createDelays, listenOnLoopback, trackSockets } from '../shared/loopback-server.js';
-import { renderExposition } from './simulator-exposition.js';
+import { systemClock, type Clock } from '../../../src/core/clock.js';
+import { closeServer, createDelays, listenOnLoopback, trackSockets } from '../../shared/simulator/loopback-server.js';
+import { renderExposition } from './exposition.js';
 import {
   advanceWrites,
   createScenarioState,
@@ -21,9 +21,9 @@ import {
   sloBreaches,
   type KyroScenario,
   type SimState,
-} from './simulator-state.js';
+} from './state.js';
 
-export { KYRO_SCENARIOS, type KyroScenario } from './simulator-state.js';
+export { KYRO_SCENARIOS, type KyroScenario } from './state.js';
 
 /** `server.observability_auth`: which endpoints need the key (`/usage` always does when auth is enabled). */
 export type ObservabilityAuth = 'disabled' | 'metrics_and_slo' | 'all';

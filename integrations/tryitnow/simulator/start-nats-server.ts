@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getFreePort, requireBinary } from '../../src/dev/local-services.js';
+import { getFreePort, requireBinary } from '../../../src/dev/local-services.js';
 
 export interface StartedNatsServer {
   /** `nats://127.0.0.1:<port>`. */

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixedClock, type Clock } from '../../src/core/clock.js';
-import { startCorvoSimulator, type CorvoSimulator, type CorvoSimulatorOptions } from './simulator.js';
+import { fixedClock, type Clock } from '../../../src/core/clock.js';
+import { startCorvoSimulator, type CorvoSimulator, type CorvoSimulatorOptions } from './index.js';
 
 /** The Unix time of the §1.7 sample's `corvo_scheduler_last_promote_seconds`, in ms. */
 const SAMPLE_NOW = 1771668902_000;

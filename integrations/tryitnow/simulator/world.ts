@@ -13,8 +13,8 @@ import {
   type CaddyAdminSimulator,
   type TryItNowScenario,
   type TryItNowSimulator,
-} from './simulator.js';
-import { startTryItNowWorkers, type TryItNowWorkers } from './simulator-workers.js';
+} from './index.js';
+import { startTryItNowWorkers, type TryItNowWorkers } from './workers.js';
 
 export interface TryItNowWorldOptions {
   readonly scenario?: TryItNowScenario;

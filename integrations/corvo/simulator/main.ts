@@ -1,11 +1,11 @@
 /**
  * Runs the Corvo simulator by hand:
- *   tsx integrations/corvo/simulator-main.ts --scenario healthy --port 8089 [--host 127.0.0.1] [--api-key KEY]
+ *   tsx integrations/corvo/simulator/main.ts --scenario healthy --port 8089 [--host 127.0.0.1] [--api-key KEY]
  *     [--latency-ms 0]
  * Prints the URL on stdout; Ctrl-C stops it.
  */
 import { parseArgs } from 'node:util';
-import { CORVO_SCENARIOS, startCorvoSimulator, type CorvoScenario } from './simulator.js';
+import { CORVO_SCENARIOS, startCorvoSimulator, type CorvoScenario } from './index.js';
 
 function fail(message: string): never {
   console.error(message);

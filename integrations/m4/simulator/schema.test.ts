@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../test/support/namespace.js';
+import { createTestDatabase } from '../../../test/support/namespace.js';
 import { M4_SCENARIOS, M4_SCHEMA_SQL, buildM4Scenario, seedM4, type M4ScenarioData } from './schema.js';
 
 const NOW = Date.parse('2025-10-21T14:27:11.120Z');
