@@ -3,7 +3,7 @@ import { formatNumber } from '../../src/core/format.js';
 import type { Rule } from '../../src/core/rule.js';
 import * as correct from './corrections.js';
 import { SECTION } from './corrections.js';
-import type { ProbeResult } from './observe.js';
+import type { LeaseObservations, ProbeResult } from './observe.js';
 import { ago, formatAge, listText } from './format.js';
 
 /** Thresholds of the lease checks (the runbook gives none; these follow the code's timings, §3.3). */
@@ -287,3 +287,15 @@ export const leasesTopicMissing: Rule<WithTopic> = {
     return { severity: 'warning', evidence: `partition_leases has no row with topic = '${obs.topic}'` };
   },
 };
+
+/**
+ * The leases workflow's checks, in report order within a severity (the health workflow reuses the visibility,
+ * expired and dead-holder checks).
+ */
+export const leaseRules: readonly Rule<LeaseObservations>[] = [
+  leasesVisibility,
+  leasesTopicMissing,
+  leasesExpired,
+  leasesDeadHolder,
+  leasesChurn,
+];

@@ -3,21 +3,9 @@ import type { ArgSpec } from '../../src/core/command.js';
 import { formatNumber } from '../../src/core/format.js';
 import { diagnoseProbes } from '../../src/core/diagnose.js';
 import { countsText } from '../../src/core/report.js';
-import type { Rule } from '../../src/core/rule.js';
 import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
 import { LEADER_CHANGES_NOT_RECORDED, SECTION } from './corrections.js';
-import {
-  deadHolderLeases,
-  leasesChurn,
-  leasesDeadHolder,
-  leasesExpired,
-  leasesTopicMissing,
-  leasesVisibility,
-  leasesVisible,
-  partitionName,
-  resetLeaseSql,
-  scopeText,
-} from './lease-rules.js';
+import { deadHolderLeases, leaseRules, leasesVisible, partitionName, resetLeaseSql, scopeText } from './lease-rules.js';
 import { ago, formatAge } from './format.js';
 import { PROBES, observeLeases, type LeaseObservations } from './observe.js';
 import { ranProbe, serviceFailureFindings } from './probe-findings.js';
@@ -34,14 +22,6 @@ export const TOPIC_ARG: ArgSpec = {
 const LISTED_LEASES = 25;
 const LISTED_CHANGES = 10;
 const LISTED_RESETS = 5;
-
-export const leaseRules: readonly Rule<LeaseObservations>[] = [
-  leasesVisibility,
-  leasesTopicMissing,
-  leasesExpired,
-  leasesDeadHolder,
-  leasesChurn,
-];
 
 function notes(obs: LeaseObservations, now: number): string[] {
   const out: string[] = [];
