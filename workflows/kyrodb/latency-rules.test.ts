@@ -8,9 +8,9 @@ import {
   sampleWith,
   setMetric,
 } from '../../test/support/kyrodb/observations.js';
-import { kyroLatencyRules } from './latency-rules.js';
+import { kyroLatencyRules } from './rules/index.js';
 import type { KyroObservations } from './observe.js';
-import { evaluateRule } from './rules.js';
+import { evaluateRule } from './rules/index.js';
 
 /** The "P99 Latency High" rules on the §2.5 sample (p99 15.2 ms, HNSW p99 9.12 ms, hit rate 0.741). */
 

@@ -26,9 +26,9 @@ import {
   withMoreInserts,
 } from '../../test/support/kyrodb/observations.js';
 import { healthWorkflow } from './health.js';
-import { kyroLatencyRules } from './latency-rules.js';
+import { kyroLatencyRules } from './rules/index.js';
 import { latencyWorkflow } from './latency.js';
-import { evaluateRules, kyroHealthRules } from './rules.js';
+import { evaluateRules, kyroHealthRules } from './rules/index.js';
 
 /**
  * What the REAL KyroDB server did (`reference/real-systems.md`, KyroDB 1-8), one describe per item: the rules on the

@@ -16,7 +16,7 @@ import {
   withMoreInserts,
 } from '../../test/support/kyrodb/observations.js';
 import type { KyroObservations } from './observe.js';
-import { HEALTH_THRESHOLDS, NO_ESCALATION_TEXT, evaluateRule, evaluateRules, kyroHealthRules } from './rules.js';
+import { HEALTH_THRESHOLDS, NO_ESCALATION_TEXT, evaluateRule, evaluateRules, kyroHealthRules } from './rules/index.js';
 
 /** Rule unit tests on the §2.5 sample exposition and the §2.3 payloads, edited one signal at a time. */
 
