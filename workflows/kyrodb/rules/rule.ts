@@ -37,6 +37,7 @@ export const NO_ESCALATION_TEXT = "Runbook severity: no row of the runbook's esc
 export const KYRO_EVALUATE: EvaluateOptions<KyroObservations, KyroDraft> = {
   finish(finding, draft, rule) {
     if (!isBad(finding.severity)) return finding;
+    // The core hands `finish` the rule as a core Rule; every rule evaluated with these options is a KyroRule.
     const escalation = draft.escalation === null ? undefined : (draft.escalation ?? (rule as KyroRule).escalation);
     const severityText = escalation ? escalationText(escalation) : NO_ESCALATION_TEXT;
     return { ...finding, nextStep: `${severityText} ${finding.nextStep ?? ''}`.trim() };
