@@ -1,5 +1,5 @@
 import type { SetupProbeResult } from '../../src/core/system.js';
-import type { CorvoClients } from './index.js';
+import type { CorvoClients } from './clients.js';
 
 /**
  * `npm run check` for one Corvo instance: `GET /api/v1/queues` needs the API key (only `/healthz` is open), so an

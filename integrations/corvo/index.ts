@@ -1,8 +1,10 @@
 import type { TargetIntegration } from '../../src/core/system.js';
+import type { CorvoClients } from './clients.js';
 import { checkCorvoSetup } from './check-setup.js';
-import { createCorvoClient, type CorvoClient } from './client.js';
+import { createCorvoClient } from './client.js';
 import { CorvoInstanceSchema, type CorvoInstanceConfig } from './config.js';
 
+export type { CorvoClients } from './clients.js';
 export { createCorvoClient } from './client.js';
 export type { CallOptions, CorvoClient, CorvoClientDeps } from './client.js';
 export { CorvoInstanceSchema } from './config.js';
@@ -23,11 +25,6 @@ export type {
   StatusResult,
   WorkerInfo,
 } from './schemas.js';
-
-/** The typed clients of one Corvo instance, handed to Corvo workflows through their context. */
-export interface CorvoClients {
-  readonly corvo: CorvoClient;
-}
 
 /** Corvo (`corvohq/corvo`): config block `targets.corvo.<name>`, one HTTP client per instance. */
 export const corvoIntegration: TargetIntegration<CorvoInstanceConfig, CorvoClients> = {

@@ -1,6 +1,6 @@
 import type { SetupProbeResult } from '../../src/core/system.js';
 import type { KyroInstanceConfig } from './config.js';
-import type { KyroClients } from './index.js';
+import type { KyroClients } from './clients.js';
 
 /**
  * `npm run check` for one KyroDB instance: `/health` proves the URL; `/slo` needs the key only when KyroDB's

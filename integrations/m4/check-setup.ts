@@ -1,5 +1,5 @@
 import type { SetupProbeResult } from '../../src/core/system.js';
-import type { M4Clients } from './index.js';
+import type { M4Clients } from './clients.js';
 
 /**
  * `npm run check` for one M4 deployment: `GET /api/health` (the URL) and a catalog read of the run tables through

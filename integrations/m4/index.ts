@@ -1,8 +1,9 @@
 import type { TargetIntegration } from '../../src/core/system.js';
+import type { M4Clients } from './clients.js';
 import { checkM4Setup } from './check-setup.js';
-import { createM4Client, type M4Client } from './client.js';
+import { createM4Client } from './client.js';
 import { M4InstanceSchema, type M4InstanceConfig } from './config.js';
-import { createM4Database, type M4Database } from './db.js';
+import { createM4Database } from './db.js';
 
 export { createM4Client } from './client.js';
 export type {
@@ -16,6 +17,7 @@ export type {
   StreamReadOptions,
 } from './client.js';
 export { M4InstanceSchema } from './config.js';
+export type { M4Clients } from './clients.js';
 export type { M4InstanceConfig } from './config.js';
 export { M4_QUERIES, M4_TABLES, OUTBOX_CHANNEL, RECENT_WINDOW_MS, RUN_ID_PATTERN, createM4Database } from './db.js';
 export type {
@@ -34,14 +36,6 @@ export type {
   RunInspection,
   RunRow,
 } from './db.js';
-
-/** The typed clients of one M4 deployment, handed to M4 workflows through their context. */
-export interface M4Clients {
-  /** The HTTP API (the run's SSE stream). */
-  readonly api: M4Client;
-  /** M4's Postgres: read-only checks, plus the two writes of the `nudge` and `cancel-run` fixes. */
-  readonly db: M4Database;
-}
 
 /** M4 run persistence (`nirukk52/supa-screengraph`): config block `targets.m4.<name>`, HTTP and Postgres clients. */
 export const m4Integration: TargetIntegration<M4InstanceConfig, M4Clients> = {

@@ -1,6 +1,6 @@
 import type { SetupProbeResult } from '../../src/core/system.js';
 import type { StreamhouseInstanceConfig } from './config.js';
-import type { StreamhouseClients } from './index.js';
+import type { StreamhouseClients } from './clients.js';
 
 /**
  * `npm run check` for one Streamhouse instance: `/health` (the URL), `/admin/agents` when an admin key is configured

@@ -1,8 +1,9 @@
 import type { TargetIntegration } from '../../src/core/system.js';
+import type { StreamhouseClients } from './clients.js';
 import { checkStreamhouseSetup } from './check-setup.js';
-import { createStreamhouseClient, type StreamhouseClient } from './client.js';
+import { createStreamhouseClient } from './client.js';
 import { StreamhouseInstanceSchema, type StreamhouseInstanceConfig } from './config.js';
-import { createStreamhouseMetadataStore, type StreamhouseMetadataStore } from './metadata-store.js';
+import { createStreamhouseMetadataStore } from './metadata-store.js';
 
 export { createStreamhouseClient } from './client.js';
 export type { CallOptions, StreamhouseClient, StreamhouseClientDeps } from './client.js';
@@ -22,6 +23,7 @@ export type {
   StreamhouseMetadataStore,
 } from './metadata-store.js';
 export type { Agent, Health, PromVector, Readiness, SchemaVersion } from './schemas.js';
+export type { StreamhouseClients } from './clients.js';
 export {
   METRIC,
   NEVER_UPDATED_RUNBOOK_METRICS,
@@ -31,14 +33,6 @@ export {
   SUBSTITUTE_ALERT_EXPR,
 } from './metric-names.js';
 export type { RunbookMetric } from './metric-names.js';
-
-/** The typed clients of one Streamhouse instance, handed to Streamhouse workflows through their context. */
-export interface StreamhouseClients {
-  /** HTTP APIs: health, agents, metrics, schema registry, and Prometheus when configured. */
-  readonly streamhouse: StreamhouseClient;
-  /** Read-only access to the Postgres metadata store (plus the guarded lease reset). */
-  readonly metadata: StreamhouseMetadataStore;
-}
 
 /**
  * Streamhouse (`gbram1/streamhouse`): config block `targets.streamhouse.<name>`, one HTTP client and one metadata

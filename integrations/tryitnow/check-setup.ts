@@ -1,5 +1,5 @@
 import type { SetupProbeResult } from '../../src/core/system.js';
-import type { TryItNowClients } from './index.js';
+import type { TryItNowClients } from './clients.js';
 
 /**
  * `npm run check` for one Try It Now instance: the API key (`GET /api/v1/pool/stats`), Valkey (`PING` with its

@@ -1,10 +1,11 @@
 import type { TargetIntegration } from '../../src/core/system.js';
+import type { TryItNowClients } from './clients.js';
 import { checkTryItNowSetup } from './check-setup.js';
-import { createTryItNowApiClient, type TryItNowApiClient } from './api-client.js';
-import { createCaddyAdminClient, type CaddyAdminClient } from './caddy-client.js';
+import { createTryItNowApiClient } from './api-client.js';
+import { createCaddyAdminClient } from './caddy-client.js';
 import { TryItNowInstanceSchema, type TryItNowInstanceConfig } from './config.js';
-import { createTryItNowNatsClient, type TryItNowNatsClient } from './nats-client.js';
-import { createTryItNowValkeyClient, type TryItNowValkeyClient } from './valkey-client.js';
+import { createTryItNowNatsClient } from './nats-client.js';
+import { createTryItNowValkeyClient } from './valkey-client.js';
 
 export { createTryItNowApiClient } from './api-client.js';
 export type { TryItNowApiClient, TryItNowApiClientDeps, TryItNowApiConfig } from './api-client.js';
@@ -24,6 +25,7 @@ export type {
   TryItNowNatsConfig,
 } from './nats-client.js';
 export { createTryItNowValkeyClient } from './valkey-client.js';
+export type { TryItNowClients } from './clients.js';
 export type {
   Bounded,
   InstanceRecordRead,
@@ -33,18 +35,6 @@ export type {
 } from './valkey-client.js';
 export { DEMO_ROUTE_PREFIX, routeIdOf } from './schemas.js';
 export type { ApiHealth, CaddyRoute, InstanceRecord, NatsConnections, NatsHealthz, PoolStats } from './schemas.js';
-
-/** The typed clients of one Try It Now instance, handed to its workflows and remediations through their context. */
-export interface TryItNowClients {
-  /** The Try It Now HTTP API (`url`, `apiKey`). */
-  readonly api: TryItNowApiClient;
-  /** JetStream (`natsUrl`) and NATS monitoring (`natsMonitorUrl`); knows the stream name. */
-  readonly nats: TryItNowNatsClient;
-  /** Valkey (`valkeyUrl`), read-only. */
-  readonly valkey: TryItNowValkeyClient;
-  /** Caddy's admin API (`caddyAdminUrl`). */
-  readonly caddy: CaddyAdminClient;
-}
 
 /** Builds every client of one instance. Nothing connects until the first call. */
 export function createTryItNowClients(
