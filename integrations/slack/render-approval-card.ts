@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { describeCardState, type ApprovalCard } from '../../src/core/approval-card.js';
 import { BLOCK_KIT_LIMITS, escapeMrkdwn, mrkdwnText, plainText, toOneLine, truncateText } from './block-kit-limits.js';
-import type { SlackMessage } from './render-report.js';
+import type { SlackMessage } from './slack-message.js';
 
 /** Action ids of the card's buttons; their value is the approval id and nothing else. */
 export const APPROVE_ACTION_ID = 'approval:approve';

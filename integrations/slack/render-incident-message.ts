@@ -11,7 +11,7 @@ import {
   type StormSummary,
 } from '../../src/core/incident.js';
 import { BLOCK_KIT_LIMITS, escapeMrkdwn, mrkdwnText, plainText, toOneLine, truncateText } from './block-kit-limits.js';
-import type { SlackMessage } from './render-report.js';
+import type { SlackMessage } from './slack-message.js';
 
 const BADGE_EMOJI: Record<IncidentBadge, string> = {
   red: ':red_circle:',

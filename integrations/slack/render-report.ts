@@ -20,6 +20,9 @@ import {
   toOneLine,
   truncateText,
 } from './block-kit-limits.js';
+import type { SlackMessage } from './slack-message.js';
+
+export type { SlackMessage } from './slack-message.js';
 
 export interface RenderReportOptions {
   /**
@@ -34,13 +37,6 @@ export interface RenderReportOptions {
    * report as a threaded reply. Default: nothing.
    */
   readonly omittedHint?: string;
-}
-
-/** A message ready for `chat.postMessage` / `respond()`. */
-export interface SlackMessage {
-  /** Notification fallback, e.g. "Corvo health on prod: CRITICAL — 2 critical, 1 warning". */
-  readonly text: string;
-  readonly blocks: KnownBlock[];
 }
 
 const EMOJI: Record<Severity, string> = {
