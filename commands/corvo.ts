@@ -1,6 +1,5 @@
 import { createSystemCommand } from '../src/core/command.js';
-import { corvoWorkflows } from '../workflows/corvo/index.js';
-import { corvoRemediations } from '../workflows/corvo/remediations.js';
+import { corvoRemediations, corvoWorkflows } from '../workflows/corvo/index.js';
 
 /** `/corvo`: one subcommand per workflow and per fix of the Corvo runbook. */
 export const corvoCommand = createSystemCommand('corvo', 'Corvo', corvoWorkflows, corvoRemediations);

@@ -1,6 +1,5 @@
 import { createSystemCommand } from '../src/core/command.js';
-import { streamhouseWorkflows } from '../workflows/streamhouse/index.js';
-import { streamhouseRemediations } from '../workflows/streamhouse/remediations.js';
+import { streamhouseRemediations, streamhouseWorkflows } from '../workflows/streamhouse/index.js';
 
 /** `/streamhouse`: one subcommand per workflow and per fix of the Streamhouse runbook. */
 export const streamhouseCommand = createSystemCommand(

@@ -1,6 +1,5 @@
 import { createSystemCommand } from '../src/core/command.js';
-import { tryitnowWorkflows } from '../workflows/tryitnow/index.js';
-import { tryitnowRemediations } from '../workflows/tryitnow/remediations.js';
+import { tryitnowRemediations, tryitnowWorkflows } from '../workflows/tryitnow/index.js';
 
 /** `/tryitnow`: one subcommand per workflow and per fix of the Try It Now runbook. */
 export const tryitnowCommand = createSystemCommand('tryitnow', 'Try It Now', tryitnowWorkflows, tryitnowRemediations);

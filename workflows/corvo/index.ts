@@ -13,6 +13,8 @@ import { snapshotIssuesWorkflow } from './snapshot-issues.js';
 import { sqliteDivergedWorkflow } from './sqlite-diverged.js';
 import { streamOverloadedWorkflow } from './stream-overloaded.js';
 
+export { corvoRemediations } from './remediations.js';
+
 /** Corvo's workflows, one per runbook symptom; `help` lists them in this order (the runbook's). */
 export const corvoWorkflows: readonly Workflow<CorvoClients>[] = [
   healthWorkflow,

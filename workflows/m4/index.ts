@@ -4,5 +4,7 @@ import { outboxWorkflow } from './outbox.js';
 import { runWorkflow } from './run.js';
 import { streamWorkflow } from './stream.js';
 
+export { m4Remediations } from './remediations.js';
+
 /** M4's workflows, one per runbook symptom; `help` lists them in this order. */
 export const m4Workflows: readonly Workflow<M4Clients>[] = [runWorkflow, outboxWorkflow, streamWorkflow];
