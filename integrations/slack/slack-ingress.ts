@@ -30,7 +30,15 @@ export interface SlackIngressOptions {
    * answered with a refusal and nothing runs; a click from one is acknowledged and ignored.
    */
   readonly teamIds?: readonly string[];
+  /**
+   * How long a slash command over HTTP may wait for its job to be queued before it is answered 503 (Slack gives up
+   * after 3 s). Default {@link COMMAND_ACK_DEADLINE_MS}; tests shorten it.
+   */
+  readonly commandAckDeadlineMs?: number;
 }
+
+/** Slack's 3 s to acknowledge, plus the 1 ms Bolt's receiver allows (its `unhandledRequestTimeoutMillis`). */
+export const COMMAND_ACK_DEADLINE_MS = 3001;
 
 /** The fields of a `block_actions` payload we rely on (platforms.md §1.4). */
 const BlockActionsSchema = z.object({
@@ -94,6 +102,9 @@ const SlashCommandSchema = z.object({
   trigger_id: z.string().min(1).max(300),
 });
 
+/** A slash command's fields, validated once (by {@link classify} or {@link classifyEnvelope}). */
+type SlashCommand = z.infer<typeof SlashCommandSchema>;
+
 /** An interactivity payload (`payload=` form field holding JSON). Validated in detail by its handler. */
 const InteractivitySchema = z.object({
   type: z.string().max(100),
@@ -122,7 +133,7 @@ const EventsSchema = z.object({
 
 /** A verified, well-formed request, by kind; `workspaces` are the team and enterprise ids it names. */
 type SlackInbound =
-  | { readonly kind: 'command'; readonly workspaces: readonly string[] }
+  | { readonly kind: 'command'; readonly command: SlashCommand; readonly workspaces: readonly string[] }
   | {
       readonly kind: 'interactivity';
       readonly type: string;
@@ -137,8 +148,9 @@ const BOLT_EVENT_TYPES = new Set(['url_verification', 'event_callback']);
 export type SlackIngressResult = 'handled' | 'bad-request' | 'unauthorized';
 
 /**
- * `POST /slack/events`: verifies the signature (401, nothing else happens), validates the body shape (400), then
- * hands the already-buffered request to Bolt's HTTPReceiver, which acks within Slack's 3 s.
+ * `POST /slack/events`: verifies the signature (401, nothing else happens) and parses the body once (400 when it is
+ * malformed). A slash command is answered here from that parse; a click, a modal submission or an event goes on to
+ * Bolt's HTTPReceiver (already buffered), which acks within Slack's 3 s.
  */
 export function createSlackIngress(o: SlackIngressOptions) {
   const log = o.logger.child({ platform: 'slack' });
@@ -189,13 +201,11 @@ export function createSlackIngress(o: SlackIngressOptions) {
     clientOptions: { slackApiUrl: o.apiUrl, retryConfig: { retries: 0 } },
   });
 
-  app.command(/.*/, async ({ command, ack }) => {
-    const parsed = SlashCommandSchema.safeParse(command);
-    if (!parsed.success) {
-      await ack({ response_type: 'ephemeral', text: 'That command arrived malformed; nothing was run.' });
-      return;
-    }
-    const c = parsed.data;
+  /**
+   * Queues a slash command and returns the ephemeral answer to acknowledge it with. Never rejects: a queue that is
+   * unavailable is an answer too.
+   */
+  const runCommand = async (c: SlashCommand): Promise<object> => {
     let reply: CommandReply;
     try {
       reply = await o.onCommand({
@@ -207,19 +217,31 @@ export function createSlackIngress(o: SlackIngressOptions) {
       });
     } catch (err) {
       log.error({ err: { name: (err as Error).name, message: (err as Error).message } }, 'command not queued');
-      await ack({
+      return {
         response_type: 'ephemeral',
         // Not "nothing was run": during a Redis failover a write can land without the replica's confirmation, so
         // the command may still run (once). Diagnostics and fix requests are safe to ask for again.
         text:
           'The bot could not confirm that this command was queued (its queue or database is unavailable or failing ' +
           'over). It may still run: if no answer appears in this channel within a minute, try again.',
-      });
-      return;
+      };
     }
     // The answer may repeat what the user typed (`Invalid <queue>: "…"`): plain text, escaped and redacted.
-    await ack({ response_type: 'ephemeral', text: escapeMrkdwn(redactSecrets(reply.text)) });
-  });
+    return { response_type: 'ephemeral', text: escapeMrkdwn(redactSecrets(reply.text)) };
+  };
+
+  /** Answers a slash command over HTTP once its job is queued, or 503 when that takes longer than Slack waits. */
+  const answerCommand = (res: ServerResponse, c: SlashCommand): void => {
+    const deadline = setTimeout(() => {
+      // A command whose queueing hangs (Redis failing over): 503, so it is not mistaken for an unknown route.
+      log.warn({}, 'slack request not acknowledged in time (queue unavailable?)');
+      if (!res.headersSent) res.writeHead(503).end();
+    }, o.commandAckDeadlineMs ?? COMMAND_ACK_DEADLINE_MS);
+    void runCommand(c).then((body) => {
+      clearTimeout(deadline);
+      answer(res, body);
+    });
+  };
 
   app.action({ type: 'block_actions', action_id: INCIDENT_ACTION }, async ({ body, ack }) => {
     const parsed = BlockActionsSchema.safeParse(body);
@@ -427,6 +449,10 @@ export function createSlackIngress(o: SlackIngressOptions) {
         return 'bad-request';
       }
       if (screen(inbound, (body) => answer(res, body)) === 'answered') return 'handled';
+      if (inbound.kind === 'command') {
+        answerCommand(res, inbound.command);
+        return 'handled';
+      }
       // Bolt parses as form only for this exact content type (platforms.md §1.1).
       req.headers['content-type'] = contentType;
       (req as IncomingMessage & { rawBody?: Buffer }).rawBody = rawBody;
@@ -435,9 +461,9 @@ export function createSlackIngress(o: SlackIngressOptions) {
     },
     /**
      * One Socket Mode envelope (platforms-2.md §4.1): already authenticated by the connection, so no signature;
-     * otherwise the same shape checks, pinning and Bolt listeners as `handle`, and so the same job ids. `ack` is
-     * called once the job is durably queued (or at once when nothing is to run); not at all when queueing failed
-     * for a click, exactly as over HTTP.
+     * otherwise the same shape checks, pinning, command answers and Bolt listeners as `handle`, and so the same job
+     * ids. `ack` is called once the job is durably queued (or at once when nothing is to run); not at all when
+     * queueing failed for a click, exactly as over HTTP.
      */
     async receiveEnvelope(e: SlackEnvelope): Promise<SlackIngressResult> {
       const inbound = classifyEnvelope(e.type, e.body);
@@ -455,6 +481,10 @@ export function createSlackIngress(o: SlackIngressOptions) {
       // No Events API listeners: Bolt would leave an events_api envelope unacknowledged (no auto-ack in Socket Mode).
       if (inbound.kind === 'events') {
         await e.ack();
+        return 'handled';
+      }
+      if (inbound.kind === 'command') {
+        await e.ack(await runCommand(inbound.command));
         return 'handled';
       }
       await app.processEvent({
@@ -482,7 +512,7 @@ export interface SlackEnvelope {
 function classifyEnvelope(type: string, body: unknown): SlackInbound | undefined {
   if (type === 'slash_commands') {
     const c = SlashCommandSchema.safeParse(body);
-    return c.success ? { kind: 'command', workspaces: present(c.data.team_id, c.data.enterprise_id) } : undefined;
+    return c.success ? commandInbound(c.data) : undefined;
   }
   if (type === 'interactive') {
     const p = InteractivitySchema.safeParse(body);
@@ -519,6 +549,12 @@ function answer(res: ServerResponse, body?: object): void {
 
 const present = (...ids: (string | null | undefined)[]): string[] => ids.filter((v): v is string => !!v);
 
+const commandInbound = (command: SlashCommand): SlackInbound => ({
+  kind: 'command',
+  command,
+  workspaces: present(command.team_id, command.enterprise_id),
+});
+
 /** Parses a verified body into what it is, or undefined when it is malformed (400). */
 function classify(contentType: string, text: string): SlackInbound | undefined {
   try {
@@ -532,7 +568,7 @@ function classify(contentType: string, text: string): SlackInbound | undefined {
         return { kind: 'interactivity', type: p.data.type, payload, workspaces };
       }
       const c = SlashCommandSchema.safeParse(form);
-      return c.success ? { kind: 'command', workspaces: present(c.data.team_id, c.data.enterprise_id) } : undefined;
+      return c.success ? commandInbound(c.data) : undefined;
     }
     if (contentType === 'application/json') {
       const e = EventsSchema.safeParse(JSON.parse(text));
