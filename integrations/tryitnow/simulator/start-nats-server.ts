@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getFreePort, requireBinary } from '../../../src/dev/local-services.js';
+import { requireBinary } from '../../shared/find-binary.js';
+import { getFreePort } from '../../shared/get-free-port.js';
 
 export interface StartedNatsServer {
   /** `nats://127.0.0.1:<port>`. */
