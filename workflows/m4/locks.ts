@@ -1,6 +1,8 @@
 import type { LockRow } from '../../integrations/m4/index.js';
+import type { ProbeResult } from '../../src/core/probe.js';
+import type { FindingDraft, Rule } from '../../src/core/rule.js';
 import { M4_CODES } from './codes.js';
-import { duration, type FindingDraft, type M4Rule, type ProbeResult } from './rule.js';
+import { duration } from './format.js';
 
 /** M4's publish transaction times out after 5000 ms: a lock-holding transaction older than that is suspect. */
 export const LONG_TRANSACTION_MS = 5000;
@@ -59,7 +61,7 @@ export const LOCKS_NEXT_STEP =
 /** The lock check, for any workflow whose observations carry a `locks` probe. */
 export function locksRule<Obs extends { readonly locks?: ProbeResult<readonly LockRow[]> }>(
   section: string,
-): M4Rule<Obs> {
+): Rule<Obs> {
   return {
     code: M4_CODES.locks,
     title: 'Locks on the run tables',

@@ -6,24 +6,23 @@ import type {
   M4Clients,
   PublishLag,
 } from '../../integrations/m4/index.js';
+import { diagnoseProbes } from '../../src/core/diagnose.js';
 import { formatNumber } from '../../src/core/format.js';
-import type { Finding, Severity } from '../../src/core/report.js';
+import {
+  probeFailureFinding,
+  probesRun,
+  runProbes,
+  type FailedProbe,
+  type ProbeResult,
+  type ProbeTable,
+} from '../../src/core/probe.js';
+import { countsText, type Finding, type Severity } from '../../src/core/report.js';
+import type { FindingDraft, Rule } from '../../src/core/rule.js';
 import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
 import { M4_CODES, nudgeAction } from './codes.js';
 import { M4_CORRECTIONS, SQL_CORRECTIONS } from './corrections.js';
+import { duration, errorKind } from './format.js';
 import { locksRule } from './locks.js';
-import {
-  countsText,
-  duration,
-  errorKind,
-  evaluateRules,
-  probeFailure,
-  settle,
-  sortFindings,
-  type FindingDraft,
-  type M4Rule,
-  type ProbeResult,
-} from './rule.js';
 
 /** The runbook's "Outbox Lag" thresholds and "Outbox Backlog" alert. */
 export const OUTBOX_THRESHOLDS = {
@@ -49,13 +48,27 @@ export interface OutboxObservations {
   readonly locks: ProbeResult<readonly LockRow[]>;
 }
 
-/** The probes, in report order, with their inconclusive codes. */
-const PROBES: readonly { readonly name: keyof OutboxObservations; readonly code: string; readonly what: string }[] = [
-  { name: 'backlog', code: 'm4.probe.backlog', what: 'the outbox backlog' },
-  { name: 'lag', code: 'm4.probe.lag', what: 'the publish lag' },
-  { name: 'indexes', code: 'm4.probe.indexes', what: 'the indexes' },
-  { name: 'locks', code: 'm4.probe.locks', what: 'pg_locks' },
-];
+/** What the outbox probes are given: the database and the bot's clock (the lag of pending events is against it). */
+interface OutboxProbeContext {
+  readonly db: M4Clients['db'];
+  readonly nowMs: number;
+}
+
+/** The probes, run in parallel, in report order; a failed one is reported as `m4.probe.<name>`. */
+export const outboxProbes: ProbeTable<OutboxProbeContext, OutboxObservations> = {
+  backlog: {
+    endpoint: 'runs JOIN run_outbox',
+    what: 'the outbox backlog',
+    call: ({ db }, signal) => db.backlog({ signal, limit: 10 }),
+  },
+  lag: {
+    endpoint: 'run_events',
+    what: 'the publish lag',
+    call: ({ db, nowMs }, signal) => db.publishLag({ signal, nowMs }),
+  },
+  indexes: { endpoint: 'pg_index', what: 'the indexes', call: ({ db }, signal) => db.indexes({ signal }) },
+  locks: { endpoint: 'pg_locks', what: 'pg_locks', call: ({ db }, signal) => db.locks({ signal }) },
+};
 
 /** The indexes the runbook requires ("Schema Health Checks › Required"), matched by columns, not by name. */
 export const REQUIRED_INDEXES: readonly {
@@ -115,7 +128,7 @@ function worse(a: Severity, b: Severity): Severity {
 
 const n = formatNumber;
 
-export const outboxRules: readonly M4Rule<OutboxObservations>[] = [
+export const outboxRules: readonly Rule<OutboxObservations>[] = [
   {
     code: M4_CODES.backlog,
     title: 'Outbox backlog',
@@ -128,6 +141,7 @@ export const outboxRules: readonly M4Rule<OutboxObservations>[] = [
       `${M4_CORRECTIONS.sqlQuoting.text} Corrected: ${SQL_CORRECTIONS.backlog.corrected} Note that this query counts ` +
       "only started runs: at HEAD appendEvent already marks a run finished when RunFinished is appended, so a finished run's " +
       'unpublished tail is not in it — the bot counts those runs beside it, and the publish-lag check covers every run with an outbox row.',
+    correctionWhen: 'always',
     evaluate: (obs) => {
       if (!obs.backlog.ok) return null;
       const b = obs.backlog.value;
@@ -174,6 +188,7 @@ export const outboxRules: readonly M4Rule<OutboxObservations>[] = [
       `${M4_CORRECTIONS.consolaLogs.text} The bot therefore reads lag from run_events (now - ts for unpublished ` +
       `events, publishedAt - ts for published ones): ${SQL_CORRECTIONS.publishLag.corrected} ` +
       `${M4_CORRECTIONS.listenNotify.text} ${M4_CORRECTIONS.eventsInserted.text}`,
+    correctionWhen: 'always',
     evaluate: (obs, now) => {
       if (!obs.lag.ok) return null;
       const { pending, recent } = obs.lag.value;
@@ -246,33 +261,28 @@ export const outboxRules: readonly M4Rule<OutboxObservations>[] = [
 ];
 
 /** Probe failures: one finding when every probe failed the same way, else one per failed probe. */
-function probeFindings(obs: OutboxObservations, target: string): Finding[] {
-  const failed = PROBES.filter((p) => !obs[p.name].ok).map((p) => ({
-    ...p,
-    error: (obs[p.name] as { ok: false; error: unknown }).error,
-  }));
-  if (failed.length === 0) return [];
-  if (failed.length === PROBES.length && new Set(failed.map((f) => errorKind(f.error))).size === 1) {
-    const f = probeFailure(M4_CODES.probeDatabase, `Could not read M4 ${target}'s database`, failed[0]!.error);
-    return [{ ...f, evidence: `${f.evidence} (all ${PROBES.length} probes failed)` }];
+function probeFindings(failed: readonly FailedProbe[], allFailed: boolean, target: string): Finding[] {
+  if (allFailed && new Set(failed.map((f) => errorKind(f.error))).size === 1) {
+    const f = probeFailureFinding(M4_CODES.probeDatabase, `Could not read M4 ${target}'s database`, failed[0]!.error);
+    return [{ ...f, evidence: `${f.evidence} (all ${failed.length} probes failed)` }];
   }
-  return failed.map((f) => probeFailure(f.code, `Could not read ${f.what} on M4 ${target}`, f.error));
+  return failed.map((f) =>
+    probeFailureFinding(`m4.probe.${f.name}`, `Could not read ${f.what} on M4 ${target}`, f.error),
+  );
 }
 
 /** `/m4 outbox`: backlog, publish lag, required indexes and locks, every probe in parallel. */
 export async function runOutboxCheck(ctx: WorkflowContext<M4Clients>): Promise<WorkflowResult> {
-  const db = ctx.clients.db;
   const now = ctx.clock.now();
-  const signal = ctx.signal;
-  const [backlog, lag, indexes, locks] = await Promise.all([
-    settle(() => db.backlog({ signal, limit: 10 })),
-    settle(() => db.publishLag({ signal, nowMs: now })),
-    settle(() => db.indexes({ signal })),
-    settle(() => db.locks({ signal })),
-  ]);
-  const obs: OutboxObservations = { backlog, lag, indexes, locks };
-  const failures = probeFindings(obs, ctx.target);
-  const findings = sortFindings([...failures, ...evaluateRules(outboxRules, obs, now)]);
+  const obs = await runProbes(outboxProbes, { db: ctx.clients.db, nowMs: now }, ctx.signal);
+  const { backlog, lag } = obs;
+  const { findings } = diagnoseProbes({
+    obs,
+    ran: probesRun(outboxProbes, obs),
+    rules: outboxRules,
+    nowMs: now,
+    failureFindings: (failed, allFailed) => probeFindings(failed, allFailed, ctx.target),
+  });
   const undrained = backlog.ok ? backlog.value.undrained : undefined;
   const head =
     backlog.ok && lag.ok

@@ -3,7 +3,7 @@ import type { Remediation } from '../../src/core/remediation.js';
 import { refusedBeforeWrite } from '../../src/core/target-error.js';
 import { M4_CODES, M4_REMEDIATION_IDS } from './codes.js';
 import { M4_CORRECTIONS, SQL_CORRECTIONS, fillSql } from './corrections.js';
-import { duration } from './rule.js';
+import { duration } from './format.js';
 import { RUN_ID_ARG } from './run.js';
 import type { ArgSpec } from '../../src/core/command.js';
 

@@ -1,22 +1,14 @@
 import { RUN_ID_PATTERN, type LockRow, type M4Clients, type RunInspection } from '../../integrations/m4/index.js';
 import type { ArgSpec } from '../../src/core/command.js';
 import { formatNumber } from '../../src/core/format.js';
-import type { Finding, Severity } from '../../src/core/report.js';
+import { probeFailureFinding, settle, type ProbeResult } from '../../src/core/probe.js';
+import { countsText, sortFindings, type Finding, type Severity } from '../../src/core/report.js';
+import { evaluateRules, type Rule } from '../../src/core/rule.js';
 import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
 import { M4_CODES, cancelRunAction, nudgeAction } from './codes.js';
 import { M4_CORRECTIONS, SQL_CORRECTIONS, fillSql, sqlCorrectionText } from './corrections.js';
+import { duration, iso } from './format.js';
 import { locksRule } from './locks.js';
-import {
-  countsText,
-  duration,
-  evaluateRules,
-  iso,
-  probeFailure,
-  settle,
-  sortFindings,
-  type M4Rule,
-  type ProbeResult,
-} from './rule.js';
 
 /** Thresholds of the "Run Stuck" checklist. */
 export const RUN_THRESHOLDS = {
@@ -110,7 +102,7 @@ const GAP_STEP =
   'outbox cannot get past the gap, so the run will not finish by itself; do not cancel it before engineering has the ' +
   'evidence — cancelling deletes the outbox cursor.';
 
-export const runRules: readonly M4Rule<RunObservations>[] = [
+export const runRules: readonly Rule<RunObservations>[] = [
   {
     code: M4_CODES.runNotFound,
     title: 'Run not found',
@@ -267,6 +259,7 @@ export const runRules: readonly M4Rule<RunObservations>[] = [
     okTitle: 'Outbox publishing (event in flight)',
     section: SECTION.gap,
     runbookCorrection: `${M4_CORRECTIONS.listenNotify.text} ${M4_CORRECTIONS.noStartWorker.text} ${M4_CORRECTIONS.consolaLogs.text}`,
+    correctionWhen: 'always',
     evaluate: (obs) => {
       const d = obs.outbox;
       const { run, outbox, eventAtNextSeq: e } = obs.inspection;
@@ -415,7 +408,7 @@ export async function runRunChecklist(ctx: WorkflowContext<M4Clients>): Promise<
   const now = ctx.clock.now();
   const inspected = await settle(() => ctx.clients.db.inspectRun(runId, { signal: ctx.signal }));
   if (!inspected.ok) {
-    const f = probeFailure(
+    const f = probeFailureFinding(
       M4_CODES.probeDatabase,
       `Could not read run ${runId} from M4 ${ctx.target}'s database`,
       inspected.error,
@@ -435,7 +428,7 @@ export async function runRunChecklist(ctx: WorkflowContext<M4Clients>): Promise<
   const findings = evaluateRules(runRules, obs, now);
   if (locks && !locks.ok) {
     findings.push(
-      probeFailure('m4.probe.locks', `Could not read pg_locks on M4 ${ctx.target}`, locks.error, SECTION.locks),
+      probeFailureFinding('m4.probe.locks', `Could not read pg_locks on M4 ${ctx.target}`, locks.error, SECTION.locks),
     );
   }
   const sorted = sortFindings(findings);

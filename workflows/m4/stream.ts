@@ -7,23 +7,15 @@ import {
 } from '../../integrations/m4/index.js';
 import type { OptionSpec } from '../../src/core/command.js';
 import { formatNumber } from '../../src/core/format.js';
-import type { Finding } from '../../src/core/report.js';
+import { probeFailureFinding, settle, type ProbeResult } from '../../src/core/probe.js';
+import { countsText, sortFindings, type Finding } from '../../src/core/report.js';
+import { evaluateRules, type FindingDraft, type Rule } from '../../src/core/rule.js';
 import { isTargetError } from '../../src/core/target-error.js';
 import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
 import { M4_CODES } from './codes.js';
 import { M4_CORRECTIONS } from './corrections.js';
+import { duration } from './format.js';
 import { RUN_ID_ARG } from './run.js';
-import {
-  countsText,
-  duration,
-  evaluateRules,
-  probeFailure,
-  settle,
-  sortFindings,
-  type FindingDraft,
-  type M4Rule,
-  type ProbeResult,
-} from './rule.js';
 
 const SECTION = {
   reconnect: 'Rebuild Stream › 2. Reconnect with fromSeq',
@@ -183,18 +175,26 @@ function dbText(db: ProbeResult<RunInspection>): string {
 const seqList = (seqs: readonly number[]): string =>
   seqs.slice(0, 10).join(', ') + (seqs.length > 10 ? ` … (${seqs.length} in all)` : '');
 
-/** Reads only the fromSeq verdict, so it also reports when no replay could be read at all. */
-export const fromSeqRule: M4Rule<Pick<StreamObservations, 'fromSeqDraft'>> = {
+/**
+ * Reads only the fromSeq verdict, so it also reports when no replay could be read at all. An untested ?fromSeq=
+ * (inconclusive) gets the rule's next step too: the defect is in M4's code, whether or not this read could show it.
+ */
+export const fromSeqRule: Rule<Pick<StreamObservations, 'fromSeqDraft'>> = {
   code: M4_CODES.streamFromSeq,
   title: '?fromSeq= is broken',
   okTitle: '?fromSeq= works',
   section: SECTION.reconnect,
   nextStep: FROM_SEQ_STEP,
   runbookCorrection: FROM_SEQ_CORRECTION,
-  evaluate: (obs) => obs.fromSeqDraft,
+  correctionWhen: 'always',
+  evaluate: ({ fromSeqDraft: d }) =>
+    d.severity === 'inconclusive' ? { ...d, nextStep: d.nextStep ?? FROM_SEQ_STEP } : d,
 };
 
-export const streamRules: readonly M4Rule<StreamObservations>[] = [
+const TERMINAL_STEP =
+  'Run /m4 run <runId>: if its outbox is stuck, a nudge publishes the missing events live to open streams.';
+
+export const streamRules: readonly Rule<StreamObservations>[] = [
   {
     code: M4_CODES.streamFirstSeq,
     title: 'Stream starts at the wrong seq',
@@ -300,7 +300,7 @@ export const streamRules: readonly M4Rule<StreamObservations>[] = [
     title: 'Stream did not end on RunFinished',
     okTitle: 'Stream ends on RunFinished',
     section: SECTION.terminal,
-    nextStep: 'Run /m4 run <runId>: if its outbox is stuck, a nudge publishes the missing events live to open streams.',
+    nextStep: TERMINAL_STEP,
     evaluate: (obs) => {
       const { read: r, analysis: a } = obs;
       const ended =
@@ -339,6 +339,7 @@ export const streamRules: readonly M4Rule<StreamObservations>[] = [
           severity: 'inconclusive',
           title: 'Stream too long to read to the end',
           evidence: `stopped after ${formatNumber(r.events.length)} events (${r.end}) before any RunFinished; ${dbText(db)}`,
+          nextStep: TERMINAL_STEP,
         };
       }
       return {
@@ -390,7 +391,7 @@ export function createStreamWorkflow(o: StreamWorkflowOptions = {}): Workflow<M4
     const [primary, inspection] = await Promise.all([read(requested), settle(() => db.inspectRun(runId, { signal }))]);
     const httpAnswered = !primary.ok && isTargetError(primary.error) && primary.error.status !== undefined;
     if (!primary.ok && !(requested !== undefined && httpAnswered)) {
-      const f = probeFailure(
+      const f = probeFailureFinding(
         M4_CODES.probeStream,
         `Could not read the stream of ${runId} on M4 ${ctx.target}`,
         primary.error,
@@ -417,7 +418,7 @@ export function createStreamWorkflow(o: StreamWorkflowOptions = {}): Workflow<M4
         fellBack = true;
       } else if (control && !control.ok) {
         extraFindings.push(
-          probeFailure(
+          probeFailureFinding(
             M4_CODES.probeStream,
             `Could not read the stream of ${runId} on M4 ${ctx.target}`,
             control.error,
