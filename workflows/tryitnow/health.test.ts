@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type StartedNatsServer } from '../../integrations/tryitnow/simulator/start-nats-server.js';
 import { startRedis, type StartedService } from '../../src/dev/local-services.js';
-import { evaluateRules } from './rule.js';
+import { evaluateRules } from '../../src/core/rule.js';
 import { healthRules, healthWorkflow, type HealthObservations } from './health.js';
 import { startWorld, type World, type WorldOptions } from '../../test/support/tryitnow/world.js';
 
@@ -89,10 +89,14 @@ describe('health rules', () => {
   };
 
   it('a NATS /healthz 503 is critical with its error text', () => {
-    const f = evaluateRules(healthRules, {
-      ...base,
-      nats: { ...ok, value: { status: 'unavailable', error: 'JetStream not enabled', httpStatus: 503 } },
-    }).find((x) => x.code === 'tryitnow.health.nats');
+    const f = evaluateRules(
+      healthRules,
+      {
+        ...base,
+        nats: { ...ok, value: { status: 'unavailable', error: 'JetStream not enabled', httpStatus: 503 } },
+      },
+      0,
+    ).find((x) => x.code === 'tryitnow.health.nats');
     expect(f).toMatchObject({
       severity: 'critical',
       evidence: 'GET /healthz → 503 status "unavailable": JetStream not enabled',
@@ -100,7 +104,7 @@ describe('health rules', () => {
   });
 
   it('a PING answered with anything but PONG is a warning', () => {
-    const f = evaluateRules(healthRules, { ...base, valkey: { ...ok, value: 'LOADING' } }).find(
+    const f = evaluateRules(healthRules, { ...base, valkey: { ...ok, value: 'LOADING' } }, 0).find(
       (x) => x.code === 'tryitnow.health.valkey',
     );
     expect(f?.severity).toBe('warning');

@@ -1,23 +1,16 @@
 import type { ApiHealth, DemoRoutes, NatsHealthz, TryItNowClients } from '../../integrations/tryitnow/index.js';
 import { parseExposition, type Exposition } from '../../integrations/prometheus/parse-exposition.js';
 import { findSamples } from '../../integrations/prometheus/query.js';
+import { diagnoseProbes } from '../../src/core/diagnose.js';
 import { formatNumber } from '../../src/core/format.js';
-import type { Finding } from '../../src/core/report.js';
+import { probesRun, runProbes, type ProbeResult } from '../../src/core/probe.js';
+import { countsText, type Finding } from '../../src/core/report.js';
+import type { Rule } from '../../src/core/rule.js';
 import { isTargetError } from '../../src/core/target-error.js';
 import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
 import { CORRECTION, SECTION } from './corrections.js';
-import {
-  countsText,
-  evaluateRules,
-  plural,
-  probeFailureFindings,
-  settle,
-  sortFindings,
-  valueOf,
-  type FailedProbe,
-  type ProbeResult,
-  type Rule,
-} from './rule.js';
+import { plural } from './format.js';
+import { probeFailures, valueOf, type TryItNowProbes } from './probes.js';
 
 /** One probe per component the runbook's "Health Checks" section names, taken at the same moment. */
 export interface HealthObservations {
@@ -33,25 +26,51 @@ export interface HealthObservations {
   readonly metrics: ProbeResult<Exposition>;
 }
 
-export async function observeHealth(clients: TryItNowClients, signal: AbortSignal): Promise<HealthObservations> {
-  const [api, nats, valkey, caddy, metrics] = await Promise.all([
-    settle(() => clients.api.health({ signal })),
-    settle(() => clients.nats.healthz({ signal })),
-    settle(() => clients.valkey.ping({ signal })),
-    settle(() => clients.caddy.demoRoutes({ signal })),
-    settle(async () => parseExposition(await clients.api.metricsText({ signal }))),
-  ]);
-  return { api, nats, valkey, caddy, metrics };
-}
+const healthFailure = (code: string) => ({ code, section: SECTION.healthChecks });
+
+/** The probes, run in parallel; a failed `/metrics` is read by the Caddy rule (it needs the API key). */
+export const healthProbes: TryItNowProbes<HealthObservations> = {
+  api: {
+    endpoint: 'GET /health',
+    what: 'The Try It Now API',
+    failure: healthFailure('tryitnow.probe.api-health'),
+    call: (clients, signal) => clients.api.health({ signal }),
+  },
+  nats: {
+    endpoint: 'GET /healthz',
+    what: 'The NATS monitoring endpoint',
+    failure: healthFailure('tryitnow.probe.nats-monitor'),
+    call: (clients, signal) => clients.nats.healthz({ signal }),
+  },
+  valkey: {
+    endpoint: 'PING',
+    what: 'Valkey',
+    failure: healthFailure('tryitnow.probe.valkey'),
+    call: (clients, signal) => clients.valkey.ping({ signal }),
+  },
+  caddy: {
+    endpoint: 'GET /config/apps/http/servers/demo/routes',
+    what: 'The Caddy admin API',
+    failure: healthFailure('tryitnow.probe.caddy'),
+    call: (clients, signal) => clients.caddy.demoRoutes({ signal }),
+  },
+  metrics: {
+    endpoint: 'GET /metrics',
+    what: 'The metrics',
+    call: async (clients, signal) => parseExposition(await clients.api.metricsText({ signal })),
+  },
+};
+
+const API_STEP =
+  "The API answers 503 when its own Valkey ping fails: check Valkey (`valkey-cli -h <host> ping`, and this report's " +
+  "Valkey line) and the API's VALKEY_ADDR; `journalctl -u try-it-now | grep -i valkey`.";
 
 const apiHealth: Rule<HealthObservations> = {
   code: 'tryitnow.health.api',
   title: 'Try It Now API is unhealthy',
   okTitle: 'Try It Now API healthy',
   section: SECTION.healthChecks,
-  nextStep:
-    "The API answers 503 when its own Valkey ping fails: check Valkey (`valkey-cli -h <host> ping`, and this report's " +
-    "Valkey line) and the API's VALKEY_ADDR; `journalctl -u try-it-now | grep -i valkey`.",
+  nextStep: API_STEP,
   runbookCorrection: CORRECTION.healthBody,
   evaluate(obs) {
     const h = valueOf(obs.api);
@@ -68,7 +87,7 @@ const apiHealth: Rule<HealthObservations> = {
         title: 'Try It Now API cannot reach its store (Valkey)',
         evidence: `GET /health → 503 {"status":"${h.status}","error":"${h.error ?? ''}"}`,
         nextStep:
-          `${apiHealth.nextStep} While Valkey is away nothing can be acquired (acquire answers 500 RATE_LIMIT_ERROR), ` +
+          `${API_STEP} While Valkey is away nothing can be acquired (acquire answers 500 RATE_LIMIT_ERROR), ` +
           '`/api/v1/pool/stats` hangs without an answer, and the `demo_pool_*` gauges stay frozen at their last ' +
           'values: they are not the pool.',
       };
@@ -186,18 +205,6 @@ const caddyHealth: Rule<HealthObservations> = {
 /** The four component checks of "Monitoring › Health Checks", in report order. */
 export const healthRules: readonly Rule<HealthObservations>[] = [apiHealth, natsHealth, valkeyHealth, caddyHealth];
 
-function failures(obs: HealthObservations): FailedProbe[] {
-  const failed: FailedProbe[] = [];
-  const add = (p: ProbeResult<unknown>, code: string, what: string): void => {
-    if (!p.ok) failed.push({ code, what, section: SECTION.healthChecks, error: p.error });
-  };
-  add(obs.api, 'tryitnow.probe.api-health', 'The Try It Now API');
-  add(obs.nats, 'tryitnow.probe.nats-monitor', 'The NATS monitoring endpoint');
-  add(obs.valkey, 'tryitnow.probe.valkey', 'Valkey');
-  add(obs.caddy, 'tryitnow.probe.caddy', 'The Caddy admin API');
-  return failed;
-}
-
 function summaryOf(obs: HealthObservations, findings: readonly Finding[]): string {
   const api = obs.api.ok
     ? obs.api.value.httpStatus === 200
@@ -219,11 +226,14 @@ function summaryOf(obs: HealthObservations, findings: readonly Finding[]): strin
 
 /** `/tryitnow health`: the API, NATS, Valkey and Caddy, each probed once, in parallel. */
 export async function runHealth(ctx: WorkflowContext<TryItNowClients>): Promise<WorkflowResult> {
-  const obs = await observeHealth(ctx.clients, ctx.signal);
-  const findings = sortFindings([
-    ...probeFailureFindings(failures(obs), ctx.target),
-    ...evaluateRules(healthRules, obs),
-  ]);
+  const obs = await runProbes<TryItNowClients, HealthObservations>(healthProbes, ctx.clients, ctx.signal);
+  const { findings } = diagnoseProbes({
+    obs,
+    ran: probesRun(healthProbes, obs),
+    rules: healthRules,
+    nowMs: ctx.clock.now(),
+    failureFindings: probeFailures(healthProbes, ctx.target),
+  });
   ctx.logger.debug({ findings: findings.length }, 'tryitnow health evaluated');
   return {
     findings,

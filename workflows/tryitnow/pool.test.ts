@@ -3,7 +3,7 @@ import { parseExposition } from '../../integrations/prometheus/parse-exposition.
 import { BOUNDS, renderExposition, type MetricsState } from '../../integrations/tryitnow/simulator/exposition.js';
 import { createScenarioState } from '../../integrations/tryitnow/simulator/state.js';
 import { getFreePort } from '../../src/dev/local-services.js';
-import { evaluateRules } from './rule.js';
+import { evaluateRules } from '../../src/core/rule.js';
 import { poolRules, poolWorkflow, type PoolObservations } from './pool.js';
 import { severities, startWorld, type World, type WorldOptions } from '../../test/support/tryitnow/world.js';
 
@@ -81,7 +81,7 @@ function criu(perBucket: number[], overflow: number, mean: number) {
 describe('pool rules', () => {
   it('ready exactly at 50 % is ok, just under is a warning, under 20 % critical', () => {
     const at = (ready: number) =>
-      evaluateRules(poolRules, observe(healthy, { ...healthy.pool, ready, target: 10 })).find(
+      evaluateRules(poolRules, observe(healthy, { ...healthy.pool, ready, target: 10 }), 0).find(
         (f) => f.code === 'tryitnow.pool.ready',
       )?.severity;
     expect([at(5), at(4), at(2), at(1), at(0)]).toEqual(['ok', 'warning', 'warning', 'critical', 'critical']);
@@ -97,6 +97,7 @@ describe('pool rules', () => {
           { labels: { method: 'criu_restore', result: 'success' }, value: 3 },
         ],
       }),
+      0,
     ).find((x) => x.code === 'tryitnow.pool.provision-failures');
     expect(f?.severity).toBe('warning');
     expect(f?.evidence).toContain('only 5 provisions so far, too few to call it critical');
@@ -113,12 +114,13 @@ describe('pool rules', () => {
             { labels: { method: 'criu_restore', result: 'success' }, value: ok },
           ],
         }),
+        0,
       ).find((x) => x.code === 'tryitnow.pool.provision-failures')?.severity;
     expect([share(10, 90), share(11, 89), share(26, 74)]).toEqual(['ok', 'warning', 'critical']);
   });
 
   it('no provision yet: the *Vec is absent from /metrics, and that is not an error', () => {
-    const f = evaluateRules(poolRules, observe({ ...healthy, provisions: [], provisionDuration: [] }));
+    const f = evaluateRules(poolRules, observe({ ...healthy, provisions: [], provisionDuration: [] }), 0);
     expect(f.find((x) => x.code === 'tryitnow.pool.provision-failures')?.title).toBe('No provision recorded yet');
     expect(f.find((x) => x.code === 'tryitnow.pool.provision-duration')?.title).toBe('No provision timed yet');
   });
@@ -127,6 +129,7 @@ describe('pool rules', () => {
     const f = evaluateRules(
       poolRules,
       observe({ ...healthy, criuRestoreDuration: criu([0, 0, 0, 0, 0, 0, 0, 0, 0, 5], 95, 11) }),
+      0,
     ).find((x) => x.code === 'tryitnow.pool.criu-restore');
     expect(f?.severity).toBe('critical');
     expect(f?.title).toBe('CRIU restores take 11 s on average');
@@ -137,6 +140,7 @@ describe('pool rules', () => {
     const f = evaluateRules(
       poolRules,
       observe({ ...healthy, criuRestoreDuration: { cumulative: BOUNDS.fast.map(() => 0), count: 0, sum: 0 } }),
+      0,
     ).find((x) => x.code === 'tryitnow.pool.criu-restore');
     expect(f?.severity).toBe('ok');
     expect(f?.title).toBe('No CRIU restore observed yet');
@@ -144,7 +148,7 @@ describe('pool rules', () => {
   });
 
   it('a target of 0 is not a division by zero', () => {
-    const f = evaluateRules(poolRules, observe(healthy, { ...healthy.pool, ready: 0, target: 0 })).find(
+    const f = evaluateRules(poolRules, observe(healthy, { ...healthy.pool, ready: 0, target: 0 }), 0).find(
       (x) => x.code === 'tryitnow.pool.ready',
     );
     expect(f?.severity).toBe('ok');

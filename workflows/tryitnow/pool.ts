@@ -2,24 +2,16 @@ import type { ApiHealth, PoolStats, TryItNowClients } from '../../integrations/t
 import { histogramQuantile } from '../../integrations/prometheus/histogram-quantile.js';
 import { parseExposition, type Exposition } from '../../integrations/prometheus/parse-exposition.js';
 import { findSamples, getHistogram, getValue, type HistogramBuckets } from '../../integrations/prometheus/query.js';
+import { diagnoseProbes } from '../../src/core/diagnose.js';
 import { formatNumber, formatSeconds } from '../../src/core/format.js';
+import { probesRun, runProbes, type ProbeResult } from '../../src/core/probe.js';
+import { countsText } from '../../src/core/report.js';
+import type { FindingDraft, Rule } from '../../src/core/rule.js';
 import { isTargetError } from '../../src/core/target-error.js';
 import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
 import { CORRECTION, SECTION } from './corrections.js';
-import {
-  countsText,
-  evaluateRules,
-  percent,
-  plural,
-  probeFailureFindings,
-  settle,
-  sortFindings,
-  valueOf,
-  type FailedProbe,
-  type FindingDraft,
-  type ProbeResult,
-  type Rule,
-} from './rule.js';
+import { percent, plural } from './format.js';
+import { probeFailures, valueOf, type TryItNowProbes } from './probes.js';
 
 /** What the pool rules read: the API's pool stats and its `/metrics`, taken together. */
 export interface PoolObservations {
@@ -32,17 +24,33 @@ export interface PoolObservations {
 }
 
 /**
- * Each call is bounded by the target's `timeoutMs`: with Valkey down, the real `/api/v1/pool/stats` never answers
- * (it has no request timeout), so the bot gives up and says why instead of waiting.
+ * The probes, run in parallel. Each call is bounded by the target's `timeoutMs`: with Valkey down, the real
+ * `/api/v1/pool/stats` never answers (it has no request timeout), so the bot gives up and says why instead of
+ * waiting. A failed `/health` is left to the pool rule (it only explains a failed stats read).
  */
-export async function observePool(clients: TryItNowClients, signal: AbortSignal): Promise<PoolObservations> {
-  const [stats, metrics, health] = await Promise.all([
-    settle(() => clients.api.poolStats({ signal })),
-    settle(async () => parseExposition(await clients.api.metricsText({ signal }))),
-    settle(() => clients.api.health({ signal })),
-  ]);
-  return { stats, metrics, health };
-}
+export const poolProbes: TryItNowProbes<PoolObservations> = {
+  stats: {
+    endpoint: 'GET /api/v1/pool/stats',
+    what: 'The pool stats (GET /api/v1/pool/stats)',
+    failure: { code: 'tryitnow.probe.pool-stats', section: SECTION.notReplenishing },
+    call: (clients, signal) => clients.api.poolStats({ signal }),
+  },
+  metrics: {
+    endpoint: 'GET /metrics',
+    what: 'The metrics (GET /metrics)',
+    failure: {
+      code: 'tryitnow.probe.metrics',
+      section: SECTION.keyMetrics,
+      unauthorizedCorrection: CORRECTION.metricsAuth,
+    },
+    call: async (clients, signal) => parseExposition(await clients.api.metricsText({ signal })),
+  },
+  health: {
+    endpoint: 'GET /health',
+    what: 'The Try It Now API',
+    call: (clients, signal) => clients.api.health({ signal }),
+  },
+};
 
 /**
  * Thresholds. The runbook's "Alerting Thresholds" table gives the pool and failure ones; the minimum sample and the
@@ -276,7 +284,7 @@ const criuRestore: Rule<PoolObservations> = {
     'the checkpoint on staging (runbook: Updating Checkpoints) and compare; watch cold_start share in ' +
     '`demo_provisions_total` — CRIU failures fall back to cold starts.',
   runbookCorrection: CORRECTION.criuBuckets,
-  correctAlways: true,
+  correctionWhen: 'always',
   evaluate(obs) {
     const expo = valueOf(obs.metrics);
     if (!expo) return null;
@@ -325,32 +333,16 @@ export const poolRules: readonly Rule<PoolObservations>[] = [
   criuRestore,
 ];
 
-function failures(obs: PoolObservations): FailedProbe[] {
-  const failed: FailedProbe[] = [];
-  if (!obs.stats.ok) {
-    failed.push({
-      code: 'tryitnow.probe.pool-stats',
-      what: 'The pool stats (GET /api/v1/pool/stats)',
-      section: SECTION.notReplenishing,
-      error: obs.stats.error,
-    });
-  }
-  if (!obs.metrics.ok) {
-    failed.push({
-      code: 'tryitnow.probe.metrics',
-      what: 'The metrics (GET /metrics)',
-      section: SECTION.keyMetrics,
-      error: obs.metrics.error,
-      runbookCorrection: CORRECTION.metricsAuth,
-    });
-  }
-  return failed;
-}
-
 /** `/tryitnow pool`: the pool level against its target, provision failures, provision and CRIU restore times. */
 export async function runPool(ctx: WorkflowContext<TryItNowClients>): Promise<WorkflowResult> {
-  const obs = await observePool(ctx.clients, ctx.signal);
-  const findings = sortFindings([...probeFailureFindings(failures(obs), ctx.target), ...evaluateRules(poolRules, obs)]);
+  const obs = await runProbes<TryItNowClients, PoolObservations>(poolProbes, ctx.clients, ctx.signal);
+  const { findings } = diagnoseProbes({
+    obs,
+    ran: probesRun(poolProbes, obs),
+    rules: poolRules,
+    nowMs: ctx.clock.now(),
+    failureFindings: probeFailures(poolProbes, ctx.target),
+  });
   const p = readPool(obs);
   const head = p ? `Pool ${n(p.ready)}/${n(p.target)} ready` : 'Pool level unknown';
   const notes = [

@@ -5,24 +5,16 @@ import type {
   StreamSummary,
   TryItNowClients,
 } from '../../integrations/tryitnow/index.js';
+import { diagnoseProbes } from '../../src/core/diagnose.js';
 import { formatNumber } from '../../src/core/format.js';
-import type { Finding } from '../../src/core/report.js';
+import { probesRun, runProbes, settle, type ProbeResult } from '../../src/core/probe.js';
+import { countsText, type Finding } from '../../src/core/report.js';
+import type { FindingDraft, Rule } from '../../src/core/rule.js';
 import { isTargetError } from '../../src/core/target-error.js';
 import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
 import { CORRECTION, SECTION, purgeAction, removeMessageAction } from './corrections.js';
-import {
-  countsText,
-  evaluateRules,
-  plural,
-  probeFailureFindings,
-  settle,
-  sortFindings,
-  valueOf,
-  type FailedProbe,
-  type FindingDraft,
-  type ProbeResult,
-  type Rule,
-} from './rule.js';
+import { plural } from './format.js';
+import { probeFailures, valueOf, type TryItNowProbes } from './probes.js';
 
 /** The durable pull consumers Try It Now creates on its stream (`internal/queue/nats.go`). */
 export const CONSUMERS = ['provision-workers', 'cleanup-workers'] as const;
@@ -46,13 +38,38 @@ export interface QueueObservations {
 /** The name the bot's own NATS connection carries (`nats-client.ts`). */
 const BOT_CONNECTION = 'runbook-bot';
 
+/** The JetStream reads, taken at the same moment: the stream and its two consumers. */
+type JetStreamReads = Pick<QueueObservations, 'streamInfo'> & QueueObservations['consumers'];
+
+/** The JetStream probes of a stream, run in parallel (a failure is reported per probe, or once if none answered). */
+function jetStreamProbes(stream: string): TryItNowProbes<JetStreamReads> {
+  const consumer = (name: ConsumerName): TryItNowProbes<JetStreamReads>[ConsumerName] => ({
+    endpoint: `CONSUMER.INFO ${stream} ${name}`,
+    what: `JetStream consumer ${name}`,
+    failure: { code: `tryitnow.probe.nats-${name}`, section: SECTION.queueState },
+    call: (clients, signal) => clients.nats.consumerInfo(stream, name, { signal }),
+  });
+  return {
+    streamInfo: {
+      endpoint: `STREAM.INFO ${stream}`,
+      what: `JetStream stream ${stream}`,
+      failure: { code: 'tryitnow.probe.nats-stream', section: SECTION.queueState },
+      call: (clients, signal) => clients.nats.streamInfo(stream, { signal }),
+    },
+    'provision-workers': consumer('provision-workers'),
+    'cleanup-workers': consumer('cleanup-workers'),
+  };
+}
+
+/** The JetStream reads within the observations. */
+function jetStreamReads(obs: QueueObservations): JetStreamReads {
+  return { streamInfo: obs.streamInfo, ...obs.consumers };
+}
+
 export async function observeQueue(clients: TryItNowClients, signal: AbortSignal): Promise<QueueObservations> {
   const stream = clients.nats.streamName;
-  const [streamInfo, provision, cleanup] = await Promise.all([
-    settle(() => clients.nats.streamInfo(stream, { signal })),
-    settle(() => clients.nats.consumerInfo(stream, 'provision-workers', { signal })),
-    settle(() => clients.nats.consumerInfo(stream, 'cleanup-workers', { signal })),
-  ]);
+  const reads = await runProbes<TryItNowClients, JetStreamReads>(jetStreamProbes(stream), clients, signal);
+  const { streamInfo, 'provision-workers': provision, 'cleanup-workers': cleanup } = reads;
   // After the JetStream reads, so the bot's own connection is established and named when /connz lists it.
   const connections = await settle(() => clients.nats.connections({ signal }));
   const stuckMessage: Partial<Record<ConsumerName, ProbeResult<StoredMessage | undefined>>> = {};
@@ -160,17 +177,19 @@ const consumersRule: Rule<QueueObservations> = {
   },
 };
 
+const DEPTH_STEP =
+  'Nothing in Try It Now publishes here, so these messages came from somewhere else (a manual `nats pub`, ' +
+  'another build, a test). Look at one (`nats stream get PROVISIONING <seq>`) before removing them; purging ' +
+  'does not affect pool replenishment, which runs in-process.';
+
 const depthRule: Rule<QueueObservations> = {
   code: 'tryitnow.queue.depth',
   title: 'Messages piling up in the provisioning stream',
   okTitle: 'Queue depth 0 — by design',
   section: SECTION.thresholds,
-  nextStep:
-    'Nothing in Try It Now publishes here, so these messages came from somewhere else (a manual `nats pub`, ' +
-    'another build, a test). Look at one (`nats stream get PROVISIONING <seq>`) before removing them; purging ' +
-    'does not affect pool replenishment, which runs in-process.',
+  nextStep: DEPTH_STEP,
   runbookCorrection: CORRECTION.nothingPublishes,
-  correctAlways: true,
+  correctionWhen: 'always',
   actions: [purgeAction()],
   evaluate(obs) {
     const found = present(obs);
@@ -211,7 +230,7 @@ const depthRule: Rule<QueueObservations> = {
       severity,
       title,
       evidence: `${storedPart}${parts}${dead} — ${thresholds}; any message here is unexpected: Try It Now itself publishes none`,
-      nextStep: severity === 'ok' ? depthRule.nextStep : undefined,
+      nextStep: severity === 'ok' ? DEPTH_STEP : undefined,
     };
   },
 };
@@ -351,36 +370,8 @@ export const queueRules: readonly Rule<QueueObservations>[] = [
   waitingRule,
 ];
 
-/** Failed probes, except the "not found" answers the rules report themselves. */
-function failures(obs: QueueObservations): FailedProbe[] {
-  const known = new Set(['STREAM_NOT_FOUND', 'CONSUMER_NOT_FOUND']);
-  const all: { p: ProbeResult<unknown>; what: string; code: string }[] = [
-    { p: obs.streamInfo, what: `JetStream stream ${obs.stream}`, code: 'tryitnow.probe.nats-stream' },
-    ...CONSUMERS.map((c) => ({
-      p: obs.consumers[c] as ProbeResult<unknown>,
-      what: `JetStream consumer ${c}`,
-      code: `tryitnow.probe.nats-${c}`,
-    })),
-  ];
-  const failed = all.filter(
-    (x): x is { p: { ok: false; error: unknown }; what: string; code: string } =>
-      !x.p.ok && !(isTargetError(x.p.error) && known.has(x.p.error.code ?? '')),
-  );
-  // A missing stream makes both consumer lookups fail as well: say it once.
-  if (hasCode(obs.streamInfo, 'STREAM_NOT_FOUND')) return [];
-  if (failed.length === all.length) {
-    // Nothing answered (NATS down, credentials, JetStream off): one line, not three.
-    return [
-      { code: 'tryitnow.probe.nats', what: 'NATS JetStream', section: SECTION.queueState, error: failed[0]!.p.error },
-    ];
-  }
-  return failed.map((x) => ({
-    code: x.code,
-    what: x.what,
-    section: SECTION.queueState,
-    error: x.p.error,
-  }));
-}
+/** "Not found" is an answer the stream and consumers rules report themselves, not a failed probe. */
+const NOT_FOUND = new Set(['STREAM_NOT_FOUND', 'CONSUMER_NOT_FOUND']);
 
 function summaryOf(obs: QueueObservations, findings: readonly Finding[]): string {
   const found = present(obs);
@@ -395,10 +386,21 @@ function summaryOf(obs: QueueObservations, findings: readonly Finding[]): string
 /** `/tryitnow queue`: the JetStream stream and its two worker consumers, against the runbook's queue thresholds. */
 export async function runQueue(ctx: WorkflowContext<TryItNowClients>): Promise<WorkflowResult> {
   const obs = await observeQueue(ctx.clients, ctx.signal);
-  const findings = sortFindings([
-    ...probeFailureFindings(failures(obs), ctx.target),
-    ...evaluateRules(queueRules, obs),
-  ]);
+  const probes = jetStreamProbes(obs.stream);
+  const failures = probeFailures(probes, ctx.target, {
+    // Nothing answered (NATS down, credentials, JetStream off): one line, not three.
+    nothingAnswered: { code: 'tryitnow.probe.nats', what: 'NATS JetStream', section: SECTION.queueState },
+  });
+  const { findings } = diagnoseProbes({
+    obs,
+    ran: probesRun(probes, jetStreamReads(obs)),
+    rules: queueRules,
+    nowMs: ctx.clock.now(),
+    isAnswer: (_, error) => isTargetError(error) && NOT_FOUND.has(error.code ?? ''),
+    // A missing stream makes both consumer lookups fail as well: the stream rule says it once.
+    failureFindings: (failed, allFailed) =>
+      hasCode(obs.streamInfo, 'STREAM_NOT_FOUND') ? [] : failures(failed, allFailed),
+  });
   return {
     findings,
     summary: summaryOf(obs, findings),

@@ -21,7 +21,7 @@ import { healthWorkflow } from './health.js';
 import { poolRules, poolWorkflow, type PoolObservations } from './pool.js';
 import { queueWorkflow } from './queue.js';
 import { tryitnowRemediations } from './remediations.js';
-import { evaluateRules } from './rule.js';
+import { evaluateRules } from '../../src/core/rule.js';
 import { stateWorkflow } from './state.js';
 import { clock } from '../../test/support/tryitnow/world.js';
 
@@ -339,7 +339,7 @@ describe('real Try It Now', () => {
       stats: { ok: true, value: { ready: 12, assigned: 0, warming: 0, target: 10, capacity: 20 } },
       metrics: { ok: false, error: new Error('not read') },
     };
-    const ready = evaluateRules(poolRules, obs).find((x) => x.code === 'tryitnow.pool.ready');
+    const ready = evaluateRules(poolRules, obs, 0).find((x) => x.code === 'tryitnow.pool.ready');
     expect(ready).toMatchObject({ severity: 'ok', title: 'Warm pool above target' });
     expect(ready?.evidence).toContain('2 above the target — not a fault');
   });

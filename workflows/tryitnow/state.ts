@@ -6,23 +6,16 @@ import {
   type KeyInfo,
   type TryItNowClients,
 } from '../../integrations/tryitnow/index.js';
+import { diagnoseProbes } from '../../src/core/diagnose.js';
 import { formatNumber } from '../../src/core/format.js';
-import type { Finding } from '../../src/core/report.js';
+import { probesRun, runProbes, type ProbeResult } from '../../src/core/probe.js';
+import { countsText } from '../../src/core/report.js';
+import type { Rule } from '../../src/core/rule.js';
 import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
 import { CORRECTION, SECTION, clearRouteAction } from './corrections.js';
+import { plural } from './format.js';
 import { INSTANCE_READ_LIMIT, indexInstanceRoutes, type InstanceRoutes } from './instance-routes.js';
-import {
-  countsText,
-  evaluateRules,
-  plural,
-  probeFailureFindings,
-  settle,
-  sortFindings,
-  valueOf,
-  type FailedProbe,
-  type ProbeResult,
-  type Rule,
-} from './rule.js';
+import { probeFailures, valueOf, type TryItNowProbes } from './probes.js';
 
 /**
  * Bounds: the bot reads Valkey with SCAN/SSCAN/LRANGE in pages and stops at these, so a diagnostic never walks a
@@ -127,15 +120,37 @@ async function readSnapshot(clients: TryItNowClients, signal: AbortSignal): Prom
   };
 }
 
-export async function observeState(clients: TryItNowClients, signal: AbortSignal): Promise<StateObservations> {
-  const [ping, snapshot, caddy, api] = await Promise.all([
-    settle(() => clients.valkey.ping({ signal })),
-    settle(() => readSnapshot(clients, signal)),
-    settle(() => clients.caddy.demoRoutes({ signal })),
-    settle(() => clients.api.health({ signal })),
-  ]);
-  return { ping, snapshot, caddy, api };
-}
+const VALKEY_FAILURE = { code: 'tryitnow.probe.valkey', section: SECTION.dataLoss };
+
+/**
+ * The probes, run in parallel. PING and the reads share Valkey's connection: one finding for Valkey, the reads'
+ * if they failed (they come first). A failed `/health` only loses the runtime named in the notes.
+ */
+export const stateProbes: TryItNowProbes<StateObservations> = {
+  snapshot: {
+    endpoint: 'SCAN state:* / instance:*, SSCAN, LRANGE, EXISTS',
+    what: 'Valkey',
+    failure: VALKEY_FAILURE,
+    call: (clients, signal) => readSnapshot(clients, signal),
+  },
+  ping: {
+    endpoint: 'PING',
+    what: 'Valkey PING',
+    failure: VALKEY_FAILURE,
+    call: (c, signal) => c.valkey.ping({ signal }),
+  },
+  caddy: {
+    endpoint: 'GET /config/apps/http/servers/demo/routes',
+    what: 'The Caddy admin API',
+    failure: { code: 'tryitnow.probe.caddy', section: SECTION.dataLoss },
+    call: (clients, signal) => clients.caddy.demoRoutes({ signal }),
+  },
+  api: {
+    endpoint: 'GET /health',
+    what: 'The Try It Now API',
+    call: (clients, signal) => clients.api.health({ signal }),
+  },
+};
 
 function keyText(k: KeyInfo): string {
   if (k.type === 'none') return `${k.key} absent`;
@@ -181,7 +196,7 @@ const portsRule: Rule<StateObservations> = {
     'instances are released or expire; ports held by instances that no longer exist (see the orphan checks) stay ' +
     'lost until the data is rebuilt ("Recovering from Data Loss").',
   runbookCorrection: CORRECTION.portsKey,
-  correctAlways: true,
+  correctionWhen: 'always',
   evaluate(obs) {
     const s = valueOf(obs.snapshot);
     if (!s) return null;
@@ -376,35 +391,6 @@ export const stateRules: readonly Rule<StateObservations>[] = [
   missingRoutesRule,
 ];
 
-function failures(obs: StateObservations): FailedProbe[] {
-  const failed: FailedProbe[] = [];
-  if (!obs.snapshot.ok) {
-    // PING and the reads share the connection: one finding for Valkey.
-    failed.push({
-      code: 'tryitnow.probe.valkey',
-      what: 'Valkey',
-      section: SECTION.dataLoss,
-      error: obs.snapshot.error,
-    });
-  } else if (!obs.ping.ok) {
-    failed.push({
-      code: 'tryitnow.probe.valkey',
-      what: 'Valkey PING',
-      section: SECTION.dataLoss,
-      error: obs.ping.error,
-    });
-  }
-  if (!obs.caddy.ok) {
-    failed.push({
-      code: 'tryitnow.probe.caddy',
-      what: 'The Caddy admin API',
-      section: SECTION.dataLoss,
-      error: obs.caddy.error,
-    });
-  }
-  return failed;
-}
-
 function manualNotes(obs: StateObservations): string[] {
   const mode = valueOf(obs.api)?.mode;
   const runtime = mode === 'podman' || mode === 'docker' ? mode : undefined;
@@ -424,11 +410,14 @@ function manualNotes(obs: StateObservations): string[] {
 
 /** `/tryitnow state`: Valkey pool keys, free ports, and orphan hints across Valkey and Caddy. */
 export async function runState(ctx: WorkflowContext<TryItNowClients>): Promise<WorkflowResult> {
-  const obs = await observeState(ctx.clients, ctx.signal);
-  const findings: Finding[] = sortFindings([
-    ...probeFailureFindings(failures(obs), ctx.target),
-    ...evaluateRules(stateRules, obs),
-  ]);
+  const obs = await runProbes<TryItNowClients, StateObservations>(stateProbes, ctx.clients, ctx.signal);
+  const { findings } = diagnoseProbes({
+    obs,
+    ran: probesRun(stateProbes, obs),
+    rules: stateRules,
+    nowMs: ctx.clock.now(),
+    failureFindings: probeFailures(stateProbes, ctx.target),
+  });
   const s = valueOf(obs.snapshot);
   const ready = s?.keys.find((k) => k.key === 'pool:ready');
   const head = s
