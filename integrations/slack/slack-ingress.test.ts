@@ -1,21 +1,46 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type pg from 'pg';
+import { Redis } from 'ioredis';
+import pg from 'pg';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { commands } from '../../commands/index.js';
 import type { CommandReply, CommandRequest } from '../../src/core/command.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { Secret } from '../../src/core/secret.js';
 import { createHttpServer } from '../../src/http/create-server.js';
+import { createQueues, type BotQueues } from '../../src/jobs/create-queues.js';
 import { dispatchCommand } from '../../src/jobs/dispatch-command.js';
-import type { BotQueues } from '../../src/jobs/create-queues.js';
+import { migrate } from '../../src/store/migrate.js';
+import { createTestDatabase, uniqueName } from '../../test/support/namespace.js';
 import { SLACK_FORM_CONTENT_TYPE, signSlackRequest, slashCommandBody } from '../../test/support/slack-signing.js';
 import { createSlackIngress, type SlackIngressOptions } from './slack-ingress.js';
 
 const SECRET = 'ingress-test-signing-secret';
 const NOW_MS = Date.UTC(2026, 0, 5, 12, 0, 0);
 const nowSec = NOW_MS / 1000;
+
+let db: pg.Pool;
+let connection: Redis;
+let queues: BotQueues;
+
+beforeAll(async () => {
+  db = new pg.Pool({ connectionString: await createTestDatabase(), max: 3 });
+  await migrate(db, silentLogger);
+  connection = new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 });
+  queues = createQueues(connection, uniqueName('slack-ingress'), silentLogger);
+}, 60_000);
+
+afterAll(async () => {
+  // Cleanup through BullMQ's own API: the test's prefix leaves nothing behind in the shared Redis.
+  await Promise.all([
+    queues?.diagnostics.obliterate({ force: true }),
+    queues?.interactions.obliterate({ force: true }),
+  ]);
+  await queues?.close();
+  connection?.disconnect();
+  await db?.end();
+});
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -28,18 +53,10 @@ afterEach(async () => {
 
 /**
  * The ingress on the web process's real HTTP server (so the body limit is the one in production), with the real
- * command dispatcher for what needs neither Redis nor Postgres: unknown commands, help, usage. `queued` holds every
- * request the ingress handed over; a usage answer records its rejection through `db`, which only counts.
+ * command dispatcher on a real Redis and Postgres. `queued` holds every request the ingress handed over.
  */
 async function start(o: Partial<SlackIngressOptions> & { maxBodyBytes?: number } = {}) {
   const queued: CommandRequest[] = [];
-  const sql: string[] = [];
-  const db = { query: async (text: string) => (sql.push(text), { rows: [], rowCount: 1 }) } as unknown as pg.Pool;
-  const queues = new Proxy({} as BotQueues, {
-    get: () => {
-      throw new Error('nothing may be queued in these tests');
-    },
-  });
   const ingress = createSlackIngress({
     signingSecret: new Secret(SECRET),
     botToken: new Secret('xoxb-test'),
@@ -78,7 +95,7 @@ async function start(o: Partial<SlackIngressOptions> & { maxBodyBytes?: number }
     });
     return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
   };
-  return { ingress, post, queued, sql };
+  return { ingress, post, queued };
 }
 
 describe('Slack ingress: what is refused before anything runs', () => {
@@ -159,12 +176,23 @@ describe('Slack ingress: a slash command', () => {
   });
 
   it('with an unknown subcommand is answered with usage (escaped), and its rejection recorded', async () => {
-    const { post, sql } = await start();
-    const r = await post(slashCommandBody({ command: '/kyrodb', text: '<b>bogus</b>' }));
+    const { post } = await start();
+    const r = await post(slashCommandBody({ command: '/kyrodb', text: '<b>bogus</b>', trigger_id: 'bogus.1.k' }));
     const text = (JSON.parse(r.text) as { text: string }).text;
     expect(text).toMatch(/^Unknown subcommand "&lt;b&gt;bogus&lt;\/b&gt;"\./);
     expect(text).toContain('/kyrodb health');
-    expect(sql).toHaveLength(1);
+    const recorded = await db.query(`select system, workflow, status from invocations where user_id = 'U0ALICE'`);
+    expect(recorded.rows).toEqual([{ system: 'kyrodb', workflow: '(invalid)', status: 'rejected' }]);
+  });
+
+  it('that runs is answered with its ack line once its job is queued', async () => {
+    const { post } = await start();
+    const r = await post(slashCommandBody({ command: '/kyrodb', text: 'health', trigger_id: 'run.1.k' }));
+    expect(JSON.parse(r.text)).toEqual({
+      response_type: 'ephemeral',
+      text: expect.stringMatching(/^Running kyrodb health on prod… \(inv_[0-9a-f]{20}\)$/),
+    });
+    expect(await queues.diagnostics.count()).toBe(1);
   });
 
   it('whose queueing fails is answered 200 with a line that does not promise nothing ran', async () => {
