@@ -15,9 +15,10 @@ import {
   setMetric,
   type FakeAnswers,
 } from '../../test/support/corvo/observations.js';
-import { describeCluster, healthWorkflow } from './health.js';
+import { describeCluster } from './diagnose.js';
+import { healthWorkflow } from './health.js';
 import { corvoWorkflows } from './index.js';
-import { corvoRules } from './rules.js';
+import { corvoRules } from './rules/index.js';
 
 function context(answers: FakeAnswers = {}, now = NOW): WorkflowContext<CorvoClients> {
   const { client } = createFakeCorvoClient(answers);

@@ -99,6 +99,7 @@ describe('probeFailureFindings', () => {
         evidence: 'GET /healthz failed: connection refused (10.0.0.11:8080) (all 5 probes failed)',
         section: 'Health Check',
         nextStep: 'Check that the target is up and reachable from the bot (network, firewall, the configured url).',
+        probeFailure: true,
       },
     ]);
   });

@@ -18,7 +18,9 @@ import {
   setMetric,
 } from '../../test/support/corvo/observations.js';
 import type { CorvoObservations } from './observe.js';
-import { REBUILD_SQLITE_ACTION, corvoRules, evaluateRule, evaluateRules, findRule } from './rules.js';
+import { evaluateRule, evaluateRules } from '../../src/core/rule.js';
+import { corvoRules, findRule } from './rules/index.js';
+import { REBUILD_SQLITE_ACTION } from './rules/sqlite-mirror.js';
 
 const down = new TargetError('unreachable', 'GET /api/v1/cluster/status failed: connection refused (10.0.0.11:8080)');
 
