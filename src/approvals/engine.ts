@@ -1,3 +1,4 @@
+import { isProbeFailure } from '../core/probe.js';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { ChatTransport } from '../core/chat-transport.js';
@@ -353,7 +354,7 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
         } catch {
           findings = [];
         }
-        const probeFailed = findings.some((f) => f.severity === 'inconclusive' && f.code.includes('probe'));
+        const probeFailed = findings.some(isProbeFailure);
         const still = findings.some(
           (f) => f.code === remediation.verify!.findingCode && (f.severity === 'critical' || f.severity === 'warning'),
         );

@@ -1,10 +1,11 @@
+import { probeFailureFinding } from '../core/probe.js';
 import type pg from 'pg';
 import type { Clock } from '../core/clock.js';
 import type { Invocation } from '../core/invocation.js';
 import type { Logger } from '../core/logger.js';
 import { createReport, type Finding, type Report } from '../core/report.js';
 import type { SystemModule } from '../core/system.js';
-import { inconclusiveFinding, isTargetError } from '../core/target-error.js';
+import { isTargetError } from '../core/target-error.js';
 import type { WorkflowResult } from '../core/workflow.js';
 import { finishInvocation, markInvocationRunning, recordInvocation } from '../store/invocations.js';
 import { saveReport } from '../store/reports.js';
@@ -128,7 +129,7 @@ export async function runDiagnostic(invocation: Invocation, deps: RunDiagnosticD
     result = {
       findings: [
         isTargetError(err)
-          ? inconclusiveFinding(`${invocation.system}.probe.failed`, 'Diagnostic could not complete', err)
+          ? probeFailureFinding(`${invocation.system}.probe.failed`, 'Diagnostic could not complete', err)
           : {
               code: 'runbook-bot.workflow-error',
               severity: 'inconclusive',

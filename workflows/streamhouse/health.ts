@@ -5,7 +5,7 @@ import {
 } from '../../integrations/streamhouse/index.js';
 import { countsText, sortFindings } from '../../src/core/report.js';
 import { evaluateRules } from '../../src/core/rule.js';
-import { inconclusiveFinding } from '../../src/core/target-error.js';
+import { probeFailureFinding } from '../../src/core/probe.js';
 import type { Workflow, WorkflowContext, WorkflowResult } from '../../src/core/workflow.js';
 import { SECTION } from './corrections.js';
 import { healthRules, readAgents } from './health-rules.js';
@@ -108,7 +108,7 @@ export function createHealthWorkflow(options: HealthWorkflowOptions = {}): Workf
         obs = await observeHealth(ctx.clients, ctx.clock, ctx.signal, sample);
       } catch (err) {
         // observeHealth never throws; this guards the report anyway.
-        return { findings: [inconclusiveFinding('streamhouse.probe.failed', 'Health check could not run', err)] };
+        return { findings: [probeFailureFinding('streamhouse.probe.failed', 'Health check could not run', err)] };
       }
       const now = ctx.clock.now();
       const failed = failures(obs, ctx.target);
