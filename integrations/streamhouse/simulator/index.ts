@@ -16,7 +16,6 @@ import {
   type TrackedSockets,
 } from '../../shared/simulator/loopback-server.js';
 import {
-  STREAMHOUSE_SCENARIOS,
   answerPromQuery,
   createMetricModel,
   renderExposition,
@@ -414,9 +413,4 @@ async function readBody(req: IncomingMessage): Promise<string> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Scenario names, for the demo's `--scenario` flag. */
-export function isStreamhouseScenario(value: string): value is StreamhouseScenario {
-  return (STREAMHOUSE_SCENARIOS as readonly string[]).includes(value);
 }

@@ -112,11 +112,6 @@ function histogram(name: string, help: string, bounds: readonly number[], series
   return { name, help, type: 'histogram', lines };
 }
 
-/** An empty series for unlabelled histograms (they always appear). */
-export function emptyHistogram(bounds: readonly number[]): HistogramSeries {
-  return { cumulative: bounds.map(() => 0), count: 0, sum: 0 };
-}
-
 /** The exposition text of `state`. */
 export function renderExposition(state: MetricsState): string {
   const families: Family[] = [
