@@ -3,7 +3,9 @@ import type { Clock } from '../core/clock.js';
 import type { Invocation } from '../core/invocation.js';
 import type { Finding } from '../core/report.js';
 import type { ReportDraft } from '../runner/run-diagnostic.js';
-import { recordFindingRun, type FindingDiff, type RunFinding } from '../store/finding-history.js';
+import { historyWorkflowOf } from '../core/checklist.js';
+import { diffRuns, recordFindingRun, type FindingDiff, type RunFinding } from '../store/finding-history.js';
+import { findPreviousRun } from '../store/find-previous-run.js';
 import { formatClockIn, formatElapsed } from './format-time.js';
 
 /** The schedule a run belongs to, for the digest. */
@@ -31,6 +33,7 @@ export function digestSummary(diff: FindingDiff, now: Date, timeZone: string): s
   }
   if (diff.changed.length) parts.push(`${diff.changed.length} changed severity`);
   if (diff.cleared.length) parts.push(`${diff.cleared.length} cleared`);
+  if (diff.unchecked.length) parts.push(`${diff.unchecked.length} not re-checked (the target did not answer)`);
   const since = `since the last run (${formatClockIn(diff.previousAt, now, timeZone)})`;
   return parts.length ? `${since}: ${parts.join(', ')}` : `${since}: no change`;
 }
@@ -42,13 +45,17 @@ export function digestNotes(diff: FindingDiff): string[] {
     ...diff.appeared.map((f) => `New since the last run (${f.severity}): ${named(f)}`),
     ...diff.changed.map((c) => `Now ${c.now.severity}, was ${c.before.severity}: ${named(c.now)}`),
     ...diff.cleared.map((f) => `Cleared since the last run (was ${f.severity}): ${named(f)}`),
+    ...diff.unchecked.map(
+      (f) => `Not re-checked this run, still open as far as the bot knows (was ${f.severity}): ${named(f)}`,
+    ),
   ];
 }
 
 /**
  * Records a run's findings in the finding history and annotates its report: each finding that already held
  * before this run says since when; a scheduled run's summary and notes say what changed since that schedule's
- * previous run. Returns the annotated draft and the diff (scheduled runs only).
+ * previous run, and a checklist run by hand what changed since the last run of that checklist on that target.
+ * Returns the annotated draft and the diff (scheduled and checklist runs only).
  */
 export async function recordRunHistory(
   db: pg.Pool,
@@ -56,29 +63,46 @@ export async function recordRunHistory(
   draft: ReportDraft,
   o: { readonly now: Date; readonly schedule: ScheduleRunContext | null },
 ): Promise<{ draft: ReportDraft; diff?: FindingDiff }> {
-  const recorded = await recordFindingRun(db, {
+  const workflow = historyWorkflowOf(invocation.workflow, invocation.args);
+  const run = {
     runId: invocation.invocationId,
     system: invocation.system,
     target: invocation.target,
-    workflow: invocation.workflow,
-    schedule: o.schedule?.name ?? null,
+    workflow,
     at: o.now,
+  };
+  // A checklist run by hand says what changed since the last run of that checklist on that target.
+  const previous =
+    !o.schedule && workflow !== invocation.workflow ? await findPreviousRun(db, run) : undefined;
+  const recorded = await recordFindingRun(db, {
+    ...run,
+    schedule: o.schedule?.name ?? null,
     findings: draft.findings,
   });
+  const diff =
+    recorded.diff ??
+    (previous
+      ? diffRuns(
+          previous.findings,
+          draft.findings.map((f) => ({ code: f.code, severity: f.severity, title: f.title, value: f.value ?? null })),
+          previous.at,
+          draft.findings.some((f) => f.probeFailure),
+        )
+      : undefined);
   const timeZone = o.schedule?.timezone ?? 'UTC';
   const findings = draft.findings.map((f) => {
     const since = recorded.since.get(f.code);
     return since && f.severity !== 'ok' ? withOpenSince(f, since, o.now, timeZone) : f;
   });
-  if (!recorded.diff) return { draft: { ...draft, findings } };
+  if (!diff) return { draft: { ...draft, findings } };
   return {
     draft: {
       ...draft,
       findings,
-      summary: `${draft.summary} · ${digestSummary(recorded.diff, o.now, timeZone)}`,
-      notes: [...digestNotes(recorded.diff), ...(draft.notes ?? [])],
+      summary: `${draft.summary} · ${digestSummary(diff, o.now, timeZone)}`,
+      notes: [...digestNotes(diff), ...(draft.notes ?? [])],
     },
-    diff: recorded.diff,
+    diff,
   };
 }
 

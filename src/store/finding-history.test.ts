@@ -34,6 +34,27 @@ const run = (runId: string, at: number, findings: Finding[], schedule: string | 
   recordFindingRun(db, { runId, system: 'corvo', target: 'prod', workflow, schedule, at: new Date(at), findings });
 
 describe('recordFindingRun', () => {
+  it('a run whose target did not answer clears nothing: what it could not read is "not re-checked"', async () => {
+    const sys = { system: 'kyrodb', target: 'blind', workflow: 'health', schedule: 'blind-daily' };
+    await recordFindingRun(db, { ...sys, runId: 'b1', at: new Date(T0), findings: [f('k.breaker', 'critical')] });
+    const down: Finding = { ...f('k.probe.unreachable', 'inconclusive'), probeFailure: true };
+    const blind = await recordFindingRun(db, { ...sys, runId: 'b2', at: new Date(T0 + H), findings: [down] });
+    expect(blind.diff).toMatchObject({ cleared: [], unchecked: [{ code: 'k.breaker', severity: 'critical' }] });
+    expect(digestSummary(blind.diff!, new Date(T0 + H), 'UTC')).toBe(
+      'since the last run (02:14 UTC): 1 new inconclusive, 1 not re-checked (the target did not answer)',
+    );
+    const held = await db.query(`select cleared_at from finding_history where target = 'blind' and code = 'k.breaker'`);
+    expect(held.rows[0].cleared_at).toBeNull();
+    // Once the target answers again without it, it has cleared.
+    const back = await recordFindingRun(db, {
+      ...sys,
+      runId: 'b3',
+      at: new Date(T0 + 2 * H),
+      findings: [f('k.breaker', 'ok')],
+    });
+    expect(back.diff).toMatchObject({ cleared: [{ code: 'k.breaker' }], unchecked: [] });
+  });
+
   it('keeps since when each finding holds, and what changed since the schedule’s previous run', async () => {
     const first = await run('r1', T0, [f('a', 'warning'), f('b', 'ok')]);
     expect(first.since.size).toBe(0);

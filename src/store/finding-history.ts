@@ -19,7 +19,7 @@ export interface FindingRunInput {
   /** The schedule that ran it; null for a run by hand. */
   readonly schedule: string | null;
   readonly at: Date;
-  readonly findings: readonly Pick<Finding, 'code' | 'severity' | 'title' | 'value'>[];
+  readonly findings: readonly Pick<Finding, 'code' | 'severity' | 'title' | 'value' | 'probeFailure'>[];
 }
 
 /** What changed between a schedule's previous run and this one (non-ok findings only). */
@@ -32,6 +32,11 @@ export interface FindingDiff {
   readonly cleared: readonly RunFinding[];
   /** Not ok both times, with another severity now. */
   readonly changed: readonly { readonly before: RunFinding; readonly now: RunFinding }[];
+  /**
+   * Not ok before and absent now while a probe of this run got no answer: not re-checked, so not cleared (a
+   * target that stops answering must never read as "2 cleared").
+   */
+  readonly unchecked: readonly RunFinding[];
 }
 
 /** What recording a run learned. */
@@ -65,19 +70,29 @@ export function diffRuns(
   before: readonly RunFinding[] | null,
   now: readonly RunFinding[],
   previousAt: Date | null,
+  /** A probe of this run got no answer: what is absent now was not re-checked. */
+  blind = false,
 ): FindingDiff {
   // A schedule's first run: everything not ok is new.
   if (before === null)
-    return { previousAt: null, appeared: now.filter((f) => isOpen(f.severity)), cleared: [], changed: [] };
+    return {
+      previousAt: null,
+      appeared: now.filter((f) => isOpen(f.severity)),
+      cleared: [],
+      changed: [],
+      unchecked: [],
+    };
   const openBefore = new Map(before.filter((f) => isOpen(f.severity)).map((f) => [f.code, f]));
   const openNow = new Map(now.filter((f) => isOpen(f.severity)).map((f) => [f.code, f]));
   const appeared = [...openNow.values()].filter((f) => !openBefore.has(f.code));
-  const cleared = [...openBefore.values()].filter((f) => !openNow.has(f.code));
+  const gone = [...openBefore.values()].filter((f) => !openNow.has(f.code));
+  const cleared = blind ? [] : gone;
+  const unchecked = blind ? gone : [];
   const changed = [...openNow.values()].flatMap((f) => {
     const b = openBefore.get(f.code);
     return b && b.severity !== f.severity ? [{ before: b, now: f }] : [];
   });
-  return { previousAt, appeared, cleared, changed };
+  return { previousAt, appeared, cleared, changed, unchecked };
 }
 
 /** True when a digest has something to say: a finding appeared, cleared, or changed severity. */
@@ -88,12 +103,15 @@ export function hasChanges(diff: FindingDiff): boolean {
 /**
  * Records one run's findings: a `finding_runs` row, and per finding its `finding_history` row (first seen is kept
  * while the finding holds: it resets when the finding had cleared, or turns between ok and not ok). Findings of the
- * same workflow and target that this run no longer reports are marked cleared. Returns since when each finding
+ * same workflow and target that this run no longer reports are marked cleared — unless a probe of this run got no
+ * answer (then they were not checked, and stay open). Returns since when each finding
  * already seen before holds, and, for a scheduled run, what changed since that schedule's previous run. A retried
  * run (same id) records nothing twice and compares with the run before it.
  */
 export async function recordFindingRun(db: pg.Pool, run: FindingRunInput): Promise<RecordedRun> {
   const findings = toRunFindings(run.findings);
+  // A probe got no answer: the findings this run does not report were not checked, so none of them has cleared.
+  const blind = run.findings.some((f) => f.probeFailure === true);
   const client = await db.connect();
   try {
     await client.query('begin');
@@ -109,7 +127,7 @@ export async function recordFindingRun(db: pg.Pool, run: FindingRunInput): Promi
         [run.schedule, run.runId, run.at],
       );
       const row = prev.rows[0];
-      diff = diffRuns(row ? row.findings : null, findings, row ? row.at : null);
+      diff = diffRuns(row ? row.findings : null, findings, row ? row.at : null, blind);
     }
     const inserted = await client.query(
       `insert into finding_runs (run_id, system, target, workflow, schedule, at, verdict, findings)
@@ -143,12 +161,13 @@ export async function recordFindingRun(db: pg.Pool, run: FindingRunInput): Promi
           [run.system, run.target, f.code, run.workflow, f.severity, f.title, f.value, run.at, run.runId],
         );
       }
-      await client.query(
-        `update finding_history set cleared_at = $5
+      if (!blind)
+        await client.query(
+          `update finding_history set cleared_at = $5
          where system = $1 and target = $2 and workflow = $3 and cleared_at is null and last_seen < $5
            and not (code = any($4::text[]))`,
-        [run.system, run.target, run.workflow, findings.map((f) => f.code), run.at],
-      );
+          [run.system, run.target, run.workflow, findings.map((f) => f.code), run.at],
+        );
     }
     const held = await client.query<{ code: string; first_seen: Date }>(
       `select code, first_seen from finding_history
