@@ -58,5 +58,13 @@ export const runbookCommand: EngineCommandSpec = {
       title: 'the schedules',
       needsTarget: false,
     },
+    {
+      name: 'escalations',
+      description: 'Pages the bot has open in PagerDuty now: system, target, finding, since when, dedup key.',
+      args: [],
+      workflow: 'escalations',
+      title: 'the open pages',
+      needsTarget: false,
+    },
   ],
 };

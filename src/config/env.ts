@@ -99,6 +99,8 @@ export const EnvSchema = z.object({
     ),
   PAGERDUTY_API_TOKEN: optionalSecret,
   PAGERDUTY_API_URL: z.url().default('https://api.pagerduty.com'),
+  /** PagerDuty Events API v2 base (pages sent by `escalation.pagerduty`). Default `https://events.pagerduty.com`. */
+  PAGERDUTY_EVENTS_URL: z.url().default('https://events.pagerduty.com'),
   ALERTMANAGER_BEARER_TOKEN: optionalSecret,
   /** Alertmanager's base URL for silences (`http://alertmanager:9093`); unset: no silence buttons. */
   ALERTMANAGER_URL: z.url().optional(),

@@ -59,7 +59,20 @@ export interface Finding {
    * history so a later run can compare it with an earlier one. Not rendered.
    */
   readonly value?: number;
+  /**
+   * A runbook duration this finding's condition must hold for before it takes its severity (`circuit-breaker-open`,
+   * a `held` threshold of its system): until then a scheduled run reports it as pending. Not rendered.
+   */
+  readonly duration?: { readonly threshold: string };
+  /**
+   * The runbook's escalation for this finding once its duration has held: its P-level and whether the runbook pages
+   * the on-call for it (KyroDB's P0 rows). Not rendered.
+   */
+  readonly escalation?: { readonly level: EscalationLevel; readonly page: boolean };
 }
+
+/** A runbook's escalation level, P0 the most urgent. */
+export type EscalationLevel = 'P0' | 'P1' | 'P2' | 'P3';
 
 /** What a workflow run produced. */
 export interface Report {

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Clock } from './clock.js';
 import type { Workflow } from './workflow.js';
 import type { Remediation } from './remediation.js';
+import type { ThresholdSpec } from './threshold.js';
 
 /** What building clients may use: the clock and a default per-request timeout. */
 export interface ClientDeps {
@@ -46,6 +47,8 @@ export interface SetupProbeResult {
 export interface SystemModule<Config = unknown, Clients = unknown> extends TargetIntegration<Config, Clients> {
   readonly workflows: readonly Workflow<Clients>[];
   readonly remediations: readonly Remediation<Clients>[];
+  /** The runbook's durations, overridable under `thresholds.<id>` (see `threshold.ts`). */
+  readonly thresholds?: readonly ThresholdSpec[];
 }
 
 /** Erases an integration's type parameters for a registry list (each entry stays type-checked where it is built). */
@@ -64,12 +67,14 @@ export function defineSystem<Config, Clients>(
   runbook: {
     readonly workflows: readonly Workflow<Clients>[];
     readonly remediations?: readonly Remediation<Clients>[];
+    readonly thresholds?: readonly ThresholdSpec[];
   },
 ): SystemModule {
   const system: SystemModule<Config, Clients> = {
     ...integration,
     workflows: runbook.workflows,
     remediations: runbook.remediations ?? [],
+    ...(runbook.thresholds ? { thresholds: runbook.thresholds } : {}),
   };
   return { ...eraseIntegration(system), workflows: system.workflows, remediations: system.remediations };
 }

@@ -26,6 +26,11 @@ import { startSchedules } from '../schedules/start-schedules.js';
 import type { Platform } from '../core/invocation.js';
 import { createAlerting } from './create-alerting.js';
 import { createClientsCache, systems } from './systems.js';
+import { createPagerDutyEventsClient } from '../../integrations/pagerduty/events-client.js';
+import { createEscalator } from '../escalation/escalator.js';
+import { createRunJudge } from '../escalation/judge-run.js';
+import { createPageOnCall, withPageOnCall } from '../escalation/page-on-call.js';
+import { createEscalationsWorkflow } from '../runner/escalations-workflow.js';
 
 export interface WorkerOptions {
   readonly env: Env;
@@ -68,6 +73,28 @@ export function createWorker(o: WorkerOptions): { close(): Promise<void> } {
   }
   const clientsFor = createClientsCache(o.config, clock);
   const timeoutMs = o.workflowTimeoutMs ?? 60_000;
+  // Issue 14: the runbooks' durations on every run's findings, and the page when escalation.pagerduty is set.
+  const pagerduty = o.config.escalation?.pagerduty;
+  const escalator = pagerduty
+    ? createEscalator({
+        db,
+        client: createPagerDutyEventsClient({
+          routingKey: pagerduty.routingKey,
+          eventsUrl: o.env.PAGERDUTY_EVENTS_URL,
+        }),
+        clock,
+        logger: log,
+      })
+    : undefined;
+  const judge = createRunJudge({
+    db,
+    systems,
+    schedules: o.config.schedules ?? [],
+    thresholds: o.config.thresholds ?? {},
+    ...(escalator && pagerduty ? { escalation: { escalator, codes: pagerduty.codes } } : {}),
+    clock,
+  });
+  const recordHistory = createRecordRunHistory(db, clock);
   const diagnosticDeps: RunDiagnosticDeps = {
     db,
     systems,
@@ -77,6 +104,7 @@ export function createWorker(o: WorkerOptions): { close(): Promise<void> } {
       'runbook.approvals': createApprovalsWorkflow(db, clock),
       'runbook.incidents': createIncidentsWorkflow(db),
       'runbook.silences': createSilencesWorkflow(db),
+      'runbook.escalations': createEscalationsWorkflow(db, clock, escalator !== undefined),
       'runbook.schedules': createSchedulesWorkflow({
         db,
         schedules: o.config.schedules ?? [],
@@ -89,7 +117,8 @@ export function createWorker(o: WorkerOptions): { close(): Promise<void> } {
     logger: log,
     timeoutMs,
     // Every run's findings go into the finding history (issue 14): "open since", and schedules' digests.
-    beforeReport: createRecordRunHistory(db, clock),
+    beforeReport: async (invocation, draft) =>
+      recordHistory(invocation, await judge(invocation, draft, new Date(clock.now()))),
   };
   const alerting = createAlerting({
     env: o.env,
@@ -106,7 +135,10 @@ export function createWorker(o: WorkerOptions): { close(): Promise<void> } {
     redis: locks,
     keyPrefix: o.env.QUEUE_PREFIX,
     // Silences that need a second person go through the same approvals as the runbooks' fixes (issue 12).
-    systems: [...systems, alerting.silenceApproval],
+    systems: [
+      ...(escalator ? withPageOnCall(systems, createPageOnCall({ db, escalator, systems })) : systems),
+      alerting.silenceApproval,
+    ],
     clientsFor: (system, target) =>
       system === alerting.silenceApproval.id
         ? alerting.silenceApproval.createClients({}, { clock })
@@ -179,7 +211,11 @@ export function createWorker(o: WorkerOptions): { close(): Promise<void> } {
     systems,
     channels: o.config.channels,
     platforms: Object.keys(transports) as Platform[],
-    runDiagnostic: (invocation, beforeReport) => runDiagnostic(invocation, { ...diagnosticDeps, beforeReport }),
+    runDiagnostic: (invocation, beforeReport) =>
+      runDiagnostic(invocation, {
+        ...diagnosticDeps,
+        beforeReport: async (inv, draft) => beforeReport(inv, await judge(inv, draft, new Date(clock.now()))),
+      }),
     postReport: async (invocation, conversation, postId) => {
       await queues.chatPosts.add(
         'report',

@@ -400,4 +400,36 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
       create index finding_history_last_seen on finding_history (last_seen);
     `,
   },
+  {
+    id: '010_escalations',
+    sql: `
+      -- Pages sent through the PagerDuty Events API v2 (issue 14): one row per (system, target, finding code), claimed
+      -- by a conditional INSERT/UPDATE before any event is sent, so two workers (or a restart) never send two triggers
+      -- for one streak of a condition. triggering/resolving: claimed, outcome not yet recorded (after a crash: unknown,
+      -- re-checked at the next run once the claim is stale); open: PagerDuty answered 202; resolved: resolve sent;
+      -- rejected: PagerDuty answered 400 (never retried for that streak).
+      create table escalations (
+        system        text not null,
+        target        text not null,
+        code          text not null,
+        state         text not null check (state in ('triggering', 'open', 'resolving', 'resolved', 'rejected')),
+        dedup_key     text not null,
+        -- the first_seen of the streak that was paged: a later streak may page again, this one never twice
+        streak_since  timestamptz not null,
+        level         text not null,
+        summary       text not null,
+        workflow      text not null,
+        -- who asked: 'auto' (a run) or the principal who pressed Page on-call
+        requested_by  text not null,
+        opened_at     timestamptz,
+        resolved_at   timestamptz,
+        claimed_at    timestamptz,
+        claimed_by    text,
+        last_error    text,
+        updated_at    timestamptz not null,
+        primary key (system, target, code)
+      );
+      create index escalations_state on escalations (state) where state <> 'resolved';
+    `,
+  },
 ];

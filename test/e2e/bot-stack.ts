@@ -87,6 +87,8 @@ export async function startBotStack(o: {
   teams?: { env?: Record<string, string> };
   /** More top-level YAML for the config file (e.g. `slack:\n  teamIds: [T0FAKE]\n`). */
   extraConfig?: string;
+  /** More YAML under `targets:`, after Corvo's (e.g. `  kyrodb:\n    prod: { url: "…" }\n`). */
+  extraTargets?: string;
   /** Slack over Socket Mode (issue 17): a fake Socket Mode server, `SLACK_SOCKET_MODE=true`, no signing secret. */
   socketMode?: boolean;
 }): Promise<BotStack> {
@@ -100,6 +102,7 @@ export async function startBotStack(o: {
   const baseUrl = `http://127.0.0.1:${port}`;
   const configFile = writeConfigFile(
     `targets:\n  corvo:\n    prod: { url: "${o.corvoUrl ?? corvo.url}", apiKey: "\${CORVO_API_KEY}", timeoutMs: ${o.corvoTimeoutMs ?? 2000} }\n` +
+      (o.extraTargets ?? '') +
       `approvals:\n  approvers: ${JSON.stringify(o.approvers ?? [])}\n  ttl: 15m\n` +
       (o.extraConfig ?? ''),
   );

@@ -18,6 +18,14 @@ export interface Escalation {
   readonly responseTime: 'Immediate' | '15 minutes' | '1 hour' | 'Next day';
   /** The table's "Action" column. */
   readonly action: string;
+  /** The row's duration, a threshold of `durations.ts` (`circuit-breaker-open`); absent when the row states none. */
+  readonly threshold?: string;
+  /**
+   * The finding that measures the row's condition itself, when others quote the row too: only it carries the
+   * duration and the page (the `/health` reason about failed WAL writes is sticky until a restart, so it cannot
+   * tell that the breaker is still open; the write check can).
+   */
+  readonly measuredBy?: string;
 }
 
 export const ESCALATIONS = {
@@ -28,6 +36,8 @@ export const ESCALATIONS = {
     when: 'writes stay refused (the WAL circuit breaker open) more than 1 h (data loss risk)',
     responseTime: 'Immediate',
     action: 'Page on-call engineer',
+    threshold: 'circuit-breaker-open',
+    measuredBy: 'kyrodb.wal.circuit-breaker',
   },
   serverDown: {
     level: 'P0',
@@ -35,6 +45,8 @@ export const ESCALATIONS = {
     when: 'the server is down more than 5 min',
     responseTime: 'Immediate',
     action: 'Restart, if fails → restore backup',
+    threshold: 'server-down',
+    measuredBy: 'kyrodb.probe.unreachable',
   },
   sloBreach: {
     level: 'P1',
@@ -42,6 +54,7 @@ export const ESCALATIONS = {
     when: 'the SLO breach lasts more than 5 min',
     responseTime: '15 minutes',
     action: 'Investigate cause, may need restart',
+    threshold: 'slo-breach',
   },
   oomCrash: {
     level: 'P1',
@@ -82,6 +95,25 @@ function respond(e: Escalation): string {
     default:
       return `respond within ${e.responseTime}`;
   }
+}
+
+/**
+ * What the finding `code` carries of its row, for the engine: its P-level, and — when it measures the row's
+ * condition — the row's duration (pending until held) and, for the P0 rows, the page (the table pages the on-call
+ * for data loss risk and server down).
+ */
+export function escalationFields(
+  e: Escalation,
+  code: string,
+): {
+  duration?: { threshold: string };
+  escalation: { level: EscalationLevel; page: boolean };
+} {
+  const measures = e.measuredBy === undefined || e.measuredBy === code;
+  return {
+    ...(e.threshold && measures ? { duration: { threshold: e.threshold } } : {}),
+    escalation: { level: e.level, page: e.level === 'P0' && measures },
+  };
 }
 
 /** "Runbook severity P1 if the SLO breach lasts more than 5 min — respond within 15 minutes: Investigate cause, …" */

@@ -2,7 +2,7 @@ import type { Health, KyroClient, Ready, Slo } from '../../integrations/kyrodb/i
 import { parseExposition, type Exposition } from '../../integrations/prometheus/parse-exposition.js';
 import type { Finding } from '../../src/core/report.js';
 import { isTargetError } from '../../src/core/target-error.js';
-import { ESCALATIONS, escalationText } from './escalation.js';
+import { ESCALATIONS, escalationFields, escalationText } from './escalation.js';
 import { RECOVERY_PORT_CORRECTION, portCorrection, restoreFromBackupSteps } from './corrections.js';
 import {
   failedProbes,
@@ -166,6 +166,8 @@ export function kyroFailureFindings(
             `process", corrected: ${recovering}`
           : finding.nextStep,
         runbookCorrection: down ? `${RECOVERY_PORT_CORRECTION} ${portCorrection(origin)}` : portCorrection(origin),
+        // "Server down >5 min" → P0: pending until it has held, then the page (issue 14).
+        ...(down ? escalationFields(ESCALATIONS.serverDown, finding.code) : {}),
       },
     ];
   }

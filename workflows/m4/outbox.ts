@@ -134,6 +134,8 @@ export const outboxRules: readonly Rule<OutboxObservations>[] = [
     title: 'Outbox backlog',
     okTitle: 'Outbox backlog normal',
     section: SECTION.backlog,
+    // The runbook's alert is "> 100 over 5 minutes": one sample is pending until it has held (issue 14).
+    duration: { threshold: 'outbox-backlog' },
     nextStep:
       'Nudge the runs at the top (/m4 nudge <runId>) and run /m4 run <runId> on the largest; if every run is behind, ' +
       'the subscriber inside the web/API process is down or slow: check its log and the DB locks.',

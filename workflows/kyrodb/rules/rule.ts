@@ -13,7 +13,7 @@ import {
   type RuleText,
 } from '../../../src/core/rule.js';
 import type { Finding } from '../../../src/core/report.js';
-import { escalationText, type Escalation } from '../escalation.js';
+import { escalationFields, escalationText, type Escalation } from '../escalation.js';
 import type { KyroObservations } from '../observe.js';
 
 /** A draft that may name another escalation row than its rule's, or `null` for none. */
@@ -40,7 +40,12 @@ export const KYRO_EVALUATE: EvaluateOptions<KyroObservations, KyroDraft> = {
     // The core hands `finish` the rule as a core Rule; every rule evaluated with these options is a KyroRule.
     const escalation = draft.escalation === null ? undefined : (draft.escalation ?? (rule as KyroRule).escalation);
     const severityText = escalation ? escalationText(escalation) : NO_ESCALATION_TEXT;
-    return { ...finding, nextStep: `${severityText} ${finding.nextStep ?? ''}`.trim() };
+    return {
+      ...finding,
+      nextStep: `${severityText} ${finding.nextStep ?? ''}`.trim(),
+      // The row's duration and P-level, for the engine's pending step and the page (issue 14).
+      ...(escalation ? escalationFields(escalation, finding.code) : {}),
+    };
   },
 };
 
