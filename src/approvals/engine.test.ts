@@ -28,6 +28,7 @@ const clock = { now: () => now };
 
 let db: pg.Pool;
 let redis: Redis;
+const keyPrefix = uniqueName('apr');
 let corvo: CorvoSimulator;
 let slack: FakeSlack;
 let engine: ApprovalEngine;
@@ -78,7 +79,7 @@ beforeAll(async () => {
   const engineDeps: Parameters<typeof createApprovalEngine>[0] = {
     db,
     redis,
-    keyPrefix: uniqueName('apr'),
+    keyPrefix,
     systems,
     clientsFor,
     transports: {
@@ -393,6 +394,30 @@ describe('approval engine', () => {
     const thread = slack.messages(channel).filter((m) => m.thread_ts === a.cardMessageId);
     expect(thread.map((m) => m.text).join('\n')).toMatch(/unknown.*NOT be run again/s);
     expect(thread.map((m) => m.text).join('\n')).toMatch(/Re-check: still critical/);
+  });
+
+  it("takes over the target's lock from a step that is over (its release was lost), not from one still to run", async () => {
+    const lockKey = `${keyPrefix}:lock:remediation:corvo:prod`;
+    const done = await requestRebuild();
+    await decide(done, bob);
+    await runExecutions();
+    expect((await getApproval(db, done))!.state).toBe('succeeded');
+    corvo.setScenario('sqlite-diverged');
+    const before = rebuildCalls().length;
+    const next = await requestRebuild();
+    await decide(next, bob);
+    const other = await requestRebuild();
+    await decide(other, carol);
+    executions = [];
+    // Held by a step that is approved and not yet run: wait.
+    await redis.set(lockKey, other, 'PX', 600_000);
+    expect(await engine.execute(next, new AbortController().signal)).toBe('locked');
+    // Held by a step that is over, whose worker died before releasing it (or Redis restarted then): take it over.
+    await redis.set(lockKey, done, 'PX', 600_000);
+    expect(await engine.execute(next, new AbortController().signal)).toBe('done');
+    expect((await getApproval(db, next))!.state).toBe('succeeded');
+    expect(rebuildCalls().length - before).toBe(1);
+    expect(await redis.get(lockKey)).toBeNull();
   });
 
   it('asks the requester to confirm a reversible step, and lets only them (or an approver) confirm', async () => {

@@ -100,6 +100,8 @@ export type Interaction =
 const STALE_APPROVED_MS = 60_000;
 
 const LOCK_TTL_MS = 10 * 60_000;
+/** Deletes the lock only if `ARGV[1]` holds it. */
+const RELEASE_IF_HOLDER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 export function createApprovalEngine(deps: ApprovalEngineDeps) {
   const log = deps.logger.child({ component: 'approvals' });
@@ -341,8 +343,7 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
     if (a.state !== 'approved' || !found) return 'done';
 
     const lockKey = `${deps.keyPrefix}:lock:remediation:${a.system}:${a.target}`;
-    const got = await deps.redis.set(lockKey, a.id, 'PX', LOCK_TTL_MS, 'NX');
-    if (got !== 'OK' && (await deps.redis.get(lockKey)) !== a.id) return 'locked';
+    if (!(await takeTargetLock(lockKey, a.id))) return 'locked';
     try {
       const remediation = found.remediation;
       // Click-time re-validation: the target must answer and the finding must still be there.
@@ -442,15 +443,23 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
       return 'done';
     } finally {
       // Release only our own lock.
-      await deps.redis
-        .eval(
-          `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`,
-          1,
-          lockKey,
-          a.id,
-        )
-        .catch(() => {});
+      await deps.redis.eval(RELEASE_IF_HOLDER, 1, lockKey, a.id).catch(() => {});
     }
+  }
+
+  /**
+   * The per-target lock: taken when free or already ours. A holder whose step is over no longer holds it: its release
+   * was lost (the worker killed after the step, or Redis restarting at that moment), and waiting out LOCK_TTL_MS
+   * would hold every approved step on the target for minutes (found by the soak, issue 16).
+   */
+  async function takeTargetLock(lockKey: string, id: string): Promise<boolean> {
+    if ((await deps.redis.set(lockKey, id, 'PX', LOCK_TTL_MS, 'NX')) === 'OK') return true;
+    const holder = await deps.redis.get(lockKey);
+    if (holder === id) return true;
+    const held = holder ? await getApproval(deps.db, holder) : undefined;
+    if (held && (held.state === 'approved' || held.state === 'executing')) return false;
+    await deps.redis.eval(RELEASE_IF_HOLDER, 1, lockKey, holder ?? '');
+    return (await deps.redis.set(lockKey, id, 'PX', LOCK_TTL_MS, 'NX')) === 'OK';
   }
 
   async function recheck(a: ApprovalRecord, remediation: Remediation<unknown> | undefined): Promise<void> {
