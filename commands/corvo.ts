@@ -1,5 +1,10 @@
 import { createSystemCommand } from '../src/core/command.js';
-import { corvoRemediations, corvoWorkflows } from '../workflows/corvo/index.js';
+import { corvoChecklistWorkflow, corvoRemediations, corvoWorkflows } from '../workflows/corvo/index.js';
 
 /** `/corvo`: one subcommand per workflow and per fix of the Corvo runbook. */
-export const corvoCommand = createSystemCommand('corvo', 'Corvo', corvoWorkflows, corvoRemediations);
+export const corvoCommand = createSystemCommand(
+  'corvo',
+  'Corvo',
+  [...corvoWorkflows, corvoChecklistWorkflow],
+  corvoRemediations,
+);

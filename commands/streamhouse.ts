@@ -1,10 +1,14 @@
 import { createSystemCommand } from '../src/core/command.js';
-import { streamhouseRemediations, streamhouseWorkflows } from '../workflows/streamhouse/index.js';
+import {
+  streamhouseChecklistWorkflow,
+  streamhouseRemediations,
+  streamhouseWorkflows,
+} from '../workflows/streamhouse/index.js';
 
 /** `/streamhouse`: one subcommand per workflow and per fix of the Streamhouse runbook. */
 export const streamhouseCommand = createSystemCommand(
   'streamhouse',
   'Streamhouse',
-  streamhouseWorkflows,
+  [...streamhouseWorkflows, streamhouseChecklistWorkflow],
   streamhouseRemediations,
 );

@@ -4,14 +4,14 @@ import { kyrodbIntegration } from '../integrations/kyrodb/index.js';
 import { m4Integration } from '../integrations/m4/index.js';
 import { streamhouseIntegration } from '../integrations/streamhouse/index.js';
 import { tryitnowIntegration } from '../integrations/tryitnow/index.js';
-import { corvoWorkflows } from './corvo/index.js';
+import { corvoChecklistWorkflow, corvoWorkflows } from './corvo/index.js';
 import { corvoRemediations } from './corvo/remediations.js';
-import { kyrodbWorkflows } from './kyrodb/index.js';
-import { m4Workflows } from './m4/index.js';
+import { kyrodbChecklistWorkflow, kyrodbWorkflows } from './kyrodb/index.js';
+import { m4ChecklistWorkflow, m4Workflows } from './m4/index.js';
 import { m4Remediations } from './m4/remediations.js';
-import { streamhouseWorkflows } from './streamhouse/index.js';
+import { streamhouseChecklistWorkflow, streamhouseWorkflows } from './streamhouse/index.js';
 import { streamhouseRemediations } from './streamhouse/remediations.js';
-import { tryitnowWorkflows } from './tryitnow/index.js';
+import { tryitnowChecklistWorkflow, tryitnowWorkflows } from './tryitnow/index.js';
 import { tryitnowRemediations } from './tryitnow/remediations.js';
 
 /**
@@ -19,9 +19,18 @@ import { tryitnowRemediations } from './tryitnow/remediations.js';
  * `defineSystem` checks that the runbook uses the clients that integration builds.
  */
 export const systems: readonly SystemModule[] = [
-  defineSystem(corvoIntegration, { workflows: corvoWorkflows, remediations: corvoRemediations }),
-  defineSystem(kyrodbIntegration, { workflows: kyrodbWorkflows }),
-  defineSystem(m4Integration, { workflows: m4Workflows, remediations: m4Remediations }),
-  defineSystem(streamhouseIntegration, { workflows: streamhouseWorkflows, remediations: streamhouseRemediations }),
-  defineSystem(tryitnowIntegration, { workflows: tryitnowWorkflows, remediations: tryitnowRemediations }),
+  defineSystem(corvoIntegration, {
+    workflows: [...corvoWorkflows, corvoChecklistWorkflow],
+    remediations: corvoRemediations,
+  }),
+  defineSystem(kyrodbIntegration, { workflows: [...kyrodbWorkflows, kyrodbChecklistWorkflow] }),
+  defineSystem(m4Integration, { workflows: [...m4Workflows, m4ChecklistWorkflow], remediations: m4Remediations }),
+  defineSystem(streamhouseIntegration, {
+    workflows: [...streamhouseWorkflows, streamhouseChecklistWorkflow],
+    remediations: streamhouseRemediations,
+  }),
+  defineSystem(tryitnowIntegration, {
+    workflows: [...tryitnowWorkflows, tryitnowChecklistWorkflow],
+    remediations: tryitnowRemediations,
+  }),
 ];

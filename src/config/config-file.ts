@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { checklistNamesOf } from '../core/checklist.js';
 import type { TargetIntegration } from '../core/system.js';
+import type { Workflow } from '../core/workflow.js';
 import { DurationSchema } from './duration.js';
 import { ConfigError } from './env.js';
 import { parseMatchValue } from './parse-match-value.js';
@@ -208,8 +210,14 @@ export const ScheduleSchema = z
   });
 export type ScheduleConfig = z.infer<typeof ScheduleSchema>;
 
+/**
+ * What the config reads of a target system: its integration (the instance schema), and its runbook's workflows when
+ * the caller passes the systems (the bot's processes do): then a schedule's `checklist:` is checked against them.
+ */
+export type ConfigSystem = TargetIntegration & { readonly workflows?: readonly Pick<Workflow<unknown>, 'id'>[] };
+
 /** Builds the schema of the whole file from the integrations' own instance schemas. */
-export function createConfigSchema(integrations: readonly TargetIntegration[]) {
+export function createConfigSchema(integrations: readonly ConfigSystem[]) {
   const targetShape: Record<string, z.ZodType> = {};
   for (const integration of integrations) {
     targetShape[integration.id] = z.record(
@@ -275,6 +283,20 @@ export function createConfigSchema(integrations: readonly TargetIntegration[]) {
             path: ['schedules', i, 'target'],
             message: `no instance "${s.target}" under targets.${s.system}`,
           });
+        }
+        // With the systems' runbooks at hand (the bot's processes pass them), a checklist must be one of its own.
+        const runbook = integrations.find((x) => x.id === s.system);
+        if (s.checklist !== undefined && runbook?.workflows) {
+          const names = checklistNamesOf(runbook.workflows);
+          if (!names.includes(s.checklist)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['schedules', i, 'checklist'],
+              message:
+                `unknown checklist "${s.checklist}" of ${runbook.displayName}` +
+                (names.length ? ` (one of: ${names.join(', ')})` : ' (it has no checklists)'),
+            });
+          }
         }
       });
       for (const [kind, rules] of Object.entries(cfg.alerts)) {
@@ -372,7 +394,7 @@ function interpolate(
 export function parseConfig(
   text: string,
   file: string,
-  integrations: readonly TargetIntegration[],
+  integrations: readonly ConfigSystem[],
   env: Record<string, string | undefined> = process.env,
 ): BotConfig {
   const lineCounter = new LineCounter();
@@ -403,7 +425,7 @@ export function parseConfig(
 /** Reads and parses the config file; a missing file is a {@link ConfigError} naming it. */
 export function loadConfig(
   file: string,
-  integrations: readonly TargetIntegration[],
+  integrations: readonly ConfigSystem[],
   env: Record<string, string | undefined> = process.env,
 ): BotConfig {
   let text: string;

@@ -2,11 +2,16 @@ import type { ArgSpec } from './command-spec.js';
 import { hasDotSegment } from './dot-segment.js';
 
 /**
- * Whether `value` is acceptable for `spec`: it matches the pattern, and it is never a `.`/`..` path segment in any
+ * Whether `value` is acceptable for `spec`: it matches the pattern, is one of the choices when there are, and it is never a `.`/`..` path segment in any
  * spelling (values end up in request paths, where those would reach another endpoint — whatever the pattern allows).
  */
-export function isValidArg(spec: Pick<ArgSpec, 'pattern'>, value: string): boolean {
-  return typeof value === 'string' && (!spec.pattern || spec.pattern.test(value)) && !hasDotSegment(value);
+export function isValidArg(spec: Pick<ArgSpec, 'pattern' | 'choices'>, value: string): boolean {
+  return (
+    typeof value === 'string' &&
+    (!spec.pattern || spec.pattern.test(value)) &&
+    (!spec.choices || spec.choices.includes(value)) &&
+    !hasDotSegment(value)
+  );
 }
 
 /**

@@ -11,6 +11,8 @@ export interface ArgSpec {
   readonly required: boolean;
   /** Values must match (validated before anything is queued). */
   readonly pattern?: RegExp;
+  /** The only values accepted, shown in usage instead of the name (`<daily|weekly>`). */
+  readonly choices?: readonly string[];
 }
 
 /** A `--name value` option of a subcommand (besides the universal `--target`). */

@@ -3,7 +3,10 @@ import type { CommandSpec, SubcommandSpec } from './command-spec.js';
 /** One subcommand's usage: `/m4 stream <name> [--subject <subject>] [--target NAME]`. */
 export function usageLine(spec: CommandSpec, sub: SubcommandSpec): string {
   const parts = [`/${spec.name} ${sub.name}`];
-  for (const a of sub.args) parts.push(a.required ? `<${a.name}>` : `[${a.name}]`);
+  for (const a of sub.args) {
+    const shown = a.choices?.length ? a.choices.join('|') : a.name;
+    parts.push(a.required ? `<${shown}>` : `[${shown}]`);
+  }
   for (const o of sub.options ?? []) parts.push(`[--${o.name} <${o.name}>]`);
   if (sub.needsTarget !== false) parts.push('[--target NAME]');
   return parts.join(' ');

@@ -17,6 +17,8 @@ export interface FindingDraft {
   readonly runbookCorrection?: string;
   /** Defaults to the rule's `actions` when bad; `[]` offers none. */
   readonly actions?: readonly ProposedAction[];
+  /** The measured number behind the verdict, kept in the finding history (see {@link Finding.value}). */
+  readonly value?: number;
 }
 
 /** A rule's text: fixed, or read from the observations (a correction that names the value the target reported). */
@@ -89,6 +91,7 @@ export function evaluateRule<Obs, Draft extends FindingDraft = FindingDraft>(
     ...(nextStep !== undefined ? { nextStep } : {}),
     ...(correction !== undefined ? { runbookCorrection: correction } : {}),
     ...(actions && actions.length > 0 ? { actions } : {}),
+    ...(draft.value !== undefined ? { value: draft.value } : {}),
   };
   return options.finish ? options.finish(finding, draft, rule, obs) : finding;
 }

@@ -15,11 +15,25 @@ export interface WorkflowContext<Clients> {
   /** Aborted when the job times out or the worker shuts down. */
   readonly signal: AbortSignal;
   readonly logger: Logger;
+  /** Earlier runs' values of this target's findings (a weekly check's "same day last week"); absent without a store. */
+  readonly history?: FindingHistory;
+}
+
+/** Read access to the finding history of one target (the values earlier runs recorded). */
+export interface FindingHistory {
+  /** The value `code` had in the run of this target nearest to `at`, within `toleranceMs`; undefined when none. */
+  valueAt(
+    code: string,
+    at: Date,
+    toleranceMs: number,
+  ): Promise<{ readonly at: Date; readonly value: number } | undefined>;
 }
 
 /** What a workflow returns; the runner turns it into a {@link Report}. */
 export interface WorkflowResult {
   readonly findings: readonly Finding[];
+  /** The report's title when it depends on the arguments (`Try It Now daily checklist`); defaults to the workflow's. */
+  readonly title?: string;
   /** One line; defaults to a count of findings by severity. */
   readonly summary?: string;
   /** Manual steps and copyable commands shown after the findings. */

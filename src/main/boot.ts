@@ -1,8 +1,8 @@
-import { integrations } from '../../integrations/index.js';
 import { loadConfig, type BotConfig } from '../config/config-file.js';
 import { ConfigError, parseEnv, type Env } from '../config/env.js';
 import { redactSecrets } from '../core/redact.js';
 import { createRootLogger } from './logger.js';
+import { systems } from './systems.js';
 
 /**
  * Parses env and config once at start. On any problem prints every problem (never a value) and exits non-zero,
@@ -11,7 +11,7 @@ import { createRootLogger } from './logger.js';
 export function boot(name: string): { env: Env; config: BotConfig; logger: ReturnType<typeof createRootLogger> } {
   try {
     const env = parseEnv();
-    const config = loadConfig(env.RUNBOOK_BOT_CONFIG, integrations);
+    const config = loadConfig(env.RUNBOOK_BOT_CONFIG, systems);
     return { env, config, logger: createRootLogger(env.LOG_LEVEL, name) };
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -4,6 +4,7 @@
  * integrations' `checkSetup`, src/jobs, src/store); this runs them and orders the lines.
  */
 import { integrations } from '../../integrations/index.js';
+import { systems } from '../../workflows/index.js';
 import { checkAlertmanagerSetup } from '../../integrations/alertmanager/check-alertmanager-setup.js';
 import { checkPagerDutySetup } from '../../integrations/pagerduty/check-pagerduty-setup.js';
 import { checkSlackSetup } from '../../integrations/slack/check-slack-setup.js';
@@ -37,7 +38,7 @@ export async function runSetupCheck(o: SetupCheckOptions): Promise<CheckLine[]> 
   }
   let config: BotConfig;
   try {
-    config = loadConfig(env.RUNBOOK_BOT_CONFIG, integrations, source);
+    config = loadConfig(env.RUNBOOK_BOT_CONFIG, systems, source);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     return [

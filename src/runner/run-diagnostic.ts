@@ -9,6 +9,7 @@ import { isTargetError } from '../core/target-error.js';
 import type { WorkflowResult } from '../core/workflow.js';
 import { finishInvocation, markInvocationRunning, recordInvocation } from '../store/invocations.js';
 import { saveReport } from '../store/reports.js';
+import { findingHistoryOf } from '../store/finding-history-of.js';
 import { newOpaqueId, saveOffer } from '../approvals/approval-store.js';
 import { checkParams } from '../core/command.js';
 
@@ -119,7 +120,10 @@ export async function runDiagnostic(invocation: Invocation, deps: RunDiagnosticD
           clock: deps.clock,
           signal: controller.signal,
           logger: log,
+          history: findingHistoryOf(deps.db, system.id, invocation.target),
         });
+        // A checklist's title names the checklist (`Try It Now daily checklist`).
+        if (result.title) title = result.title;
       }
     }
   } catch (err) {

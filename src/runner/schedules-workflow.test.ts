@@ -7,6 +7,7 @@ import { ScheduleSchema } from '../config/config-file.js';
 import { fixedClock } from '../core/clock.js';
 import type { Invocation } from '../core/invocation.js';
 import { silentLogger } from '../core/logger.js';
+import { createChecklistWorkflow } from '../core/checklist.js';
 import type { SystemModule } from '../core/system.js';
 import { resolveScheduledRun } from '../schedules/resolve-scheduled-run.js';
 import { recordFindingRun } from '../store/finding-history.js';
@@ -22,39 +23,50 @@ afterAll(async () => {
   await db?.end();
 });
 
-const system = (id: string, displayName: string, workflows: string[]): SystemModule => ({
+const system = (id: string, displayName: string, workflows: string[], checklists: string[] = []): SystemModule => ({
   id,
   displayName,
   instanceSchema: z.object({}),
   createClients: () => ({}),
-  workflows: workflows.map((w) => ({
-    id: w,
-    title: `${displayName} ${w}`,
-    description: '',
-    run: async () => ({ findings: [] }),
-  })),
+  workflows: [
+    ...workflows.map((w) => ({
+      id: w,
+      title: `${displayName} ${w}`,
+      description: '',
+      run: async () => ({ findings: [] }),
+    })),
+    ...(checklists.length
+      ? [
+          createChecklistWorkflow<unknown>({
+            system: id,
+            displayName,
+            checklists: checklists.map((name) => ({ name, section: name, items: [] })),
+          }),
+        ]
+      : []),
+  ],
   remediations: [],
 });
-const tryitnow = system('tryitnow', 'Try It Now', ['health', 'pool']);
+const tryitnow = system('tryitnow', 'Try It Now', ['health', 'pool'], ['daily']);
 const m4 = system('m4', 'M4', ['run']);
 
 describe('resolveScheduledRun', () => {
-  it('runs a named workflow, or the health workflow as the daily checklist of a system without checklists', () => {
+  it('runs a named workflow, or a checklist of the system (its `checklist` workflow with the name)', () => {
     expect(resolveScheduledRun(tryitnow, { name: 'tin-pool', workflow: 'pool' })).toEqual({
       workflow: 'pool',
       args: {},
       title: 'Try It Now pool (schedule tin-pool)',
     });
     expect(resolveScheduledRun(tryitnow, { name: 'tin-daily', checklist: 'daily' })).toEqual({
-      workflow: 'health',
-      args: {},
+      workflow: 'checklist',
+      args: { checklist: 'daily' },
       title: 'Try It Now daily checklist',
     });
     expect(resolveScheduledRun(tryitnow, { name: 'x', checklist: 'weekly' })).toEqual({
-      problem: 'Try It Now has no checklist "weekly"',
+      problem: 'Try It Now has no checklist "weekly" (one of: daily)',
     });
     expect(resolveScheduledRun(m4, { name: 'x', checklist: 'daily' })).toEqual({
-      problem: 'M4 has no checklist "daily"',
+      problem: 'M4 has no checklist "daily" (it has no checklists)',
     });
     expect(resolveScheduledRun(m4, { name: 'x', workflow: 'nope' })).toEqual({
       problem: 'M4 has no workflow "nope" (one of: run)',
@@ -133,7 +145,7 @@ describe('/runbook schedules', () => {
         severity: 'warning',
         title: 'm4-daily: cannot run',
         evidence: [
-          'M4 has no checklist "daily".',
+          'M4 has no checklist "daily" (it has no checklists).',
           'tryitnow/prod · checklist daily · every 1 d · channel ops'.replace('tryitnow', 'm4'),
           'Last run: none yet',
           'Next run: not scheduled in Redis',

@@ -1,3 +1,4 @@
+import { checklistNamesOf, checklistTitle } from '../core/checklist.js';
 import type { SystemModule } from '../core/system.js';
 
 /** What a schedule runs: a workflow of its system with its arguments, and the report's title. */
@@ -17,9 +18,9 @@ export interface ScheduledRunSpec {
 
 /**
  * Resolves what a schedule runs, or says why it cannot run. A `workflow:` must be one of the system's workflows. A
- * `checklist:` is a runbook checklist of the system; a system with no checklists of its own runs its `health`
- * workflow as its `daily` checklist (the runbooks' health check is their daily check). Runbook checklists are
- * resolved here, in this one place, when the systems carry them.
+ * `checklist:` must be one of the system's runbook checklists (its `checklist` workflow's lists: Try It Now's daily,
+ * weekly, monthly and on-deploy, KyroDB's daily and weekly, the health check as the daily of the others); it runs
+ * that workflow with the checklist's name. The config refuses unknown names at load; this says why at start too.
  */
 export function resolveScheduledRun(
   system: SystemModule | undefined,
@@ -36,8 +37,13 @@ export function resolveScheduledRun(
     return { workflow: workflow.id, args: {}, title: `${workflow.title} (schedule ${spec.name})` };
   }
   const checklist = spec.checklist ?? '';
-  if (checklist === 'daily' && system.workflows.some((w) => w.id === 'health')) {
-    return { workflow: 'health', args: {}, title: `${system.displayName} daily checklist` };
+  const names = checklistNamesOf(system.workflows);
+  if (names.includes(checklist)) {
+    return { workflow: 'checklist', args: { checklist }, title: checklistTitle(system.displayName, checklist) };
   }
-  return { problem: `${system.displayName} has no checklist "${checklist}"` };
+  return {
+    problem:
+      `${system.displayName} has no checklist "${checklist}"` +
+      (names.length ? ` (one of: ${names.join(', ')})` : ' (it has no checklists)'),
+  };
 }

@@ -13,7 +13,9 @@ import { systemClock } from '../core/clock.js';
 import type { Conversation, Invocation } from '../core/invocation.js';
 import { silentLogger } from '../core/logger.js';
 import type { Finding } from '../core/report.js';
+import { createChecklistWorkflow } from '../core/checklist.js';
 import type { SystemModule } from '../core/system.js';
+import type { Workflow } from '../core/workflow.js';
 import { runDiagnostic, type RunDiagnosticDeps } from '../runner/run-diagnostic.js';
 import { migrate } from '../store/migrate.js';
 import { loadReport } from '../store/reports.js';
@@ -36,20 +38,32 @@ afterAll(async () => {
   await db?.end();
 });
 
-/** A system whose health workflow reports what the test sets, per target. */
+/** A system whose health workflow reports what the test sets, per target; its daily checklist is that health check. */
 const current: Record<string, Finding[]> = {};
+const fakeHealth: Workflow<unknown> = {
+  id: 'health',
+  title: 'Fake health',
+  description: 'test',
+  run: async (ctx) => ({ findings: current[ctx.target] ?? [] }),
+};
 const fake: SystemModule = {
   id: 'fake',
   displayName: 'Fake',
   instanceSchema: z.object({}),
   createClients: () => ({}),
   workflows: [
-    {
-      id: 'health',
-      title: 'Fake health',
-      description: 'test',
-      run: async (ctx) => ({ findings: current[ctx.target] ?? [] }),
-    },
+    fakeHealth,
+    createChecklistWorkflow({
+      system: 'fake',
+      displayName: 'Fake',
+      checklists: [
+        {
+          name: 'daily',
+          section: 'Health',
+          items: [{ kind: 'check', text: 'Health', workflow: fakeHealth, codes: 'all' }],
+        },
+      ],
+    }),
   ],
   remediations: [],
 };

@@ -49,7 +49,9 @@ describe('corvoWorkflows', () => {
     }
     expect(help).toContain('• /corvo jobs-stuck-pending <queue> [--target NAME] — ');
     const lines = help.split('\n').filter((line) => line.startsWith('• /corvo '));
-    expect(lines).toHaveLength(12 + corvoRemediations.length + 1);
+    // 12 workflows, `checklist <daily>`, the fixes and help.
+    expect(lines).toHaveLength(12 + 1 + corvoRemediations.length + 1);
+    expect(help).toContain('• /corvo checklist <daily> [--target NAME] — ');
   });
 
   it('jobs-stuck-pending needs its queue, validated before anything is queued', () => {

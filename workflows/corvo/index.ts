@@ -13,6 +13,8 @@ import { snapshotIssuesWorkflow } from './snapshot-issues.js';
 import { sqliteDivergedWorkflow } from './sqlite-diverged.js';
 import { streamOverloadedWorkflow } from './stream-overloaded.js';
 
+export { corvoChecklistWorkflow, corvoChecklists } from './checklists.js';
+
 export { corvoRemediations } from './remediations.js';
 
 /** Corvo's workflows, one per runbook symptom; `help` lists them in this order (the runbook's). */

@@ -4,6 +4,8 @@ import { outboxWorkflow } from './outbox.js';
 import { runWorkflow } from './run.js';
 import { streamWorkflow } from './stream.js';
 
+export { m4ChecklistWorkflow, m4Checklists } from './checklists.js';
+
 export { m4Remediations } from './remediations.js';
 
 /** M4's workflows, one per runbook symptom; `help` lists them in this order. */

@@ -4,6 +4,8 @@ import { healthWorkflow } from './health.js';
 import { leasesWorkflow } from './leases.js';
 import { schemasWorkflow } from './schemas.js';
 
+export { streamhouseChecklistWorkflow, streamhouseChecklists } from './checklists.js';
+
 export { streamhouseRemediations } from './remediations.js';
 
 /** Streamhouse's workflows, one per runbook area; `help` lists them in this order. Diagnostics only for now. */

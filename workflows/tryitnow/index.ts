@@ -5,6 +5,8 @@ import { poolWorkflow } from './pool.js';
 import { queueWorkflow } from './queue.js';
 import { stateWorkflow } from './state.js';
 
+export { tryitnowChecklistWorkflow, tryitnowChecklists } from './checklists.js';
+
 export { tryitnowRemediations } from './remediations.js';
 
 /** Try It Now's workflows, one per runbook symptom; `help` lists them in this order. */

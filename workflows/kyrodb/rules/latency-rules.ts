@@ -85,6 +85,8 @@ const queryP99: KyroRule = {
     return {
       severity: p99 > t.p99LatencyNs ? 'warning' : 'ok',
       evidence: `query ${all} — SLO p99 ≤ ${formatNs(t.p99LatencyNs)}; raw p99 ${formatNsRaw(p99)}`,
+      // In ms, kept in the finding history: the weekly checklist compares it with the same day last week.
+      value: p99 / 1e6,
     };
   },
 };
