@@ -72,8 +72,7 @@ export async function recordRunHistory(
     at: o.now,
   };
   // A checklist run by hand says what changed since the last run of that checklist on that target.
-  const previous =
-    !o.schedule && workflow !== invocation.workflow ? await findPreviousRun(db, run) : undefined;
+  const previous = !o.schedule && workflow !== invocation.workflow ? await findPreviousRun(db, run) : undefined;
   const recorded = await recordFindingRun(db, {
     ...run,
     schedule: o.schedule?.name ?? null,
