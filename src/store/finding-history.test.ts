@@ -52,7 +52,10 @@ describe('recordFindingRun', () => {
       at: new Date(T0 + 2 * H),
       findings: [f('k.breaker', 'ok')],
     });
-    expect(back.diff).toMatchObject({ cleared: [{ code: 'k.breaker' }], unchecked: [] });
+    expect(back.diff).toMatchObject({
+      cleared: [{ code: 'k.probe.unreachable' }, { code: 'k.breaker', severity: 'critical' }],
+      unchecked: [],
+    });
   });
 
   it('keeps since when each finding holds, and what changed since the schedule’s previous run', async () => {

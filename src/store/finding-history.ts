@@ -8,6 +8,11 @@ export interface RunFinding {
   readonly severity: Severity;
   readonly title: string;
   readonly value: number | null;
+  /**
+   * Carried over by a run whose target did not answer: open at the run before, not re-checked by this one. Kept in
+   * the run's row so the next run still compares with it (and says it cleared only when it did).
+   */
+  readonly unchecked?: true;
 }
 
 /** A run to record: its id (the invocation id), where it ran and what it found. */
@@ -140,7 +145,12 @@ export async function recordFindingRun(db: pg.Pool, run: FindingRunInput): Promi
         run.schedule,
         run.at,
         worstSeverity(findings),
-        JSON.stringify(findings),
+        // A blind run keeps what it could not re-check, so the run after it still compares with those findings.
+        JSON.stringify(
+          diff && diff.unchecked.length > 0
+            ? [...findings, ...diff.unchecked.map((f) => ({ ...f, value: null, unchecked: true as const }))]
+            : findings,
+        ),
       ],
     );
     if (inserted.rowCount === 1) {
