@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { Secret } from '../core/secret.js';
+import { checkThresholdNames, type ThresholdSpec } from '../core/threshold.js';
 import { checklistNamesOf } from '../core/checklist.js';
 import type { TargetIntegration } from '../core/system.js';
 import type { Workflow } from '../core/workflow.js';
@@ -211,10 +213,48 @@ export const ScheduleSchema = z
 export type ScheduleConfig = z.infer<typeof ScheduleSchema>;
 
 /**
+ * `thresholds:` (issue 14): per system, a runbook duration by name (`kyrodb: { circuit-breaker-open: 15s }`), in ms.
+ * Systems are checked here; the names against each system's list at start (`checkThresholdNames`), which the config
+ * cannot see.
+ */
+export const ThresholdsSchema = z.record(
+  z.string(),
+  z.record(
+    z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'threshold names are lowercase letters, digits and -'),
+    DurationSchema,
+  ),
+);
+
+/** A runbook's escalation level. */
+export const EscalationLevelSchema = z.enum(['P0', 'P1', 'P2', 'P3']);
+
+/**
+ * `escalation:` (issue 14). `pagerduty.routingKey`: the Events API v2 integration key (a secret: `${ENV_NAME}`).
+ * `pagerduty.codes`: finding codes that page, with their P-level (`{ "corvo.scheduler.stalled": P1 }`), beside the
+ * rows the runbooks themselves mark as paging (KyroDB's P0 rows).
+ */
+export const EscalationSchema = z.strictObject({
+  pagerduty: z
+    .strictObject({
+      routingKey: z
+        .string()
+        .min(1, 'the Events API v2 integration key')
+        .transform((v) => new Secret(v)),
+      codes: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'a finding code'), EscalationLevelSchema).default({}),
+    })
+    .optional(),
+});
+export type EscalationConfig = z.infer<typeof EscalationSchema>;
+
+/**
  * What the config reads of a target system: its integration (the instance schema), and its runbook's workflows when
  * the caller passes the systems (the bot's processes do): then a schedule's `checklist:` is checked against them.
  */
-export type ConfigSystem = TargetIntegration & { readonly workflows?: readonly Pick<Workflow<unknown>, 'id'>[] };
+export type ConfigSystem = TargetIntegration & {
+  readonly workflows?: readonly Pick<Workflow<unknown>, 'id'>[];
+  /** The runbook's durations: `thresholds.<id>` may name only these (issue 14). */
+  readonly thresholds?: readonly ThresholdSpec[];
+};
 
 /** Builds the schema of the whole file from the integrations' own instance schemas. */
 export function createConfigSchema(integrations: readonly ConfigSystem[]) {
@@ -256,8 +296,25 @@ export function createConfigSchema(integrations: readonly ConfigSystem[]) {
       pacing: PacingSchema.default({ messagesPerSecond: 1, burst: 3 }),
       retention: RetentionSchema.prefault({}),
       schedules: z.array(ScheduleSchema).default([]),
+      thresholds: ThresholdsSchema.default({}),
+      escalation: EscalationSchema.default({}),
     })
     .superRefine((cfg, ctx) => {
+      for (const [system, names] of Object.entries(cfg.thresholds)) {
+        const runbook = integrations.find((x) => x.id === system);
+        if (!runbook) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['thresholds', system],
+            message: `unknown system "${system}" (one of: ${Object.keys(targetShape).join(', ')})`,
+          });
+        } else if (runbook.workflows) {
+          // With the runbooks at hand (the bot's processes pass them), a name must be one of the system's durations.
+          for (const p of checkThresholdNames({ [system]: names }, [runbook])) {
+            ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+          }
+        }
+      }
       const seen = new Set<string>();
       cfg.schedules.forEach((s, i) => {
         if (seen.has(s.name)) {
@@ -361,6 +418,10 @@ export interface BotConfig {
   readonly retention?: z.infer<typeof RetentionSchema>;
   /** Absent in hand-built configs: no schedules. */
   readonly schedules?: readonly ScheduleConfig[];
+  /** Absent in hand-built configs: the runbooks' own durations. Per system, ms by threshold name. */
+  readonly thresholds?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** Absent in hand-built configs: no paging. */
+  readonly escalation?: EscalationConfig;
 }
 
 /**

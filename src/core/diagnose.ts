@@ -6,6 +6,7 @@
 import { failedProbes, nothingAnswered, type FailedProbe, type RanProbe } from './probe.js';
 import { sortFindings, type Finding } from './report.js';
 import { evaluateRules, type EvaluateOptions, type FindingDraft, type Rule } from './rule.js';
+import type { ThresholdLookup } from './threshold.js';
 
 /** What {@link diagnoseProbes} reads. */
 export interface DiagnoseInput<Obs, Draft extends FindingDraft = FindingDraft> {
@@ -26,6 +27,8 @@ export interface DiagnoseInput<Obs, Draft extends FindingDraft = FindingDraft> {
   readonly failureFindings: (failed: readonly FailedProbe[], allFailed: boolean) => Finding[];
   /** Passed to {@link evaluateRules} (a system's `finish`). */
   readonly evaluate?: EvaluateOptions<Obs, Draft>;
+  /** The system's thresholds (the workflow context's), handed to the rules. */
+  readonly thresholds?: ThresholdLookup;
 }
 
 /** What {@link diagnoseProbes} found. */
@@ -47,6 +50,12 @@ export function diagnoseProbes<Obs, Draft extends FindingDraft = FindingDraft>(
   const allFailed = nothingAnswered(input.ran, failed);
   const failures = input.failureFindings(failed, allFailed);
   if (allFailed) return { findings: failures, nothingAnswered: true };
-  const findings = sortFindings([...failures, ...evaluateRules(input.rules, input.obs, input.nowMs, input.evaluate)]);
+  const findings = sortFindings([
+    ...failures,
+    ...evaluateRules(input.rules, input.obs, input.nowMs, {
+      ...input.evaluate,
+      thresholds: input.thresholds ?? input.evaluate?.thresholds,
+    }),
+  ]);
   return { findings, nothingAnswered: false };
 }

@@ -3,6 +3,7 @@
  * workflow's observations); {@link evaluateRules} turns the drafts into {@link Finding}s with the rule's defaults.
  */
 import type { Finding, ProposedAction, Severity } from './report.js';
+import type { ThresholdLookup } from './threshold.js';
 
 /** What a rule's `evaluate` returns; {@link evaluateRule} adds the rule's code, section and defaults. */
 export interface FindingDraft {
@@ -48,14 +49,25 @@ export interface Rule<Obs, Draft extends FindingDraft = FindingDraft> {
   readonly correctionWhen?: 'bad' | 'always';
   /** Fixes offered when the signal is bad. */
   readonly actions?: readonly ProposedAction[];
-  /** Reads the observations; null when the data it needs is missing (the failed probe is reported on its own). */
-  evaluate(obs: Obs, nowMs: number): Draft | null;
+  /**
+   * The runbook's duration for this signal (a `held` threshold of the system, see `threshold.ts`): a bad finding is
+   * pending until it has held that long across consecutive scheduled runs.
+   */
+  readonly duration?: { readonly threshold: string };
+  /**
+   * Reads the observations; null when the data it needs is missing (the failed probe is reported on its own).
+   * `thresholds` resolves the system's named `value` thresholds (configured, else the runbook's); absent when the
+   * caller has no config (unit tests): the rule then uses the runbook's value.
+   */
+  evaluate(obs: Obs, nowMs: number, thresholds?: ThresholdLookup): Draft | null;
 }
 
 /** What {@link evaluateRule} may be told beyond the rule and the observations. */
 export interface EvaluateOptions<Obs, Draft extends FindingDraft> {
   /** Rewrites the finding after the defaults are applied (a system's own convention, e.g. an escalation prefix). */
   readonly finish?: (finding: Finding, draft: Draft, rule: Rule<Obs, Draft>, obs: Obs) => Finding;
+  /** The system's thresholds by name, handed to each rule's `evaluate` (see `threshold.ts`). */
+  readonly thresholds?: ThresholdLookup;
 }
 
 /** Warning and critical: the severities that take the rule's next step, correction and actions by default. */
@@ -74,7 +86,7 @@ export function evaluateRule<Obs, Draft extends FindingDraft = FindingDraft>(
   nowMs: number,
   options: EvaluateOptions<Obs, Draft> = {},
 ): Finding | null {
-  const draft = rule.evaluate(obs, nowMs);
+  const draft = rule.evaluate(obs, nowMs, options.thresholds);
   if (!draft) return null;
   const bad = isBad(draft.severity);
   const actions = draft.actions ?? (bad ? rule.actions : undefined);
@@ -91,6 +103,7 @@ export function evaluateRule<Obs, Draft extends FindingDraft = FindingDraft>(
     ...(nextStep !== undefined ? { nextStep } : {}),
     ...(correction !== undefined ? { runbookCorrection: correction } : {}),
     ...(actions && actions.length > 0 ? { actions } : {}),
+    ...(bad && rule.duration ? { duration: rule.duration } : {}),
     ...(draft.value !== undefined ? { value: draft.value } : {}),
   };
   return options.finish ? options.finish(finding, draft, rule, obs) : finding;

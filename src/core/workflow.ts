@@ -2,6 +2,7 @@ import type { Clock } from './clock.js';
 import type { ArgSpec, OptionSpec } from './command-spec.js';
 import type { Finding } from './report.js';
 import type { Logger } from './logger.js';
+import type { ThresholdLookup } from './threshold.js';
 
 /** What a workflow receives: the clients of one configured instance, plus the clock and a cancellation signal. */
 export interface WorkflowContext<Clients> {
@@ -15,6 +16,8 @@ export interface WorkflowContext<Clients> {
   /** Aborted when the job times out or the worker shuts down. */
   readonly signal: AbortSignal;
   readonly logger: Logger;
+  /** The system's thresholds by name: `thresholds.<system>` of the config, else the runbook's (see `threshold.ts`). */
+  readonly thresholds?: ThresholdLookup;
   /** Earlier runs' values of this target's findings (a weekly check's "same day last week"); absent without a store. */
   readonly history?: FindingHistory;
 }

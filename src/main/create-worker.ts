@@ -31,6 +31,7 @@ import { createEscalator } from '../escalation/escalator.js';
 import { createRunJudge } from '../escalation/judge-run.js';
 import { createPageOnCall, withPageOnCall } from '../escalation/page-on-call.js';
 import { createEscalationsWorkflow } from '../runner/escalations-workflow.js';
+import { createThresholdLookup } from '../core/threshold.js';
 
 export interface WorkerOptions {
   readonly env: Env;
@@ -116,6 +117,9 @@ export function createWorker(o: WorkerOptions): { close(): Promise<void> } {
     clock,
     logger: log,
     timeoutMs,
+    // The runbooks' value thresholds (Corvo's scheduler stall, M4's run stall) as the config overrides them.
+    thresholdsFor: (id) =>
+      createThresholdLookup(id, systems.find((s) => s.id === id)?.thresholds ?? [], o.config.thresholds ?? {}),
     // Every run's findings go into the finding history (issue 14): "open since", and schedules' digests.
     beforeReport: async (invocation, draft) =>
       recordHistory(invocation, await judge(invocation, draft, new Date(clock.now()))),

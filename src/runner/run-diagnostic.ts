@@ -6,6 +6,7 @@ import type { Logger } from '../core/logger.js';
 import { createReport, type Finding, type Report } from '../core/report.js';
 import type { SystemModule } from '../core/system.js';
 import { isTargetError } from '../core/target-error.js';
+import type { ThresholdLookup } from '../core/threshold.js';
 import type { WorkflowResult } from '../core/workflow.js';
 import { finishInvocation, markInvocationRunning, recordInvocation } from '../store/invocations.js';
 import { saveReport } from '../store/reports.js';
@@ -31,6 +32,8 @@ export interface RunDiagnosticDeps {
   readonly logger: Logger;
   /** Hard limit for one workflow run, ms. */
   readonly timeoutMs: number;
+  /** A system's thresholds (`thresholds:` of the config, else the runbook's), handed to its workflows. */
+  readonly thresholdsFor?: (system: string) => ThresholdLookup;
   /**
    * Called with the run's findings before its report is built and stored: records them (the finding history) and
    * may annotate them, retitle the report or add notes (a schedule's digest). Absent: the report is built as is.
@@ -121,6 +124,7 @@ export async function runDiagnostic(invocation: Invocation, deps: RunDiagnosticD
           signal: controller.signal,
           logger: log,
           history: findingHistoryOf(deps.db, system.id, invocation.target),
+          ...(deps.thresholdsFor ? { thresholds: deps.thresholdsFor(system.id) } : {}),
         });
         // A checklist's title names the checklist (`Try It Now daily checklist`).
         if (result.title) title = result.title;
@@ -226,7 +230,7 @@ export async function runDiagnostic(invocation: Invocation, deps: RunDiagnosticD
  * as inconclusive findings, as in any run.
  */
 export async function runWorkflowQuietly(
-  deps: Pick<RunDiagnosticDeps, 'systems' | 'clientsFor' | 'clock' | 'logger'>,
+  deps: Pick<RunDiagnosticDeps, 'systems' | 'clientsFor' | 'clock' | 'logger' | 'thresholdsFor'>,
   system: string,
   target: string,
   workflowId: string,
@@ -237,6 +241,14 @@ export async function runWorkflowQuietly(
   const workflow = module?.workflows.find((w) => w.id === workflowId);
   const clients = deps.clientsFor(system, target);
   if (!module || !workflow || clients === undefined) return [];
-  const result = await workflow.run({ target, clients, args, clock: deps.clock, signal, logger: deps.logger });
+  const result = await workflow.run({
+    target,
+    clients,
+    args,
+    clock: deps.clock,
+    signal,
+    logger: deps.logger,
+    ...(deps.thresholdsFor ? { thresholds: deps.thresholdsFor(system) } : {}),
+  });
   return [...result.findings];
 }

@@ -73,6 +73,7 @@ export function diagnose<O extends CorvoObservations>(
     ran: corvoProbesRun(obs, extras),
     rules: options.rules,
     nowMs: ctx.clock.now(),
+    thresholds: ctx.thresholds,
     isAnswer: isCorvoAnswer,
     failureFindings: (failed, allFailed) => corvoFailureFindings(failed, allFailed, ctx.target),
   });

@@ -145,7 +145,9 @@ export const runRules: readonly Rule<RunObservations>[] = [
     title: 'Run stuck',
     okTitle: 'Run not stuck',
     section: SECTION.symptoms,
-    evaluate: (obs, now) => {
+    evaluate: (obs, now, thresholds) => {
+      // `thresholds.m4.run-stall` of the config, else the runbook's 10 minutes.
+      const stuckRunMs = thresholds?.('run-stall') ?? RUN_THRESHOLDS.stuckRunMs;
       const r = obs.inspection.run;
       if (!r) return null;
       const age = now - r.startedAtMs;
@@ -180,10 +182,14 @@ export const runRules: readonly Rule<RunObservations>[] = [
         };
       }
       const evidence =
-        `state started for ${duration(age)} without RunFinished — threshold ${duration(RUN_THRESHOLDS.stuckRunMs)}; ` +
+        `state started for ${duration(age)} without RunFinished — threshold ${duration(stuckRunMs)}; ` +
         `lastSeq ${r.lastSeq}; ${lastEventText(obs.inspection, now)}`;
-      if (age <= RUN_THRESHOLDS.stuckRunMs) {
-        return { severity: 'ok', title: `Run ${r.id} is running (${duration(age)}, within 10 min)`, evidence };
+      if (age <= stuckRunMs) {
+        return {
+          severity: 'ok',
+          title: `Run ${r.id} is running (${duration(age)}, within ${duration(stuckRunMs)})`,
+          evidence,
+        };
       }
       const kind = obs.outbox.kind;
       const escalate = kind === 'gap' || kind === 'published-at-cursor';
@@ -425,7 +431,7 @@ export async function runRunChecklist(ctx: WorkflowContext<M4Clients>): Promise<
   const needLocks = outbox.kind === 'pending' && outbox.severity !== 'ok';
   const locks = needLocks ? await settle(() => ctx.clients.db.locks({ signal: ctx.signal })) : undefined;
   const obs: RunObservations = { runId, inspection, outbox, locks };
-  const findings = evaluateRules(runRules, obs, now);
+  const findings = evaluateRules(runRules, obs, now, { thresholds: ctx.thresholds });
   if (locks && !locks.ok) {
     findings.push(
       probeFailureFinding('m4.probe.locks', `Could not read pg_locks on M4 ${ctx.target}`, locks.error, SECTION.locks),

@@ -1,6 +1,7 @@
 /** The runbook's "Critical Metrics to Monitor › Scheduler": scheduler errors, and whether promote and reclaim run. */
 import { formatNumber, formatSeconds } from '../../../src/core/format.js';
 import type { Severity } from '../../../src/core/report.js';
+import type { ThresholdLookup } from '../../../src/core/threshold.js';
 import type { CorvoObservations } from '../observe.js';
 import { SCHEDULER } from '../sections.js';
 import { describeSelf, readLeadership, readMetric } from '../signals.js';
@@ -34,6 +35,15 @@ export function schedulerOnFollower(obs: CorvoObservations): FindingDraft | unde
   };
 }
 
+/**
+ * The stall threshold, s: `thresholds.corvo.scheduler-stalled` of the config, else the runbook's 10 s (a value
+ * threshold: the age of the last promote/reclaim is read from one scrape).
+ */
+function stalledSeconds(thresholds: ThresholdLookup | undefined): number {
+  const ms = thresholds?.('scheduler-stalled');
+  return ms !== undefined ? ms / 1000 : THRESHOLDS.schedulerStalledSeconds;
+}
+
 export const schedulerRules: readonly CorvoRule[] = [
   {
     code: 'corvo.scheduler.errors',
@@ -44,7 +54,8 @@ export const schedulerRules: readonly CorvoRule[] = [
       'Check the leader\'s logs for "promote scheduled jobs" error=… and "reclaim expired leases" error=…. The ' +
       'counters are since process start: run the check again to see whether they are still growing; if they are and ' +
       'the scheduler is stalled, restart the leader (leadership moves to another node).',
-    evaluate(obs, nowMs) {
+    evaluate(obs, nowMs, thresholds) {
+      const stallS = stalledSeconds(thresholds);
       const counts = SCHEDULER_OPS.map((op) => ({ op, errors: readMetric(obs, `corvo_scheduler_${op}_errors_total`) }));
       if (counts.every((c) => c.errors === undefined)) return null;
       const follower = schedulerOnFollower(obs);
@@ -54,7 +65,7 @@ export const schedulerRules: readonly CorvoRule[] = [
       const stillFailing = failing.filter((c) => {
         if (c.op !== 'promote' && c.op !== 'reclaim') return false;
         const last = readMetric(obs, `corvo_scheduler_last_${c.op}_seconds`);
-        return last !== undefined && schedulerAge(nowMs, last).atLeast > THRESHOLDS.schedulerStalledSeconds;
+        return last !== undefined && schedulerAge(nowMs, last).atLeast > stallS;
       });
       const severity: Severity = stillFailing.length > 0 ? 'critical' : failing.length > 0 ? 'warning' : 'ok';
       const list = counts.map((c) => `${c.op} ${c.errors === undefined ? '?' : n(c.errors)}`).join(', ');
@@ -63,7 +74,7 @@ export const schedulerRules: readonly CorvoRule[] = [
         evidence:
           `scheduler errors since process start: ${list} — should be 0` +
           (stillFailing.length > 0
-            ? `; ${stillFailing.map((c) => c.op).join(' and ')} also not run for more than ${THRESHOLDS.schedulerStalledSeconds} s`
+            ? `; ${stillFailing.map((c) => c.op).join(' and ')} also not run for more than ${stallS} s`
             : ''),
       };
     },
@@ -80,7 +91,8 @@ export const schedulerRules: readonly CorvoRule[] = [
       'stuck active with expired leases are reclaimed once the scheduler runs again; to free one now, cancel it ' +
       '(`POST /api/v1/jobs/{id}/cancel`), do not `corvo retry` it (refused for active jobs).',
     runbookCorrection: STUCK_ACTIVE_CORRECTION,
-    evaluate(obs, nowMs) {
+    evaluate(obs, nowMs, thresholds) {
+      const stallS = stalledSeconds(thresholds);
       const last = (['promote', 'reclaim'] as const).map((op) => ({
         op,
         at: readMetric(obs, `corvo_scheduler_last_${op}_seconds`),
@@ -97,7 +109,7 @@ export const schedulerRules: readonly CorvoRule[] = [
         const skew = raw < -5 ? ` (Corvo's clock is ${formatSeconds(-raw)} ahead of the bot's)` : '';
         const age = schedulerAge(nowMs, at);
         return {
-          stalled: age.atLeast > THRESHOLDS.schedulerStalledSeconds,
+          stalled: age.atLeast > stallS,
           text: `last ${op} ${schedulerAgeText(age)}${skew}`,
         };
       });
@@ -105,7 +117,7 @@ export const schedulerRules: readonly CorvoRule[] = [
       return {
         severity: stalled ? (leaderKnown ? 'critical' : 'warning') : 'ok',
         evidence:
-          `${parts.map((p) => p.text).join(', ')} — stalled above ${THRESHOLDS.schedulerStalledSeconds} s ` +
+          `${parts.map((p) => p.text).join(', ')} — stalled above ${stallS} s ` +
           `(${WHOLE_SECONDS_NOTE})` +
           (stalled && !leaderKnown ? ' (could not confirm this node is the leader)' : ''),
       };
