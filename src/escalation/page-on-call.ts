@@ -60,7 +60,7 @@ export function createPageOnCall(o: PageOnCallOptions): Remediation<unknown> {
       );
       const h = rows[0];
       const now = new Date(ctx.clock.now());
-      const summary = `[${level}] ${system?.displayName ?? ctx.params.system} ${ctx.target}: ${h?.title ?? code} (${code})`;
+      const summary = `[${level}] ${system?.displayName ?? ctx.params.system} ${ctx.target}: ${h?.title.replace(/ \(pending\)$/, '') ?? code} (${code})`;
       const outcome = await o.escalator.page({
         system: ctx.params.system ?? '',
         target: ctx.target,

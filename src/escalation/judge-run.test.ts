@@ -1,0 +1,220 @@
+/**
+ * Durations and pages through the run path (runDiagnostic → judge → finding history), on a real Postgres against the
+ * Events API fake, with a fake system whose findings the test sets and a clock the test moves.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createPagerDutyEventsClient } from '../../integrations/pagerduty/events-client.js';
+import { startFakePagerDutyEvents, type FakePagerDutyEvents } from '../../test/support/fake-pagerduty-events.js';
+import { createTestDatabase } from '../../test/support/namespace.js';
+import { ScheduleSchema } from '../config/config-file.js';
+import type { Invocation } from '../core/invocation.js';
+import { silentLogger } from '../core/logger.js';
+import type { Finding, Report } from '../core/report.js';
+import { Secret } from '../core/secret.js';
+import type { SystemModule } from '../core/system.js';
+import { runDiagnostic } from '../runner/run-diagnostic.js';
+import { recordRunHistory } from '../schedules/record-run-history.js';
+import { migrate } from '../store/migrate.js';
+import { createEscalator } from './escalator.js';
+import { createRunJudge } from './judge-run.js';
+import { createPageOnCall } from './page-on-call.js';
+
+let db: pg.Pool;
+let pd: FakePagerDutyEvents;
+let nowMs = Date.parse('2026-12-06T10:00:00Z');
+const clock = { now: () => nowMs };
+const current: Record<string, Finding[]> = {};
+
+const fake: SystemModule = {
+  id: 'fake',
+  displayName: 'Fake',
+  instanceSchema: z.object({}),
+  createClients: () => ({}),
+  thresholds: [{ name: 'down-long', defaultMs: 3_600_000, kind: 'held', source: 'test' }],
+  workflows: [
+    {
+      id: 'health',
+      title: 'Fake health',
+      description: 't',
+      run: async (ctx) => ({ findings: current[ctx.target] ?? [] }),
+    },
+  ],
+  remediations: [],
+};
+const every = (target: string) =>
+  ScheduleSchema.parse({
+    name: `s-${target}`,
+    system: 'fake',
+    target,
+    workflow: 'health',
+    every: '1m',
+    channel: 'ops',
+  });
+
+let runs = 0;
+async function run(target: string): Promise<Report> {
+  const escalator = createEscalator({
+    db,
+    client: createPagerDutyEventsClient({
+      routingKey: new Secret('R0UT1NGKEY0123456789abcdefabcdef'),
+      eventsUrl: pd.url,
+    }),
+    clock,
+    logger: silentLogger,
+  });
+  const judge = createRunJudge({
+    db,
+    systems: [fake],
+    schedules: [every('t1'), every('t2'), every('t3')],
+    thresholds: { fake: { 'down-long': 30_000 } },
+    escalation: { escalator, codes: { 'fake.configured': 'P2' } },
+    clock,
+  });
+  const invocation: Invocation = {
+    invocationId: `inv-${target}-${++runs}`,
+    system: 'fake',
+    workflow: 'health',
+    target,
+    args: {},
+    actor: { platform: 'slack', userId: 'schedule:s' },
+    conversation: { platform: 'slack', channelId: 'C0OPS' },
+    requestedAt: new Date(nowMs).toISOString(),
+  };
+  return runDiagnostic(invocation, {
+    db,
+    systems: [fake],
+    clientsFor: () => ({}),
+    engineWorkflows: {},
+    clock,
+    logger: silentLogger,
+    timeoutMs: 5000,
+    beforeReport: async (inv, draft) =>
+      (
+        await recordRunHistory(db, inv, await judge(inv, draft, new Date(nowMs)), {
+          now: new Date(nowMs),
+          schedule: null,
+        })
+      ).draft,
+  });
+}
+
+const down: Finding = {
+  code: 'fake.down',
+  severity: 'critical',
+  title: 'Fake is down',
+  evidence: 'no answer',
+  duration: { threshold: 'down-long' },
+  escalation: { level: 'P0', page: true },
+};
+
+beforeAll(async () => {
+  db = new pg.Pool({ connectionString: await createTestDatabase(), max: 6 });
+  await migrate(db, silentLogger);
+  pd = await startFakePagerDutyEvents();
+}, 60_000);
+afterAll(async () => {
+  await pd?.close();
+  await db?.end();
+});
+
+describe('a run judged for durations and pages', () => {
+  it('pending, then one trigger once held, then one resolve when it clears; Page on-call offered once critical', async () => {
+    current.t1 = [down];
+    let r = await run('t1');
+    expect(r.findings[0]).toMatchObject({ severity: 'warning', title: 'Fake is down (pending)' });
+    expect(r.findings[0]!.actions).toBeUndefined();
+    nowMs += 20_000;
+    r = await run('t1');
+    expect(r.findings[0]!.evidence).toContain(
+      'Pending: held for 20 s; the runbook makes it P0, pages the on-call after 30 s',
+    );
+    expect(pd.accepted('trigger')).toHaveLength(0);
+    nowMs += 15_000;
+    r = await run('t1');
+    expect(r.findings[0]).toMatchObject({ severity: 'critical', title: 'Fake is down' });
+    expect(r.notes).toContain('Paged the on-call through PagerDuty: [P0] Fake t1: Fake is down (fake.down)');
+    expect(r.findings[0]!.actions).toEqual([
+      expect.objectContaining({
+        remediation: 'page-on-call',
+        label: 'Page on-call',
+        level: 'confirm',
+        offerId: expect.any(String),
+      }),
+    ]);
+    nowMs += 20_000;
+    r = await run('t1');
+    expect(r.findings[0]!.evidence).toMatch(/The on-call is paged \(PagerDuty, since /);
+    expect(pd.accepted('trigger', 'runbook-bot/fake/t1/fake.down')).toHaveLength(1);
+    current.t1 = [{ ...down, severity: 'ok', title: 'Fake is up' }];
+    nowMs += 20_000;
+    r = await run('t1');
+    expect(r.notes).toContain('Resolved the page: [P0] Fake t1: Fake is down (fake.down)');
+    r = await run('t1');
+    expect(pd.accepted('resolve', 'runbook-bot/fake/t1/fake.down')).toHaveLength(1);
+    expect(pd.accepted('trigger', 'runbook-bot/fake/t1/fake.down')).toHaveLength(1);
+  });
+
+  it('a finding missing from a run whose probes failed does not resolve the page; one from a run that answered does', async () => {
+    current.t2 = [{ code: 'fake.configured', severity: 'warning', title: 'Configured', evidence: 'x' }];
+    await run('t2');
+    expect(pd.accepted('trigger', 'runbook-bot/fake/t2/fake.configured')).toHaveLength(1);
+    expect(
+      (pd.accepted('trigger', 'runbook-bot/fake/t2/fake.configured')[0]!.body as { payload: { severity: string } })
+        .payload.severity,
+    ).toBe('warning');
+    current.t2 = [
+      {
+        code: 'fake.probe.unreachable',
+        severity: 'inconclusive',
+        title: 'Unreachable',
+        evidence: 'x',
+        probeFailure: true,
+      },
+    ];
+    await run('t2');
+    expect(pd.accepted('resolve', 'runbook-bot/fake/t2/fake.configured')).toHaveLength(0);
+    current.t2 = [{ code: 'fake.other', severity: 'ok', title: 'Other', evidence: 'x' }];
+    await run('t2');
+    expect(pd.accepted('resolve', 'runbook-bot/fake/t2/fake.configured')).toHaveLength(1);
+  });
+
+  it('Page on-call pages at once with the same key; the automatic page of that streak then sends nothing', async () => {
+    current.t3 = [down];
+    await run('t3');
+    const escalator = createEscalator({
+      db,
+      client: createPagerDutyEventsClient({
+        routingKey: new Secret('R0UT1NGKEY0123456789abcdefabcdef'),
+        eventsUrl: pd.url,
+      }),
+      clock,
+      logger: silentLogger,
+    });
+    const page = createPageOnCall({ db, escalator, systems: [fake] });
+    const result = await page.execute({
+      target: 't3',
+      clients: {},
+      params: { system: 'fake', code: 'fake.down', level: 'P0' },
+      clock,
+      signal: new AbortController().signal,
+      logger: silentLogger,
+    });
+    expect(result.summary).toBe(
+      'Paged the on-call through PagerDuty: [P0] Fake t3: Fake is down (fake.down)',
+    );
+    nowMs += 40_000;
+    await run('t3');
+    expect(pd.accepted('trigger', 'runbook-bot/fake/t3/fake.down')).toHaveLength(1);
+    const again = await page.execute({
+      target: 't3',
+      clients: {},
+      params: { system: 'fake', code: 'fake.down', level: 'P0' },
+      clock,
+      signal: new AbortController().signal,
+      logger: silentLogger,
+    });
+    expect(again.summary).toMatch(/^The on-call is already paged for this finding since .+: nothing sent again\.$/);
+  });
+});
