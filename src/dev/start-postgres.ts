@@ -15,7 +15,7 @@ import {
 } from './supervise-process.js';
 
 /** initdb and postgres refuse to run as root: when root, run them as the `postgres` system user (else `nobody`). */
-function postgresRunAs(): { uid: number; gid: number } | undefined {
+export function postgresRunAs(): { uid: number; gid: number } | undefined {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
   for (const user of ['postgres', 'nobody']) {
     try {
