@@ -3,7 +3,8 @@
  * health into #ops, the runbook's "circuit breaker open > 1 h" overridden to 15 s, and a loopback fake of the
  * PagerDuty Events API v2. KyroDB's WAL circuit breaker opened (writes refused) is pending until it has held 15 s
  * across the scheduled runs, then gives exactly one trigger; writes succeeding again give exactly one resolve. The
- * channel is told both times, and `/runbook escalations` lists the page while it is open.
+ * channel is told both times; the Page on-call button (the requester confirms) sends nothing more while the page is
+ * open, and `/runbook escalations` lists the page while it is open.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startKyroSimulator, type KyroSimulator } from '../../integrations/kyrodb/simulator/index.js';
@@ -92,9 +93,12 @@ describe('escalation by page', () => {
     );
     // The channel is told, in the run's report.
     await expect
-      .poll(() => stack.slack.messages(CHANNEL).some((m) => textOf(m).includes('Paged the on-call through PagerDuty')), {
-        timeout: 15_000,
-      })
+      .poll(
+        () => stack.slack.messages(CHANNEL).some((m) => textOf(m).includes('Paged the on-call through PagerDuty')),
+        {
+          timeout: 15_000,
+        },
+      )
       .toBe(true);
 
     // More ticks while it holds: still one trigger (one alert open at PagerDuty).
@@ -106,8 +110,58 @@ describe('escalation by page', () => {
     expect(breakerOf(last)).toMatchObject({ severity: 'critical' });
     expect(breakerOf(last)!.evidence).toMatch(/Held for \d+ s across scheduled runs: past the runbook's 15 s/);
 
+    // Page on-call on the critical finding (the requester confirms): the same key, so nothing is sent twice.
+    const withButton = stack.slack
+      .messages(CHANNEL)
+      .filter((m) => textOf(m).includes('Page on-call'))
+      .at(-1)!;
+    expect(withButton, 'a report with a Page on-call button').toBeDefined();
+    const button = (
+      withButton.blocks as { type: string; elements?: { action_id: string; value: string; text: { text: string } }[] }[]
+    )
+      .flatMap((b) => (b.type === 'actions' ? (b.elements ?? []) : []))
+      .find((e) => e.text.text.includes('Page on-call'))!;
+    expect(button.value).toMatch(/^ofr_/);
+    await stack.click({
+      userId: 'U0ALICE',
+      channelId: CHANNEL,
+      actionId: button.action_id,
+      value: button.value,
+      messageTs: withButton.ts,
+    });
+    await expect
+      .poll(
+        () => stack.slack.messages(CHANNEL).find((m) => String(m.text).startsWith('Confirm: Page on-call on prod')),
+        {
+          timeout: 20_000,
+        },
+      )
+      .toBeDefined();
+    const card = stack.slack.messages(CHANNEL).find((m) => String(m.text).startsWith('Confirm: Page on-call on prod'))!;
+    const confirm = (card.blocks as { type: string; elements?: { action_id: string; value: string }[] }[])
+      .flatMap((b) => (b.type === 'actions' ? (b.elements ?? []) : []))
+      .find((e) => e.action_id === 'approval:approve')!;
+    await stack.click({
+      userId: 'U0ALICE',
+      channelId: CHANNEL,
+      actionId: 'approval:approve',
+      value: confirm.value,
+      messageTs: card.ts,
+    });
+    await expect
+      .poll(
+        async () =>
+          (await stack.db.query(`select state, result from approvals where id = $1`, [confirm.value])).rows[0] as
+            { state: string; result: string } | undefined,
+        { timeout: 20_000 },
+      )
+      .toMatchObject({ state: 'succeeded', result: expect.stringContaining('already paged') });
+    expect(pd.accepted('trigger')).toHaveLength(1);
+
     // /runbook escalations lists the open page.
-    const res = await stack.postSlack(slashCommandBody({ command: '/runbook', text: 'escalations', channel_id: CHANNEL }));
+    const res = await stack.postSlack(
+      slashCommandBody({ command: '/runbook', text: 'escalations', channel_id: CHANNEL }),
+    );
     expect(res.status).toBe(200);
     await expect
       .poll(
