@@ -613,15 +613,16 @@ async function soak(
   const calls = stack.corvo.calls;
   const stepViolations: string[] = [];
   // Every clear approval (each request names its own queue): at most one call per queue, one if it succeeded, none
-  // unless it was approved.
+  // unless it was approved and got past its own checks.
   const clears = approvals.filter((a) => a.remediation === 'clear');
   const byQueue = new Map<string, typeof clears>();
   for (const a of clears) byQueue.set(a.queue ?? '?', [...(byQueue.get(a.queue ?? '?') ?? []), a]);
   for (const [q, as] of byQueue) {
     const n = calls.filter((c) => c.path === `/api/v1/queues/${q}/clear`).length;
     const states = as.map((a) => a.state);
-    const neverApproved = states.every((s) => ['pending', 'denied', 'expired'].includes(s));
-    if (n > 1 || (states.includes('succeeded') && n !== 1) || (neverApproved && n > 0))
+    // Skipped: the fix's own check refused before its write.
+    const noCall = states.every((s) => ['pending', 'denied', 'expired', 'skipped'].includes(s));
+    if (n > 1 || (states.includes('succeeded') && n !== 1) || (noCall && n > 0))
       stepViolations.push(`clear ${q} (${as.map((a) => `${a.id} ${a.state}`).join(', ')}): ${n} calls`);
   }
   const strayClears = calls.filter(
