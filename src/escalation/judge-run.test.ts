@@ -67,7 +67,7 @@ async function run(target: string): Promise<Report> {
   const judge = createRunJudge({
     db,
     systems: [fake],
-    schedules: [every('t1'), every('t2'), every('t3')],
+    schedules: [every('t1'), every('t2'), every('t3'), every('t4')],
     thresholds: { fake: { 'down-long': 30_000 } },
     escalation: { escalator, codes: { 'fake.configured': 'P2' } },
     clock,
@@ -201,9 +201,7 @@ describe('a run judged for durations and pages', () => {
       signal: new AbortController().signal,
       logger: silentLogger,
     });
-    expect(result.summary).toBe(
-      'Paged the on-call through PagerDuty: [P0] Fake t3: Fake is down (fake.down)',
-    );
+    expect(result.summary).toBe('Paged the on-call through PagerDuty: [P0] Fake t3: Fake is down (fake.down)');
     nowMs += 40_000;
     await run('t3');
     expect(pd.accepted('trigger', 'runbook-bot/fake/t3/fake.down')).toHaveLength(1);
@@ -216,5 +214,35 @@ describe('a run judged for durations and pages', () => {
       logger: silentLogger,
     });
     expect(again.summary).toMatch(/^The on-call is already paged for this finding since .+: nothing sent again\.$/);
+  });
+
+  it('a page a person asked for on a finding the runbook does not page for stays open until the finding clears', async () => {
+    const plain: Finding = { code: 'fake.plain', severity: 'critical', title: 'Plain', evidence: 'x' };
+    current.t4 = [plain];
+    const r = await run('t4');
+    expect(r.findings[0]!.actions?.[0]).toMatchObject({ remediation: 'page-on-call', params: { level: 'P1' } });
+    const escalator = createEscalator({
+      db,
+      client: createPagerDutyEventsClient({
+        routingKey: new Secret('R0UT1NGKEY0123456789abcdefabcdef'),
+        eventsUrl: pd.url,
+      }),
+      clock,
+      logger: silentLogger,
+    });
+    await createPageOnCall({ db, escalator, systems: [fake] }).execute({
+      target: 't4',
+      clients: {},
+      params: { system: 'fake', code: 'fake.plain', level: 'P1' },
+      clock,
+      signal: new AbortController().signal,
+      logger: silentLogger,
+    });
+    expect(pd.accepted('trigger', 'runbook-bot/fake/t4/fake.plain')).toHaveLength(1);
+    await run('t4');
+    expect(pd.accepted('resolve', 'runbook-bot/fake/t4/fake.plain')).toHaveLength(0);
+    current.t4 = [{ ...plain, severity: 'ok' }];
+    await run('t4');
+    expect(pd.accepted('resolve', 'runbook-bot/fake/t4/fake.plain')).toHaveLength(1);
   });
 });

@@ -139,8 +139,11 @@ export function createRunJudge(o: RunJudgeOptions): RunJudge {
     const probesFailed = judged.findings.some(isProbeFailure);
     for (const row of await listUnresolved(o.db, { system: system.id, target: invocation.target })) {
       const f = judged.findings.find((x) => x.code === row.code);
+      // A page the runbook asked for clears with its condition (the finding ok, or no longer a paging one: writes
+      // partly failing is not "refused"); a page a person asked for clears only when the finding does.
       const cleared = f
-        ? f.severity === 'ok' || (f.severity !== 'inconclusive' && pageLevelOf(f, codes) === undefined)
+        ? f.severity === 'ok' ||
+          (row.requestedBy === 'auto' && f.severity !== 'inconclusive' && pageLevelOf(f, codes) === undefined)
         : row.workflow === invocation.workflow && !probesFailed;
       if (!cleared) continue;
       const outcome = await escalator.resolve(row, invocation.invocationId);
