@@ -65,7 +65,7 @@ export function spawnBot(entry: 'web' | 'worker' | 'release', env: Record<string
       child.kill('SIGKILL');
       await exited;
     },
-    waitForOutput(text, timeoutMs = 20_000) {
+    waitForOutput(text, timeoutMs = 45_000) {
       if (out.includes(text)) return Promise.resolve();
       return new Promise((resolve, reject) => {
         const timer = setTimeout(
