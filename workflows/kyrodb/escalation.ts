@@ -1,8 +1,10 @@
 /**
  * The runbook's "Escalation" table (P0-P3), as data. Findings quote the matching row in their next step, so the
  * operator sees how fast the runbook expects a response. The table's conditions are durations ("SLO breach > 5 min",
- * "circuit breaker open > 1 hr") that one check cannot measure, so the text says "if …". "Circuit breaker open" is
- * judged from refused writes, never from `kyrodb_wal_circuit_breaker_state`, which KyroDB never updates.
+ * "circuit breaker open > 1 hr") that one check cannot measure, so the text says "if …"; the rows' `threshold`s
+ * (durations.ts) are measured across scheduled runs by the engine, which reports a finding pending until it has
+ * held. "Circuit breaker open" is judged from refused writes, never from `kyrodb_wal_circuit_breaker_state`, which
+ * KyroDB never updates.
  */
 
 export type EscalationLevel = 'P0' | 'P1' | 'P2' | 'P3';
