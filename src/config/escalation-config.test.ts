@@ -4,21 +4,11 @@ import { integrations } from '../../integrations/index.js';
 import { systems } from '../../workflows/index.js';
 import { redactSecrets } from '../core/redact.js';
 import { parseConfig } from './config-file.js';
-import { ConfigError } from './env.js';
+import { problemsOf } from '../../test/support/config-problems.js';
 
 const BASE = 'targets:\n  kyrodb:\n    prod: { url: "http://10.0.0.20:51051", apiKey: "k" }\n';
 const parse = (yaml: string, env: Record<string, string> = {}) =>
   parseConfig(`${BASE}${yaml}\n`, 'bot.yaml', systems, env);
-
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('thresholds:', () => {
   it('reads durations per system in ms (tests use seconds); absent means the runbooks own values', () => {
@@ -33,6 +23,12 @@ describe('thresholds:', () => {
       'thresholds.kyrodb.breaker (line 5): unknown threshold "breaker" for kyrodb (one of: circuit-breaker-open, ' +
         'server-down, slo-breach)',
       'thresholds.nope (line 6): unknown system "nope" (one of: corvo, kyrodb, m4, streamhouse, tryitnow)',
+    ]);
+  });
+
+  it('refuses m4 lag-p95: the P95 is over a 5-minute window the lag check reads in one run, not a held duration', () => {
+    expect(problemsOf(() => parse('thresholds:\n  m4: { lag-p95: 5m }'))).toEqual([
+      'thresholds.m4.lag-p95 (line 5): unknown threshold "lag-p95" for m4 (one of: run-stall, outbox-backlog)',
     ]);
   });
 
