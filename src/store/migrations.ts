@@ -432,4 +432,24 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
       create index escalations_state on escalations (state) where state <> 'resolved';
     `,
   },
+  {
+    id: '011_incident_action_recovery',
+    sql: `
+      -- Incident actions across worker crashes: sent_at is set just before the PagerDuty write (a pending row with it
+      -- may have landed: a retry re-checks PagerDuty instead of repeating it), sends counts the writes sent (one
+      -- retry at most), and an escalation records the level it starts from and goes to (escalate from N to N+1).
+      alter table incident_actions
+        add column sent_at timestamptz,
+        add column sends integer not null default 0,
+        add column escalate_from integer,
+        add column escalate_to integer;
+
+      -- A silence being created: claimed (creating, with when) before the POST to Alertmanager; a retry looks for the
+      -- silence by the record id in its comment before creating one.
+      alter table incident_silences drop constraint incident_silences_state_check;
+      alter table incident_silences add constraint incident_silences_state_check
+        check (state in ('draft','awaiting-approval','creating','active','expired','failed'));
+      alter table incident_silences add column creating_at timestamptz;
+    `,
+  },
 ];
