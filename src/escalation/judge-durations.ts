@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import { isBad } from '../core/rule.js';
 import type { Finding } from '../core/report.js';
-import { formatElapsed } from '../schedules/format-time.js';
+import { formatClockIn, formatElapsed } from '../schedules/format-time.js';
 
 /** How a finding's duration stands in this run. */
 export type DurationState =
@@ -29,6 +29,11 @@ export interface DurationJudgeInput {
   readonly thresholdMs: (name: string) => number;
   /** True when the target has an `every:` schedule, the runs that measure durations. */
   readonly measured: boolean;
+  /**
+   * Per code: the last run that saw it, when no run saw it for longer than the schedules allow (workers down, the
+   * target not answering). The condition was not observed in between, so its duration restarts at this run.
+   */
+  readonly unobserved?: ReadonlyMap<string, Date>;
 }
 
 /** What durations did to the findings. */
@@ -72,11 +77,17 @@ export function judgeDurations(findings: readonly Finding[], input: DurationJudg
     const since = input.since.get(f.code) ?? input.now;
     const held = Math.max(0, input.now.getTime() - since.getTime());
     heldMs.set(f.code, held);
+    const lastSeen = input.unobserved?.get(f.code);
+    const evidence = lastSeen
+      ? `${f.evidence}\nNot observed for ${formatElapsed(input.now.getTime() - lastSeen.getTime())} (no run saw this ` +
+        `target since ${formatClockIn(lastSeen, input.now, 'UTC')}): whether it held meanwhile is not known, so its ` +
+        'duration counts from this run.'
+      : f.evidence;
     if (held >= threshold) {
       states.set(f.code, 'held');
       return {
         ...f,
-        evidence: `${f.evidence}\nHeld for ${formatElapsed(held)} across scheduled runs: past the runbook's ${thresholdText}.`,
+        evidence: `${evidence}\nHeld for ${formatElapsed(held)} across scheduled runs: past the runbook's ${thresholdText}.`,
       };
     }
     states.set(f.code, 'pending');
@@ -86,7 +97,7 @@ export function judgeDurations(findings: readonly Finding[], input: DurationJudg
       severity: f.severity === 'critical' ? 'warning' : f.severity,
       title: `${f.title} (pending)`,
       evidence:
-        `${f.evidence}\nPending: held for ${formatElapsed(held)}; the runbook makes it ${consequence(f)} after ` +
+        `${evidence}\nPending: held for ${formatElapsed(held)}; the runbook makes it ${consequence(f)} after ` +
         `${thresholdText}.`,
     };
   });
@@ -95,18 +106,36 @@ export function judgeDurations(findings: readonly Finding[], input: DurationJudg
 
 /**
  * Per code, the first seen of the streak a run now would continue: the finding is in the history, not cleared and
- * not ok. Read before the run is recorded.
+ * not ok. Read before the run is recorded. With `maxGapMs` (the longest time between two runs of the target's
+ * schedules), a streak no run saw for longer is not continued: nobody looked in between, so its first seen moves to
+ * `now` (kept so by the run's recording) and the code is returned in `unobserved` with when it was last seen.
  */
 export async function loadStreaks(
   db: pg.Pool,
-  q: { system: string; target: string; codes: readonly string[]; now: Date },
-): Promise<Map<string, Date>> {
-  if (q.codes.length === 0) return new Map();
-  const { rows } = await db.query<{ code: string; first_seen: Date }>(
-    `select code, first_seen from finding_history
+  q: { system: string; target: string; codes: readonly string[]; now: Date; maxGapMs?: number },
+): Promise<{ since: Map<string, Date>; unobserved: Map<string, Date> }> {
+  const since = new Map<string, Date>();
+  const unobserved = new Map<string, Date>();
+  if (q.codes.length === 0) return { since, unobserved };
+  const { rows } = await db.query<{ code: string; first_seen: Date; last_seen: Date }>(
+    `select code, first_seen, last_seen from finding_history
      where system = $1 and target = $2 and code = any($3::text[]) and cleared_at is null and severity <> 'ok'
        and first_seen <= $4`,
     [q.system, q.target, q.codes, q.now],
   );
-  return new Map(rows.map((r) => [r.code, r.first_seen]));
+  for (const r of rows) {
+    if (q.maxGapMs !== undefined && q.now.getTime() - r.last_seen.getTime() > q.maxGapMs) {
+      unobserved.set(r.code, r.last_seen);
+    } else {
+      since.set(r.code, r.first_seen);
+    }
+  }
+  if (unobserved.size > 0) {
+    await db.query(
+      `update finding_history set first_seen = $4
+       where system = $1 and target = $2 and code = any($3::text[]) and cleared_at is null and last_seen < $4`,
+      [q.system, q.target, [...unobserved.keys()], q.now],
+    );
+  }
+  return { since, unobserved };
 }

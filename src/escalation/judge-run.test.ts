@@ -67,7 +67,7 @@ async function run(target: string): Promise<Report> {
   const judge = createRunJudge({
     db,
     systems: [fake],
-    schedules: [every('t1'), every('t2'), every('t3'), every('t4')],
+    schedules: [every('t1'), every('t2'), every('t3'), every('t4'), every('t5')],
     thresholds: { fake: { 'down-long': 30_000 } },
     escalation: { escalator, codes: { 'fake.configured': 'P2' } },
     clock,
@@ -154,6 +154,29 @@ describe('a run judged for durations and pages', () => {
     r = await run('t1');
     expect(pd.accepted('resolve', 'runbook-bot/fake/t1/fake.down')).toHaveLength(1);
     expect(pd.accepted('trigger', 'runbook-bot/fake/t1/fake.down')).toHaveLength(1);
+  });
+
+  it('a gap with no run (workers down an hour) is not counted as held: the duration restarts and the text says so', async () => {
+    current.t5 = [down];
+    await run('t5');
+    nowMs += 20_000;
+    let r = await run('t5');
+    expect(r.findings[0]!.evidence).toContain('Pending: held for 20 s');
+    // No run for an hour: nobody looked, so the bot cannot say the condition held all that time.
+    nowMs += 3_600_000;
+    r = await run('t5');
+    expect(r.findings[0]).toMatchObject({ severity: 'warning', title: 'Fake is down (pending)' });
+    expect(r.findings[0]!.evidence).toContain('Pending: held for 0 s');
+    expect(r.findings[0]!.evidence).toContain('Not observed for 1 h (no run saw this target since 10:');
+    expect(pd.accepted('trigger', 'runbook-bot/fake/t5/fake.down')).toHaveLength(0);
+    nowMs += 20_000;
+    r = await run('t5');
+    expect(r.findings[0]!.evidence).toContain('Pending: held for 20 s');
+    expect(pd.accepted('trigger', 'runbook-bot/fake/t5/fake.down')).toHaveLength(0);
+    nowMs += 20_000;
+    r = await run('t5');
+    expect(r.findings[0]).toMatchObject({ severity: 'critical', title: 'Fake is down' });
+    expect(pd.accepted('trigger', 'runbook-bot/fake/t5/fake.down')).toHaveLength(1);
   });
 
   it('a finding missing from a run whose probes failed does not resolve the page; one from a run that answered does', async () => {

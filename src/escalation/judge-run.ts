@@ -49,6 +49,14 @@ export function linksOf(conversation: Conversation): { href: string; text: strin
   ];
 }
 
+/**
+ * The longest time between two runs of an `every:` schedule that still counts as watching: a missed tick and a late
+ * start (two intervals, plus the lateness a run may have before it says it is late). Longer, nobody looked.
+ */
+export function maxRunGapMs(everyMs: number): number {
+  return 2 * everyMs + Math.max(5000, Math.min(everyMs, 60_000));
+}
+
 /** The P-level a finding pages at, or undefined when it does not page. */
 export function pageLevelOf(f: Finding, codes: Readonly<Record<string, EscalationLevel>>): EscalationLevel | undefined {
   if (f.severity === 'ok') return undefined;
@@ -65,17 +73,20 @@ export function createRunJudge(o: RunJudgeOptions): RunJudge {
   return async (invocation, draft, now) => {
     const system = o.systems.find((s) => s.id === invocation.system);
     if (!system || invocation.target === '') return draft;
-    const since = await loadStreaks(o.db, {
+    const everyMs = o.schedules.flatMap((s) =>
+      s.system === system.id && s.target === invocation.target && s.every !== undefined ? [s.every] : [],
+    );
+    const measured = everyMs.length > 0;
+    const { since, unobserved } = await loadStreaks(o.db, {
       system: system.id,
       target: invocation.target,
       codes: draft.findings.map((f) => f.code),
       now,
+      ...(measured ? { maxGapMs: maxRunGapMs(Math.min(...everyMs)) } : {}),
     });
-    const measured = o.schedules.some(
-      (s) => s.system === system.id && s.target === invocation.target && s.every !== undefined,
-    );
     const judged = judgeDurations(draft.findings, {
       since,
+      unobserved,
       now,
       measured,
       thresholdMs: createThresholdLookup(system.id, system.thresholds ?? [], o.thresholds),
