@@ -5,17 +5,8 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { integrations } from '../../integrations/index.js';
 import { loadConfig, parseConfig } from './config-file.js';
-import { ConfigError, parseEnv } from './env.js';
-
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { parseEnv } from './env.js';
+import { problemsOf } from '../../test/support/config-problems.js';
 
 describe('config file', () => {
   it('resolves ${ENV} secrets and keeps them out of every printout', () => {

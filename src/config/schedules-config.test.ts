@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { integrations } from '../../integrations/index.js';
 import { parseConfig } from './config-file.js';
-import { ConfigError } from './env.js';
+import { problemsOf } from '../../test/support/config-problems.js';
 
 const BASE = [
   'targets:',
@@ -13,16 +13,6 @@ const BASE = [
 ].join('\n');
 
 const parse = (schedules: string) => parseConfig(`${BASE}\n${schedules}\n`, 'bot.yaml', integrations, {});
-
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('schedules:', () => {
   it('reads a cron schedule with its time zone and an every schedule, with their defaults', () => {
