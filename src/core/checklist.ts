@@ -256,6 +256,24 @@ export async function runChecklist<Clients>(
   };
 }
 
+/**
+ * The `daily` checklist of a system whose runbook has none of its own: one check, answered by every finding of the
+ * workflow that is its system-wide health check (Corvo's and Streamhouse's `health`, M4's `outbox`).
+ */
+export function workflowAsDailyChecklist<Clients>(o: {
+  /** The runbook section the check comes from (`Health check (daily)`). */
+  readonly section: string;
+  /** The item's wording (`Health check`). */
+  readonly text: string;
+  readonly workflow: Workflow<Clients>;
+}): Checklist<Clients> {
+  return {
+    name: 'daily',
+    section: o.section,
+    items: [{ kind: 'check', text: o.text, workflow: o.workflow, codes: 'all' }],
+  };
+}
+
 /** The `checklist` workflow of a system: `/<system> checklist <name>`; its lists are also what schedules may name. */
 export interface ChecklistWorkflow<Clients> extends Workflow<Clients> {
   readonly checklists: readonly Checklist<Clients>[];

@@ -1,5 +1,5 @@
 import type { M4Clients } from '../../integrations/m4/index.js';
-import { createChecklistWorkflow, type Checklist } from '../../src/core/checklist.js';
+import { createChecklistWorkflow, workflowAsDailyChecklist, type Checklist } from '../../src/core/checklist.js';
 import { outboxWorkflow } from './outbox.js';
 
 /**
@@ -7,11 +7,11 @@ import { outboxWorkflow } from './outbox.js';
  * publish lag, the "Schema Health Checks" indexes), which is the daily one. Run and stream checks need a run id.
  */
 export const m4Checklists: readonly Checklist<M4Clients>[] = [
-  {
-    name: 'daily',
+  workflowAsDailyChecklist({
     section: 'Outbox Lag and Schema Health Checks (daily)',
-    items: [{ kind: 'check', text: 'Outbox and schema health', workflow: outboxWorkflow, codes: 'all' }],
-  },
+    text: 'Outbox and schema health',
+    workflow: outboxWorkflow,
+  }),
 ];
 
 /** `/m4 checklist daily`. */
