@@ -125,6 +125,33 @@ describe('escalator', () => {
     expect((await getEscalation(db, key('crash')))?.state).toBe('open');
   });
 
+  it('a page sent whose row could not be recorded (Postgres lost) says it paged, and its claim is left to go stale', async () => {
+    // The database drops the connection on the update that records the 202; everything else works.
+    const flaky = {
+      query: (text: string, params?: unknown[]) =>
+        text.includes("set state = 'open'") || text.includes("set state = 'resolved'")
+          ? Promise.reject(new Error('Connection terminated unexpectedly'))
+          : db.query(text, params),
+    } as unknown as pg.Pool;
+    const e = createEscalator({
+      db: flaky,
+      client: createPagerDutyEventsClient({ routingKey: new Secret(KEY), eventsUrl: fake.url, backoffMs: 1 }),
+      clock,
+      logger: silentLogger,
+      staleMs: 60_000,
+    });
+    const outcome = await e.page(request('unrecorded'));
+    expect(outcome.kind).toBe('sent');
+    expect(fake.accepted('trigger', dedupKeyOf(key('unrecorded')))).toHaveLength(1);
+    // Not made stale at once as a failed send would be: no second trigger from the next run.
+    expect((await escalator().page(request('unrecorded'))).kind).toBe('already');
+    expect(fake.accepted('trigger', dedupKeyOf(key('unrecorded')))).toHaveLength(1);
+    nowMs += 61_000;
+    expect((await escalator().page(request('unrecorded'))).kind).toBe('sent');
+    expect((await e.resolve(key('unrecorded'), 'r-unrecorded')).kind).toBe('sent');
+    expect(fake.accepted('resolve', dedupKeyOf(key('unrecorded')))).toHaveLength(1);
+  });
+
   it('a crash mid-send whose condition then cleared is resolved, not re-sent', async () => {
     await claimTrigger(db, {
       ...key('cleared'),

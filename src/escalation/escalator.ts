@@ -81,6 +81,20 @@ function errorText(err: unknown): { retryable: boolean; error: string } {
 export function createEscalator(o: EscalatorOptions) {
   const staleMs = o.staleMs ?? DEFAULT_CLAIM_STALE_MS;
   const log = o.logger.child({ component: 'escalation' });
+  /**
+   * Records PagerDuty's 202. When that fails (Postgres lost) the event was still sent: the outcome says so, and the
+   * claim is left as it is, to go stale and be re-checked by a later run (a re-sent event has the same dedup_key).
+   */
+  const recordSent = async (record: () => Promise<unknown>, k: EscalationKey): Promise<void> => {
+    try {
+      await record();
+    } catch (err) {
+      log.warn(
+        { system: k.system, target: k.target, code: k.code, err: { message: (err as Error).message } },
+        'event sent, but its row was not updated: a later run re-checks it',
+      );
+    }
+  };
   return {
     /** Sends the trigger unless this streak was already paged (or is being paged right now). */
     async page(p: PageRequest): Promise<EscalationOutcome> {
@@ -119,8 +133,8 @@ export function createEscalator(o: EscalatorOptions) {
           ...(p.links?.length ? { links: p.links } : {}),
           client: 'runbook-bot',
         });
-        await markOpen(o.db, p, p.requestId, sent.dedupKey, new Date(o.clock.now()));
         log.info({ system: p.system, target: p.target, code: p.code, retry: claim.retry }, 'paged the on-call');
+        await recordSent(() => markOpen(o.db, p, p.requestId, sent.dedupKey, new Date(o.clock.now())), p);
         return { kind: 'sent', dedupKey: sent.dedupKey, retry: claim.retry };
       } catch (err) {
         const e = errorText(err);
@@ -136,8 +150,8 @@ export function createEscalator(o: EscalatorOptions) {
       if (!row) return { kind: 'already', current: undefined };
       try {
         const sent = await o.client.resolve(row.dedupKey);
-        await markResolved(o.db, k, requestId, new Date(o.clock.now()));
         log.info({ system: k.system, target: k.target, code: k.code }, 'resolved the page');
+        await recordSent(() => markResolved(o.db, k, requestId, new Date(o.clock.now())), k);
         return { kind: 'sent', dedupKey: sent.dedupKey, retry: false };
       } catch (err) {
         const e = errorText(err);
