@@ -17,6 +17,7 @@ import type { SystemModule } from '../core/system.js';
 import { runDiagnostic } from '../runner/run-diagnostic.js';
 import { recordRunHistory } from '../schedules/record-run-history.js';
 import { migrate } from '../store/migrate.js';
+import { claimTrigger } from './escalation-store.js';
 import { createEscalator } from './escalator.js';
 import { createRunJudge } from './judge-run.js';
 import { createPageOnCall } from './page-on-call.js';
@@ -177,6 +178,51 @@ describe('a run judged for durations and pages', () => {
     r = await run('t5');
     expect(r.findings[0]).toMatchObject({ severity: 'critical', title: 'Fake is down' });
     expect(pd.accepted('trigger', 'runbook-bot/fake/t5/fake.down')).toHaveLength(1);
+  });
+
+  it('a page another worker is sending (or whose outcome is unknown) is said so, never "already paged"', async () => {
+    const configured: Finding = { code: 'fake.configured', severity: 'critical', title: 'Configured', evidence: 'x' };
+    current.t6 = [configured];
+    await claimTrigger(db, {
+      system: 'fake',
+      target: 't6',
+      code: 'fake.configured',
+      dedupKey: 'runbook-bot/fake/t6/fake.configured',
+      streakSince: new Date(nowMs),
+      level: 'P2',
+      summary: '[P2] Fake t6: Configured (fake.configured)',
+      workflow: 'health',
+      requestedBy: 'auto',
+      claimedBy: 'a-worker-that-stopped',
+      now: new Date(nowMs),
+      staleMs: 120_000,
+    });
+    const r = await run('t6');
+    expect(pd.accepted('trigger', 'runbook-bot/fake/t6/fake.configured')).toHaveLength(0);
+    expect(r.findings[0]!.evidence).toContain(
+      'A page for this finding is being sent, or the outcome of sending it is not known yet: a later run re-checks.',
+    );
+    const escalator = createEscalator({
+      db,
+      client: createPagerDutyEventsClient({
+        routingKey: new Secret('R0UT1NGKEY0123456789abcdefabcdef'),
+        eventsUrl: pd.url,
+      }),
+      clock,
+      logger: silentLogger,
+    });
+    const pressed = await createPageOnCall({ db, escalator, systems: [fake] }).execute({
+      target: 't6',
+      clients: {},
+      params: { system: 'fake', code: 'fake.configured', level: 'P2' },
+      clock,
+      signal: new AbortController().signal,
+      logger: silentLogger,
+    });
+    expect(pressed.summary).toBe(
+      'A page for this finding is being sent, or the outcome of sending it is not known yet: nothing sent again; ' +
+        '/runbook escalations shows it once it is open.',
+    );
   });
 
   it('a finding missing from a run whose probes failed does not resolve the page; one from a run that answered does', async () => {

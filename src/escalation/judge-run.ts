@@ -18,7 +18,7 @@ import { formatElapsed } from '../schedules/format-time.js';
 import { listUnresolved } from './escalation-store.js';
 import type { Escalator } from './escalator.js';
 import { judgeDurations, loadStreaks, type DurationState } from './judge-durations.js';
-import { PAGE_ON_CALL } from './page-on-call.js';
+import { PAGE_IN_FLIGHT_TEXT, PAGE_ON_CALL } from './page-on-call.js';
 
 /** Adds durations and pages to a run's findings before they are recorded. */
 export type RunJudge = (invocation: Invocation, draft: ReportDraft, now: Date) => Promise<ReportDraft>;
@@ -137,6 +137,9 @@ export function createRunJudge(o: RunJudgeOptions): RunJudge {
             ...f,
             evidence: `${f.evidence}\nThe on-call is paged (PagerDuty, since ${outcome.current.openedAt.toISOString()}).`,
           };
+        } else if (outcome.current?.state === 'triggering') {
+          // Another worker holds the claim, or one stopped mid-send: the page's outcome is not known yet.
+          finding = { ...f, evidence: `${f.evidence}\n${PAGE_IN_FLIGHT_TEXT}: a later run re-checks.` };
         }
       }
       if (finding.severity === 'critical') {

@@ -15,6 +15,10 @@ import type { Escalator } from './escalator.js';
 /** Its id and button text. */
 export const PAGE_ON_CALL = { id: 'page-on-call', title: 'Page on-call' } as const;
 
+/** Said when the page's claim is held by a send in progress (or one that stopped): it may or may not be open. */
+export const PAGE_IN_FLIGHT_TEXT =
+  'A page for this finding is being sent, or the outcome of sending it is not known yet';
+
 const LEVELS: readonly EscalationLevel[] = ['P0', 'P1', 'P2', 'P3'];
 
 export interface PageOnCallOptions {
@@ -75,6 +79,11 @@ export function createPageOnCall(o: PageOnCallOptions): Remediation<unknown> {
         force: true,
       });
       if (outcome.kind === 'sent') return { summary: `Paged the on-call through PagerDuty: ${summary}` };
+      if (outcome.kind === 'already' && outcome.current?.state === 'triggering') {
+        return {
+          summary: `${PAGE_IN_FLIGHT_TEXT}: nothing sent again; /runbook escalations shows it once it is open.`,
+        };
+      }
       if (outcome.kind === 'already') {
         const since = outcome.current?.openedAt ? ` since ${outcome.current.openedAt.toISOString()}` : '';
         return { summary: `The on-call is already paged for this finding${since}: nothing sent again.` };
