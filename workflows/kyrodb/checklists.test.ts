@@ -14,6 +14,7 @@ import type { FindingHistory } from '../../src/core/workflow.js';
 import { findingHistoryOf } from '../../src/store/finding-history-of.js';
 import { recordFindingRun } from '../../src/store/finding-history.js';
 import { migrate } from '../../src/store/migrate.js';
+import { checklistNotes } from '../../test/support/checklist-notes.js';
 import { createTestDatabase } from '../../test/support/namespace.js';
 import { kyrodbChecklists, kyrodbChecklistWorkflow } from './checklists.js';
 
@@ -71,17 +72,7 @@ describe('KyroDB checklists as data', () => {
 
   it('every manual step and correction fits a chat note (1,000 characters), each list about 3,000', () => {
     for (const c of kyrodbChecklists) {
-      const notes = c.items.map((i) =>
-        [
-          i.text,
-          'command' in i ? i.command : '',
-          'byHand' in i ? i.byHand : '',
-          'runbookCorrection' in i ? i.runbookCorrection : '',
-          'note' in i ? i.note : '',
-        ]
-          .filter(Boolean)
-          .join(' '),
-      );
+      const notes = checklistNotes(c);
       for (const n of notes) expect(n.length).toBeLessThanOrEqual(960);
       expect(notes.join('').length).toBeLessThanOrEqual(2900);
     }

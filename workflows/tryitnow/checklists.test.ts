@@ -10,6 +10,7 @@ import { createReport } from '../../src/core/report.js';
 import { renderText } from '../../src/core/render-text.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { startRedis, type StartedService } from '../../src/dev/local-services.js';
+import { checklistNotes } from '../../test/support/checklist-notes.js';
 import { clock, severities, startWorld, type World } from '../../test/support/tryitnow/world.js';
 import { tryitnowChecklists, tryitnowChecklistWorkflow } from './checklists.js';
 
@@ -64,17 +65,7 @@ describe('Try It Now checklists as data', () => {
 
   it('every manual step and correction fits a chat note (1,000 characters), each list about 3,000', () => {
     for (const c of tryitnowChecklists) {
-      const notes = c.items.map((i) =>
-        [
-          i.text,
-          'command' in i ? i.command : '',
-          'byHand' in i ? i.byHand : '',
-          'runbookCorrection' in i ? i.runbookCorrection : '',
-          'note' in i ? i.note : '',
-        ]
-          .filter(Boolean)
-          .join(' '),
-      );
+      const notes = checklistNotes(c);
       for (const n of notes) expect(n.length).toBeLessThanOrEqual(960);
       expect(notes.join('').length).toBeLessThanOrEqual(2900);
     }
