@@ -41,6 +41,12 @@ const fake: SystemModule = {
       description: 't',
       run: async (ctx) => ({ findings: current[ctx.target] ?? [] }),
     },
+    {
+      id: 'checklist',
+      title: 'Fake checklist',
+      description: 't',
+      run: async (ctx) => ({ findings: current[`${ctx.target}:${ctx.args.checklist}`] ?? [] }),
+    },
   ],
   remediations: [],
 };
@@ -55,7 +61,7 @@ const every = (target: string) =>
   });
 
 let runs = 0;
-async function run(target: string): Promise<Report> {
+async function run(target: string, checklist?: string): Promise<Report> {
   const escalator = createEscalator({
     db,
     client: createPagerDutyEventsClient({
@@ -76,9 +82,9 @@ async function run(target: string): Promise<Report> {
   const invocation: Invocation = {
     invocationId: `inv-${target}-${++runs}`,
     system: 'fake',
-    workflow: 'health',
+    workflow: checklist ? 'checklist' : 'health',
     target,
-    args: {},
+    args: checklist ? { checklist } : {},
     actor: { platform: 'slack', userId: 'schedule:s' },
     conversation: { platform: 'slack', channelId: 'C0OPS' },
     requestedAt: new Date(nowMs).toISOString(),
@@ -223,6 +229,19 @@ describe('a run judged for durations and pages', () => {
       'A page for this finding is being sent, or the outcome of sending it is not known yet: nothing sent again; ' +
         '/runbook escalations shows it once it is open.',
     );
+  });
+
+  it('a page set off by one checklist is not resolved by another checklist that does not check it', async () => {
+    current['t7:daily'] = [{ code: 'fake.configured', severity: 'warning', title: 'Configured', evidence: 'x' }];
+    await run('t7', 'daily');
+    expect(pd.accepted('trigger', 'runbook-bot/fake/t7/fake.configured')).toHaveLength(1);
+    // The weekly checklist answers, but has no item about fake.configured: it says nothing about it.
+    current['t7:weekly'] = [{ code: 'fake.weekly', severity: 'ok', title: 'Weekly', evidence: 'x' }];
+    await run('t7', 'weekly');
+    expect(pd.accepted('resolve', 'runbook-bot/fake/t7/fake.configured')).toHaveLength(0);
+    current['t7:daily'] = [{ code: 'fake.daily', severity: 'ok', title: 'Daily', evidence: 'x' }];
+    await run('t7', 'daily');
+    expect(pd.accepted('resolve', 'runbook-bot/fake/t7/fake.configured')).toHaveLength(1);
   });
 
   it('a finding missing from a run whose probes failed does not resolve the page; one from a run that answered does', async () => {

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import type { ScheduleConfig } from '../config/config-file.js';
 import type { Clock } from '../core/clock.js';
 import type { Conversation, Invocation } from '../core/invocation.js';
+import { historyWorkflowOf } from '../core/checklist.js';
 import { isProbeFailure } from '../core/probe.js';
 import { sortFindings, type EscalationLevel, type Finding, type ProposedAction } from '../core/report.js';
 import type { SystemModule } from '../core/system.js';
@@ -94,6 +95,9 @@ export function createRunJudge(o: RunJudgeOptions): RunJudge {
     if (!o.escalation) return { ...draft, findings: sortFindings(judged.findings) };
 
     const { escalator, codes } = o.escalation;
+    // What the run checked, as the finding history names it: a checklist by its name (the daily checks other things
+    // than the weekly), so a page is cleared by absence only from a run of what set it off.
+    const runWorkflow = historyWorkflowOf(invocation.workflow, invocation.args);
     const notes: string[] = [];
     const findings: Finding[] = [];
     const stateOf = (code: string): DurationState => judged.states.get(code) ?? 'none';
@@ -109,7 +113,7 @@ export function createRunJudge(o: RunJudgeOptions): RunJudge {
           code: f.code,
           level,
           summary,
-          workflow: invocation.workflow,
+          workflow: runWorkflow,
           streakSince: since.get(f.code) ?? now,
           details: {
             evidence: f.evidence,
@@ -158,7 +162,7 @@ export function createRunJudge(o: RunJudgeOptions): RunJudge {
       const cleared = f
         ? f.severity === 'ok' ||
           (row.requestedBy === 'auto' && f.severity !== 'inconclusive' && pageLevelOf(f, codes) === undefined)
-        : row.workflow === invocation.workflow && !probesFailed;
+        : row.workflow === runWorkflow && !probesFailed;
       if (!cleared) continue;
       const outcome = await escalator.resolve(row, invocation.invocationId);
       if (outcome.kind === 'sent') notes.push(`Resolved the page: ${row.summary}`);
