@@ -54,6 +54,9 @@ const IncidentSchema = z
     incident_number: z.number().int().optional(),
     title: z.string().max(2000).optional(),
     escalation_level: z.number().int().optional(),
+    assignments: z
+      .array(z.object({ assignee: z.object({ id: z.string().max(50) }).passthrough() }).passthrough())
+      .optional(),
     acknowledgements: z
       .array(z.object({ acknowledger: z.object({ summary: z.string().max(300).optional() }).passthrough() }))
       .optional(),
@@ -63,6 +66,22 @@ export type PagerDutyIncidentState = z.infer<typeof IncidentSchema>;
 
 const IncidentResponseSchema = z.object({ incident: IncidentSchema }).passthrough();
 const NoteResponseSchema = z.object({ note: z.object({ id: z.string().max(100) }).passthrough() }).passthrough();
+const NotesResponseSchema = z
+  .object({
+    notes: z.array(
+      z
+        .object({
+          id: z.string().max(100),
+          content: z.string(),
+          user: z
+            .object({ id: z.string().max(50) })
+            .passthrough()
+            .nullish(),
+        })
+        .passthrough(),
+    ),
+  })
+  .passthrough();
 
 /** The fields of `PUT /incidents/{id}` the buttons set (platforms-2.md §1.2). */
 export type IncidentUpdate =
@@ -140,6 +159,15 @@ export function createPagerDutyWriter(o: PagerDutyWriterOptions) {
         body: { note: { content } },
       });
       return parse(NoteResponseSchema, body, 'POST /incidents/{id}/notes').note.id;
+    },
+    /** `GET /incidents/{id}/notes`: the incident's notes (a retry looks for its own note before posting it again). */
+    async listNotes(id: string): Promise<{ id: string; content: string; userId?: string }[]> {
+      const body = await request('GET', `/incidents/${seg(id)}/notes`);
+      return parse(NotesResponseSchema, body, 'GET /incidents/{id}/notes').notes.map((n) => ({
+        id: n.id,
+        content: n.content,
+        ...(n.user?.id ? { userId: n.user.id } : {}),
+      }));
     },
     /**
      * The PagerDuty user whose email is exactly `email` (case-insensitive). `query` is a substring match on name and

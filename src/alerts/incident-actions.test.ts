@@ -327,3 +327,123 @@ describe('PagerDuty actions from the thread', () => {
     ).toMatch(/last action: resolve by u0nobody from slack \(refused\)/);
   });
 });
+
+describe('a worker that stops mid-action (BullMQ re-runs the job)', () => {
+  /** The deps of a worker that dies right after the write: recording the outcome (one transaction) throws. */
+  const dying = (): IncidentActionDeps => ({
+    ...deps,
+    db: new Proxy(db, {
+      get(target, key) {
+        if (key === 'connect') return () => Promise.reject(new Error('worker killed'));
+        const v = Reflect.get(target, key, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    }),
+  });
+  /** The stalled job is re-run after BullMQ's lock expired: long after the write was sent. */
+  const stall = (incidentId: string) =>
+    db.query(`update incident_actions set sent_at = now() - interval '1 minute' where incident_id = $1`, [incidentId]);
+  const stateOf = async (incidentId: string) =>
+    (await db.query(`select state, detail from incident_actions where incident_id = $1`, [incidentId])).rows[0];
+
+  it('after the PUT landed: the retry re-checks PagerDuty, sends nothing again, records it done and says so', async () => {
+    const { pdId, incidentId } = await openIncident();
+    const c = click(incidentId, 'acknowledge');
+    await expect(runPagerDutyAction(c, dying())).rejects.toThrow(/worker killed/);
+    expect(pd.incident(pdId)!.status).toBe('acknowledged');
+    expect((await stateOf(incidentId)).state).toBe('pending');
+    await stall(incidentId);
+    expect(await runPagerDutyAction(c, deps)).toBe('succeeded');
+    expect(writesTo(pdId)).toHaveLength(1);
+    expect((await stateOf(incidentId)).state).toBe('succeeded');
+    expect((await loadIncident(db, incidentId))?.status).toBe('acknowledged');
+    expect(await notesOf(incidentId)).toEqual(['Acknowledged by Dana Oncall from Slack']);
+    expect(ephemeralsFor('U0ONCALL').at(-1)?.text).toMatch(
+      /Acknowledged: done\. .*PagerDuty shows status acknowledged/,
+    );
+  });
+
+  it('when the PUT never reached PagerDuty: the retry sends it once more and says so', async () => {
+    const { pdId, incidentId } = await openIncident();
+    const c = click(incidentId, 'resolve');
+    await expect(runPagerDutyAction(c, dying())).rejects.toThrow(/worker killed/);
+    pd.incident(pdId)!.status = 'triggered'; // the write was lost on its way
+    await stall(incidentId);
+    expect(await runPagerDutyAction(c, deps)).toBe('succeeded');
+    expect(writesTo(pdId)).toHaveLength(2);
+    expect(pd.incident(pdId)!.status).toBe('resolved');
+    expect(ephemeralsFor('U0ONCALL').at(-1)?.text).toMatch(/not done at first.*retried once: done now/);
+    // A third run of the same click is a duplicate: nothing more is sent.
+    expect(await runPagerDutyAction(c, deps)).toBe('duplicate');
+    expect(writesTo(pdId)).toHaveLength(2);
+  });
+
+  it('when PagerDuty shows something else: outcome unknown with what it shows, nothing sent again', async () => {
+    const { pdId, incidentId } = await openIncident();
+    const c = click(incidentId, 'acknowledge');
+    await expect(runPagerDutyAction(c, dying())).rejects.toThrow(/worker killed/);
+    pd.incident(pdId)!.status = 'resolved'; // someone resolved it meanwhile
+    await stall(incidentId);
+    expect(await runPagerDutyAction(c, deps)).toBe('failed');
+    expect(writesTo(pdId)).toHaveLength(1);
+    expect((await stateOf(incidentId)).detail).toMatch(/outcome unknown: PagerDuty shows status resolved/);
+    expect(ephemeralsFor('U0ONCALL').at(-1)?.text).toMatch(/outcome unknown: PagerDuty shows status resolved/);
+  });
+
+  it('a note: the retry finds its text among the incident’s notes and does not post it again', async () => {
+    const { pdId, incidentId } = await openIncident();
+    await db.query(`insert into incident_note_drafts (id, incident_id, text) values ($1, $2, $3)`, [
+      `nd_crash_${pdId}`,
+      incidentId,
+      'failed over to the replica',
+    ]);
+    const c = { ...click(incidentId, 'note'), noteDraftId: `nd_crash_${pdId}` };
+    await expect(runPagerDutyAction(c, dying())).rejects.toThrow(/worker killed/);
+    await stall(incidentId);
+    expect(await runPagerDutyAction(c, deps)).toBe('succeeded');
+    expect(writesTo(pdId).filter((w) => w.method === 'POST')).toHaveLength(1);
+    expect(pd.incident(pdId)!.notes.map((n) => n.content)).toEqual(['failed over to the replica']);
+    expect((await notesOf(incidentId)).at(-1)).toBe('Note by Dana Oncall from Slack: failed over to the replica');
+  });
+
+  it('an escalation: the retry sees the level it went to and does not escalate a second level', async () => {
+    const { pdId, incidentId } = await openIncident();
+    const c = { ...click(incidentId, 'escalate'), clickedAt: Date.now() };
+    await expect(runPagerDutyAction(c, dying())).rejects.toThrow(/worker killed/);
+    await stall(incidentId);
+    expect(await runPagerDutyAction(c, deps)).toBe('succeeded');
+    expect(pd.incident(pdId)!.escalationLevel).toBe(2);
+    expect(writesTo(pdId)).toHaveLength(1);
+    expect((await notesOf(incidentId)).at(-1)).toBe('Escalated to level 2 by Dana Oncall from Slack');
+  });
+});
+
+describe('Escalate binds to the level shown when clicked', () => {
+  it('two clicks made before either ran escalate one level; the second is told who escalated it', async () => {
+    const { pdId, incidentId } = await openIncident();
+    const shown = Date.now();
+    const first = { ...click(incidentId, 'escalate'), clickedAt: shown };
+    const second = { ...click(incidentId, 'escalate', 'U0SECOND'), clickedAt: shown };
+    expect(await runPagerDutyAction(first, deps)).toBe('succeeded');
+    expect(await runPagerDutyAction(second, deps)).toBe('refused');
+    expect(pd.incident(pdId)!.escalationLevel).toBe(2);
+    expect(writesTo(pdId)).toHaveLength(1);
+    expect(writesTo(pdId)[0]).toMatchObject({ body: { incident: { escalation_level: 2 } } });
+    expect(ephemeralsFor('U0SECOND').at(-1)?.text).toMatch(/already escalated to level 2 by Dana Oncall/);
+    // A click made after that escalation was shown goes one level further.
+    await new Promise((r) => setTimeout(r, 20));
+    const later = { ...click(incidentId, 'escalate', 'U0SECOND'), clickedAt: Date.now() };
+    expect(await runPagerDutyAction(later, deps)).toBe('succeeded');
+    expect(pd.incident(pdId)!.escalationLevel).toBe(3);
+  });
+
+  it('an escalation in PagerDuty after the click (its webhook) is not repeated by the click', async () => {
+    const { pdId, incidentId } = await openIncident();
+    const c = { ...click(incidentId, 'escalate'), clickedAt: Date.now() - 5_000 };
+    pd.incident(pdId)!.escalationLevel = 2;
+    await deliverEcho(pdId, 'incident.escalated', 'PSECOND');
+    expect(await runPagerDutyAction(c, deps)).toBe('refused');
+    expect(writesTo(pdId)).toHaveLength(0);
+    expect(ephemeralsFor('U0ONCALL').at(-1)?.text).toMatch(/already escalated to level 2 by /);
+  });
+});

@@ -11,7 +11,12 @@ import { loadIncident, loadThreads, type IncidentRecord } from './incident-store
 
 /** The PagerDuty REST calls the buttons make (integrations/pagerduty/rest-writer.ts). */
 export interface PagerDutyIncidentWriter {
-  getIncident(id: string): Promise<{ status: IncidentStatus; escalation_level?: number }>;
+  getIncident(id: string): Promise<{
+    status: IncidentStatus;
+    escalation_level?: number;
+    assignments?: { assignee: { id: string } }[];
+    acknowledgements?: { acknowledger: { id?: unknown; summary?: string } }[];
+  }>;
   updateIncident(
     id: string,
     fromEmail: string,
@@ -21,6 +26,8 @@ export interface PagerDutyIncidentWriter {
       | { assignments: { assignee: { id: string; type: 'user_reference' } }[] },
   ): Promise<unknown>;
   addNote(id: string, fromEmail: string, content: string): Promise<string>;
+  /** The incident's notes: a retry after a crash looks for its note here before posting it again. */
+  listNotes(id: string): Promise<{ content: string; userId?: string }[]>;
 }
 
 /** The shape of `PagerDutyApiError` (status, error code, detail, Retry-After), matched by name across modules. */
@@ -44,6 +51,11 @@ export interface IncidentActionRequest {
   readonly actor: Actor;
   readonly conversation: Conversation;
   readonly deliveryKey: string;
+  /**
+   * When the click was queued (ms since the epoch; the job's timestamp). Escalate binds to what the card showed then:
+   * an escalation recorded after it was not seen by the clicker, so the click does not escalate a second level.
+   */
+  readonly clickedAt?: number;
 }
 
 export interface IncidentActionDeps {
@@ -69,6 +81,12 @@ const ECHO_WINDOW_MS = 2 * 60_000;
 
 /** A pending action older than this was abandoned by its worker, ms. */
 const STALE_PENDING_MS = 2 * 60_000;
+
+/**
+ * How long after a write was sent its answer may still come (the REST writer's 8 s timeout, and a margin), ms: a
+ * retry of a pending action re-checks PagerDuty only after this, so it never races the worker still waiting for it.
+ */
+const WRITE_SETTLE_MS = 10_000;
 
 /** The record id of one click: the same click redelivered maps onto the same row. */
 export function actionIdFor(deliveryKey: string): string {
@@ -137,14 +155,25 @@ export async function runPagerDutyAction(
   const log = deps.logger.child({ incidentId: req.incidentId, action: req.action, actionId: id });
   const tell = (text: string) => tellPrivately(deps, req, text);
 
-  const { rows: seen } = await deps.db.query(`select state from incident_actions where id = $1`, [id]);
-  if (seen[0]) return 'duplicate';
+  const { rows: seen } = await deps.db.query(
+    `select state, sent_at, sends, escalate_from, escalate_to from incident_actions where id = $1`,
+    [id],
+  );
+  // A retry of this click (BullMQ re-runs a job whose worker stalled or threw): its row is still pending.
+  const resumed = seen[0]?.state === 'pending' ? (seen[0] as PendingRow) : undefined;
+  if (seen[0] && !resumed) return 'duplicate';
   const incident = await loadIncident(deps.db, req.incidentId);
   if (!incident || incident.source !== 'pagerduty') {
     await tell('This button belongs to an incident the bot does not know as a PagerDuty incident; nothing was sent.');
     return 'refused';
   }
   const refuse = async (why: string, pdUserId?: string) => {
+    if (resumed) {
+      await deps.db.query(
+        `update incident_actions set state = 'refused', detail = $2, finished_at = now() where id = $1`,
+        [id, why.slice(0, 1000)],
+      );
+    }
     await record(deps.db, { id, req, principal, state: 'refused', detail: why, pdUserId });
     await tell(why);
     log.info({ reason: why.slice(0, 200) }, 'incident action refused');
@@ -169,20 +198,24 @@ export async function runPagerDutyAction(
     if (!note) return refuse('The note did not arrive (empty, or too old); nothing was sent to PagerDuty.', user.id);
   }
 
+  if (resumed?.sent_at) return resume(deps, req, id, incident, user, note, resumed, log);
+
   // A slot left pending by a worker that stopped mid-action (crash, deploy) is released: its outcome is unknown.
   await deps.db.query(
     `update incident_actions set state = 'failed', finished_at = now(),
        detail = 'outcome unknown: the worker stopped while carrying it out'
-     where incident_id = $1 and state = 'pending' and created_at < now() - make_interval(secs => $2)`,
-    [req.incidentId, STALE_PENDING_MS / 1000],
+     where incident_id = $1 and state = 'pending' and created_at < now() - make_interval(secs => $2) and id <> $3`,
+    [req.incidentId, STALE_PENDING_MS / 1000, id],
   );
   // The one pending slot of this incident: concurrent clicks (any process) find it taken and send nothing.
-  const taken = await deps.db.query(
-    `insert into incident_actions (id, incident_id, action, actor, actor_name, platform, state, pagerduty_user_id)
+  const taken = resumed
+    ? { rowCount: 1 } // the retry of a click whose worker stopped before sending anything: its slot is still held
+    : await deps.db.query(
+        `insert into incident_actions (id, incident_id, action, actor, actor_name, platform, state, pagerduty_user_id)
      values ($1, $2, $3, $4, $5, $6, 'pending', $7)
      on conflict do nothing`,
-    [id, req.incidentId, req.action, principal, user.name ?? req.actor.name ?? null, req.actor.platform, user.id],
-  );
+        [id, req.incidentId, req.action, principal, user.name ?? req.actor.name ?? null, req.actor.platform, user.id],
+      );
   if (taken.rowCount === 0) {
     const { rows } = await deps.db.query(
       `select id, action, actor, actor_name from incident_actions where incident_id = $1 and state = 'pending'`,
@@ -198,6 +231,7 @@ export async function runPagerDutyAction(
     return 'duplicate';
   }
 
+  let sending = false;
   try {
     const local = movedOn(req.action, incident.status);
     if (local && req.action !== 'note') {
@@ -216,8 +250,34 @@ export async function runPagerDutyAction(
         log,
       );
     }
-    await send(deps.pagerduty, incident, req.action, user, current, note);
+    let level: { from: number; to: number } | undefined;
+    if (req.action === 'escalate') {
+      const from = current.escalation_level ?? 1;
+      const unseen = await escalatedSince(deps.db, incident, req.clickedAt);
+      if (unseen) {
+        return await finish(
+          deps,
+          id,
+          'refused',
+          `Not sent: the incident was already escalated to level ${from} by ${unseen} after you clicked; nothing was sent. Click Escalate again to go further.`,
+          req,
+          log,
+        );
+      }
+      level = { from, to: from + 1 };
+    }
+    // Sent from here on: a retry after a crash re-checks PagerDuty instead of sending again.
+    await deps.db.query(
+      `update incident_actions set sent_at = now(), sends = sends + 1, escalate_from = $2, escalate_to = $3
+       where id = $1`,
+      [id, level?.from ?? null, level?.to ?? null],
+    );
+    sending = true;
+    await send(deps.pagerduty, incident, req.action, user, level, note);
   } catch (err) {
+    // The write went out and no answer came (timeout, connection cut): it may have landed. The job's retry
+    // re-checks PagerDuty (the row stays pending with sent_at) instead of saying "nothing changed".
+    if (sending && isApiError(err) && err.status === 0) throw err;
     const why = describePagerDutyError(err);
     log.warn(
       { err: { name: (err as Error).name, status: isApiError(err) ? err.status : undefined } },
@@ -235,11 +295,179 @@ export async function runPagerDutyAction(
 
   const platformName = PLATFORM_NAME[req.actor.platform] ?? req.actor.platform;
   const name = user.name ?? req.actor.name ?? principal;
-  const line = threadLine(req.action, name, platformName, note);
+  const line = threadLine(req.action, name, platformName, note, levelOf(req.action, await levelsOf(deps.db, id)));
   await applySuccess(deps.db, id, incident, req.action, `${name} from ${platformName}`, line, deps.clock);
   await deps.refreshThreads(req.incidentId);
   log.info({ pagerdutyUser: user.id }, 'incident action sent to PagerDuty');
   return 'succeeded';
+}
+
+/** An action row left pending by an earlier run of the same click. */
+interface PendingRow {
+  sent_at: Date | null;
+  sends: number;
+  escalate_from: number | null;
+  escalate_to: number | null;
+}
+
+async function levelsOf(db: pg.Pool, id: string): Promise<PendingRow | undefined> {
+  const { rows } = await db.query(
+    `select sent_at, sends, escalate_from, escalate_to from incident_actions where id = $1`,
+    [id],
+  );
+  return rows[0] as PendingRow | undefined;
+}
+
+const levelOf = (action: IncidentActionKind, row: PendingRow | undefined) =>
+  action === 'escalate' ? (row?.escalate_to ?? undefined) : undefined;
+
+/**
+ * Who escalated the incident after `clickedAt` (an escalate click through the bot, or PagerDuty's incident.escalated
+ * webhook), or undefined: the clicker did not see that escalation, so their click must not add a second one.
+ */
+async function escalatedSince(
+  db: pg.Pool,
+  incident: IncidentRecord,
+  clickedAt: number | undefined,
+): Promise<string | undefined> {
+  if (clickedAt === undefined) return undefined;
+  const at = new Date(clickedAt);
+  const { rows: ours } = await db.query(
+    `select actor_name, actor from incident_actions where incident_id = $1 and action = 'escalate'
+       and state = 'succeeded' and finished_at > $2 order by finished_at desc limit 1`,
+    [incident.id, at],
+  );
+  if (ours[0]) return (ours[0].actor_name as string | null) ?? (ours[0].actor as string);
+  const { rows: theirs } = await db.query(
+    `select event->>'actor' as actor from alert_events where source = 'pagerduty' and external_id = $1
+       and event_type = 'incident.escalated' and occurred_at > $2 order by occurred_at desc limit 1`,
+    [incident.externalId, at],
+  );
+  if (theirs[0]) return (theirs[0].actor as string | null) ?? 'someone in PagerDuty';
+  return undefined;
+}
+
+/** Whether the write of a pending action is visible in PagerDuty now, and what PagerDuty shows. */
+async function landed(
+  pd: PagerDutyIncidentWriter,
+  incident: IncidentRecord,
+  action: IncidentActionKind,
+  user: PagerDutyIdentity,
+  row: PendingRow,
+  note: string | undefined,
+): Promise<{ kind: 'done' | 'not-done' | 'unknown'; shows: string }> {
+  if (action === 'note') {
+    const notes = await pd.listNotes(incident.externalId);
+    const found = notes.some((n) => n.content === note);
+    return { kind: found ? 'done' : 'not-done', shows: found ? 'the note among its notes' : 'no such note' };
+  }
+  const now = await pd.getIncident(incident.externalId);
+  const level = now.escalation_level;
+  const shows = `status ${now.status}${level !== undefined ? `, escalation level ${level}` : ''}`;
+  switch (action) {
+    case 'acknowledge': {
+      if (now.status === 'triggered') return { kind: 'not-done', shows };
+      if (now.status === 'resolved') return { kind: 'unknown', shows };
+      const by = now.acknowledgements?.map((a) => a.acknowledger) ?? [];
+      const other = by.length > 0 && !by.some((a) => a.id === user.id);
+      return other
+        ? { kind: 'unknown', shows: `${shows} by ${by[0]?.summary ?? 'someone else'}` }
+        : { kind: 'done', shows };
+    }
+    case 'resolve':
+      return { kind: now.status === 'resolved' ? 'done' : 'not-done', shows };
+    case 'escalate':
+      if (level === row.escalate_to) return { kind: 'done', shows };
+      if (level === row.escalate_from && now.status !== 'resolved') return { kind: 'not-done', shows };
+      return { kind: 'unknown', shows };
+    case 'reassign': {
+      const mine = (now.assignments ?? []).some((a) => a.assignee.id === user.id);
+      if (mine) return { kind: 'done', shows: `${shows}, assigned to you` };
+      return { kind: now.status === 'resolved' ? 'unknown' : 'not-done', shows };
+    }
+    default:
+      return { kind: 'unknown', shows };
+  }
+}
+
+/**
+ * The retry of a click whose write was sent by a worker that stopped before recording the answer: PagerDuty is asked
+ * whether the write landed (status, escalation level, assignments, or the note among the incident's notes) instead of
+ * sending it again. Landed: recorded as done. Not landed: sent once more (at most one resend per click). Anything
+ * else: recorded as "outcome unknown" with what PagerDuty shows. The clicker is told which, privately.
+ */
+async function resume(
+  deps: IncidentActionDeps,
+  req: IncidentActionRequest,
+  id: string,
+  incident: IncidentRecord,
+  user: PagerDutyIdentity,
+  note: string | undefined,
+  row: PendingRow,
+  log: Logger,
+): Promise<IncidentActionOutcome> {
+  const pd = deps.pagerduty!;
+  const verb = DONE_VERB[req.action] ?? 'Action';
+  // The worker that sent it may still be waiting for its answer: let that answer come first.
+  const wait = row.sent_at!.getTime() + WRITE_SETTLE_MS - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  const after = await levelsOf(deps.db, id);
+  const { rows: still } = await deps.db.query(`select state from incident_actions where id = $1`, [id]);
+  if (still[0]?.state !== 'pending' || !after) return 'duplicate';
+  let check: Awaited<ReturnType<typeof landed>>;
+  try {
+    check = await landed(pd, incident, req.action, user, after, note);
+  } catch (err) {
+    return finish(
+      deps,
+      id,
+      'failed',
+      `${verb}: outcome unknown: the bot sent it, its worker stopped before the answer, and PagerDuty could not be asked now (${describePagerDutyError(err)}). Nothing was sent again; look at the incident in PagerDuty before clicking again.`,
+      req,
+      log,
+    );
+  }
+  const name = user.name ?? req.actor.name ?? `${req.actor.platform}:${req.actor.userId}`;
+  const platformName = PLATFORM_NAME[req.actor.platform] ?? req.actor.platform;
+  const succeed = async (told: string) => {
+    const line = threadLine(req.action, name, platformName, note, levelOf(req.action, after));
+    await applySuccess(deps.db, id, incident, req.action, `${name} from ${platformName}`, line, deps.clock);
+    await deps.refreshThreads(req.incidentId);
+    await tellPrivately(deps, req, told);
+    log.info({ pagerdutyUser: user.id }, 'incident action recovered after a worker stopped');
+    return 'succeeded' as const;
+  };
+  if (check.kind === 'done') {
+    return succeed(`${verb}: done. The bot’s worker stopped after sending it; PagerDuty shows ${check.shows}.`);
+  }
+  if (check.kind === 'unknown' || after.sends >= 2) {
+    return finish(
+      deps,
+      id,
+      'failed',
+      `${verb}: outcome unknown: PagerDuty shows ${check.shows}. The bot’s worker stopped while carrying it out, and it does not send it again; look at the incident in PagerDuty before clicking again.`,
+      req,
+      log,
+    );
+  }
+  // Not landed: sent once more, as the same person and to the same level.
+  await deps.db.query(`update incident_actions set sent_at = now(), sends = sends + 1 where id = $1`, [id]);
+  try {
+    await send(pd, incident, req.action, user, after.escalate_to ? { to: after.escalate_to } : undefined, note);
+  } catch (err) {
+    if (isApiError(err) && err.status === 0) throw err; // sent, no answer: the next retry re-checks again
+    return finish(
+      deps,
+      id,
+      'failed',
+      `${verb} not done: the bot’s worker stopped before PagerDuty had it (PagerDuty showed ${check.shows}), and the one retry failed: ${describePagerDutyError(err)}.`,
+      req,
+      log,
+    );
+  }
+  return succeed(
+    `${verb}: not done at first (the bot’s worker stopped before PagerDuty had it; PagerDuty showed ${check.shows}), retried once: done now.`,
+  );
 }
 
 function describeState(i: IncidentRecord, why: string): string {
@@ -257,7 +485,7 @@ async function send(
   incident: IncidentRecord,
   action: IncidentActionKind,
   user: PagerDutyIdentity,
-  current: { escalation_level?: number },
+  level: { to: number } | undefined,
   note: string | undefined,
 ): Promise<void> {
   const id = incident.externalId;
@@ -269,7 +497,8 @@ async function send(
       await pd.updateIncident(id, user.email, { status: 'resolved' });
       return;
     case 'escalate':
-      await pd.updateIncident(id, user.email, { escalation_level: (current.escalation_level ?? 1) + 1 });
+      // Escalate from the level seen to the next one: a level, not "one more", so sending it twice is one step.
+      await pd.updateIncident(id, user.email, { escalation_level: level!.to });
       return;
     case 'reassign':
       await pd.updateIncident(id, user.email, { assignments: [{ assignee: { id: user.id, type: 'user_reference' } }] });
@@ -282,14 +511,16 @@ async function send(
   }
 }
 
-function threadLine(action: IncidentActionKind, name: string, platform: string, note?: string): string {
+function threadLine(action: IncidentActionKind, name: string, platform: string, note?: string, level?: number): string {
   switch (action) {
     case 'acknowledge':
       return `Acknowledged by ${name} from ${platform}`;
     case 'resolve':
       return `Resolved by ${name} from ${platform}`;
     case 'escalate':
-      return `Escalated to the next level by ${name} from ${platform}`;
+      return level !== undefined
+        ? `Escalated to level ${level} by ${name} from ${platform}`
+        : `Escalated to the next level by ${name} from ${platform}`;
     case 'reassign':
       return `Reassigned to ${name} from ${platform}`;
     case 'note':

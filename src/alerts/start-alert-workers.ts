@@ -29,7 +29,7 @@ export interface AlertWorkerDeps {
   /** How often recorded-but-unprocessed events are re-queued, ms. Default 30 000. */
   readonly sweepEveryMs?: number;
   /** Carries out a click on an incident root, or the silence sweep (issue 12). Absent: no `incident-actions` worker. */
-  readonly incidentActions?: (job: IncidentActionJob) => Promise<void>;
+  readonly incidentActions?: (job: IncidentActionJob, queuedAt: number) => Promise<void>;
   /** How often active silences are checked for their end-of-silence reminder, ms. Default 60 000. */
   readonly silenceSweepEveryMs?: number;
 }
@@ -183,7 +183,7 @@ export function startAlertWorkers(deps: AlertWorkerDeps): { close(timeoutMs?: nu
         (async (job) => {
           const parsed = IncidentActionJobSchema.safeParse(job.data);
           if (!parsed.success) throw new UnrecoverableError('invalid incident action job data');
-          await handleAction(parsed.data).catch((err: unknown) => {
+          await handleAction(parsed.data, job.timestamp).catch((err: unknown) => {
             throw unrecoverableIfPermanent(err);
           });
         }) as Processor<IncidentActionJob>,

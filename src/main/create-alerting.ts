@@ -197,7 +197,7 @@ export function createAlerting(o: AlertingOptions) {
     clock: o.clock,
     logger: log,
   };
-  const handleIncidentAction = async (job: IncidentActionJob): Promise<void> => {
+  const handleIncidentAction = async (job: IncidentActionJob, queuedAt?: number): Promise<void> => {
     if (job.kind === 'silence-sweep') {
       await sweepSilences(silenceDeps);
       return;
@@ -208,7 +208,7 @@ export function createAlerting(o: AlertingOptions) {
       case 'escalate':
       case 'reassign':
       case 'note':
-        await runPagerDutyAction({ ...job, action: job.action }, actionDeps);
+        await runPagerDutyAction({ ...job, action: job.action, clickedAt: queuedAt }, actionDeps);
         return;
       default:
         await runSilenceAction({ ...job, action: job.action }, silenceDeps);

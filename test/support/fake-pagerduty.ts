@@ -1,6 +1,6 @@
 /**
  * A loopback fake of the PagerDuty REST API, faithful to platforms-2.md §1.6: `GET /incidents/{id}/alerts`,
- * `GET /incidents/{id}` (id or number), `PUT /incidents/{id}`, `POST /incidents/{id}/notes`, `GET /users?query=`,
+ * `GET /incidents/{id}` (id or number), `GET /incidents/{id}/notes`, `PUT /incidents/{id}`, `POST /incidents/{id}/notes`, `GET /users?query=`,
  * `GET /users/{id}`, `GET /priorities`. `Authorization: Token token=<key>` is required (401, code 2006); the two writes
  * require `From` naming a user (400) and a read-write key (403, code 2010); `incident.type` is validated (400, code
  * 2001); unknown ids are 404 code 2100; the status machine triggered → acknowledged → resolved answers 1001/1002 on
@@ -261,6 +261,17 @@ export async function startFakePagerDutyApi(o: FakePagerDutyOptions): Promise<Fa
       if (isWrite && !actor) return error(400, 'Requester User Not Found', 1008);
 
       if (method === 'GET' && !incidentPath[2]) return json(200, { incident: incidentJson(incident) });
+      if (method === 'GET' && incidentPath[2]) {
+        return json(200, {
+          notes: incident.notes.map((n) => ({
+            id: n.id,
+            user: users.get(n.userId) ? userRef(users.get(n.userId)!) : null,
+            channel: { summary: 'The PagerDuty API' },
+            content: n.content,
+            created_at: new Date().toISOString(),
+          })),
+        });
+      }
       if (method === 'POST' && incidentPath[2]) {
         const content = (body as { note?: { content?: unknown } } | undefined)?.note?.content;
         if (typeof content !== 'string' || content === '') {
