@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secret } from '../../src/core/secret.js';
 import { startFakePagerDutyEvents, type FakePagerDutyEvents } from '../../test/support/fake-pagerduty-events.js';
@@ -50,6 +52,30 @@ describe('PagerDuty Events API v2 client', () => {
     // A resolve of nothing open is dropped, still 202.
     await c.resolve('runbook-bot/kyrodb/prod/a');
     expect(fake.events.at(-1)).toMatchObject({ status: 202, outcome: 'dropped' });
+  });
+
+  it('a 202 whose body is not the documented one is still accepted: the event was taken, with the key we sent', async () => {
+    // A proxy in front of PagerDuty that rewrites the body: the 202 says the event was ingested all the same.
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(202, { 'content-type': 'text/plain' }).end('accepted'));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const c = createPagerDutyEventsClient({
+        routingKey: new Secret(KEY),
+        eventsUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        attempts: 1,
+      });
+      expect(await c.trigger({ dedupKey: 'runbook-bot/kyrodb/prod/proxied', payload })).toEqual({
+        dedupKey: 'runbook-bot/kyrodb/prod/proxied',
+      });
+      expect(await c.resolve('runbook-bot/kyrodb/prod/proxied')).toEqual({
+        dedupKey: 'runbook-bot/kyrodb/prod/proxied',
+      });
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('400 is not retried and says what PagerDuty said', async () => {

@@ -111,11 +111,10 @@ export function createPagerDutyEventsClient(o: PagerDutyEventsClientOptions) {
     }
     const json: unknown = await res.json().catch(() => undefined);
     if (res.status === 202) {
+      // 202 is the ingestion: an unexpected body (a proxy rewriting it) does not undo it. Saying "refused" here
+      // would leave the alert open in PagerDuty and never resolved. Every event we send carries its dedup_key.
       const parsed = AcceptedSchema.safeParse(json);
-      if (!parsed.success) {
-        throw new PagerDutyEventsError('PagerDuty Events API answered 202 with an unexpected body', false, 202);
-      }
-      return parsed.data.dedup_key;
+      return parsed.success ? parsed.data.dedup_key : (body.dedup_key as string);
     }
     const rejected = RejectedSchema.safeParse(json);
     const detail = rejected.success
