@@ -11,6 +11,12 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+/**
+ * Load before the figures start (`BENCH_WARMUP_SECONDS`, default 1): connections, Redis scripts, the JIT. Latencies
+ * and CPU per request count only what is answered after it.
+ */
+export const WARMUP_MS = Number(process.env.BENCH_WARMUP_SECONDS ?? 1) * 1000;
+
 export function percentile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;

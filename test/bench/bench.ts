@@ -3,7 +3,8 @@
  * verifies, parses and enqueues into Redis) and against a bare Bolt app that acks without enqueueing. Concurrency
  * 50 for 10 s each, on loopback. Prints p50/p99 latency, requests/s, the ratios, and the CPU time each process spent
  * per request (Linux): latencies only mean something on a quiet machine, CPU per request compares runs made on a busy
- * one too.
+ * one too. `BENCH_SECONDS`, `BENCH_WARMUP_SECONDS` (default 1: the JIT is still warming the first-delivery path then,
+ * which a long-running web process is not), `BENCH_CONCURRENCY`, `BENCH_ONLY=slack|alerts`.
  * Second section (alert-bench.ts): signed PagerDuty webhooks with 90 % duplicates against the web process and a bare
  * `node:http` server, and alert → first finding posted in the incident's thread.
  */
@@ -23,6 +24,7 @@ import {
   ROOT,
   spawnAndWait,
   stopChild,
+  WARMUP_MS,
   webNodeArgs,
 } from './bench-support.js';
 
@@ -39,8 +41,8 @@ interface Result {
   readonly rps: number;
   readonly p50: number;
   readonly p99: number;
-  /** Every answered request, warm-up included (what the CPU time was spent on). */
-  readonly completed: number;
+  /** CPU time per request after the warm-up, of the server, Redis and Postgres (see cpuPerRequest). */
+  readonly cpu: string;
 }
 
 let seq = 0;
@@ -71,14 +73,16 @@ function signedCommand(): { body: string; headers: Record<string, string> } {
   };
 }
 
-async function load(name: string, url: string): Promise<Result> {
+async function load(name: string, url: string, server: { label: string; child: ChildProcess }): Promise<Result> {
   const pool = new Pool(url, { connections: CONCURRENCY, pipelining: 1 });
   const latencies: number[] = [];
   let errors = 0;
+  // Answers after the warm-up (any status): what the CPU time from cpuBefore on was spent on.
   let completed = 0;
-  // Warm-up: JIT, connection setup, Redis scripts loaded.
-  const warmEnd = Date.now() + 1000;
+  let cpuBefore: Record<string, number> = {};
+  const warmEnd = Date.now() + WARMUP_MS;
   const deadline = warmEnd + DURATION_MS;
+  const warm = setTimeout(() => (cpuBefore = cpuSnapshot({ [server.label]: server.child })), WARMUP_MS);
   const loop = async () => {
     while (Date.now() < deadline) {
       const { body, headers } = signedCommand();
@@ -87,7 +91,7 @@ async function load(name: string, url: string): Promise<Result> {
         const res = await pool.request({ path: '/slack/events', method: 'POST', headers, body });
         await res.body.text();
         const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-        completed++;
+        if (Date.now() >= warmEnd) completed++;
         if (res.statusCode !== 200) errors++;
         else if (Date.now() >= warmEnd) latencies.push(ms);
       } catch {
@@ -96,6 +100,8 @@ async function load(name: string, url: string): Promise<Result> {
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, loop));
+  clearTimeout(warm);
+  const cpu = cpuPerRequest(cpuBefore, cpuSnapshot({ [server.label]: server.child }), completed);
   await pool.close();
   latencies.sort((a, b) => a - b);
   return {
@@ -105,20 +111,8 @@ async function load(name: string, url: string): Promise<Result> {
     rps: latencies.length / (DURATION_MS / 1000),
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
-    completed,
+    cpu,
   };
-}
-
-/** Runs {@link load} and measures the CPU time the server (and Redis, Postgres) spent per answered request. */
-async function measured(
-  name: string,
-  url: string,
-  server: { label: string; child: ChildProcess },
-): Promise<Result & { cpu: string }> {
-  const before = cpuSnapshot({ [server.label]: server.child });
-  const r = await load(name, url);
-  const after = cpuSnapshot({ [server.label]: server.child });
-  return { ...r, cpu: cpuPerRequest(before, after, r.completed) };
 }
 
 async function main(): Promise<void> {
@@ -155,16 +149,16 @@ async function main(): Promise<void> {
         'bare bolt listening',
       );
       children.push(bareBolt);
-      const bare = await measured('bare Bolt app (ack only)', `http://127.0.0.1:${barePort}`, {
+      const bare = await load('bare Bolt app (ack only)', `http://127.0.0.1:${barePort}`, {
         label: 'bare',
         child: bareBolt,
       });
-      const ours = await measured('runbook-bot web (verify + enqueue)', `http://127.0.0.1:${webPort}`, {
+      const ours = await load('runbook-bot web (verify + enqueue)', `http://127.0.0.1:${webPort}`, {
         label: 'web',
         child: web,
       });
       console.log(
-        `\nSlack slash-command ack, concurrency ${CONCURRENCY}, ${DURATION_MS / 1000} s each, loopback, ${process.platform}, ${loadLine}`,
+        `\nSlack slash-command ack, concurrency ${CONCURRENCY}, ${DURATION_MS / 1000} s each after ${WARMUP_MS / 1000} s warm-up, loopback, ${process.platform}, ${loadLine}`,
       );
       for (const r of [ours, bare]) {
         console.log(
