@@ -31,7 +31,7 @@ describe('judgeDurations', () => {
       title: 'Writes are refused (pending)',
       evidence:
         'inserts failed 42 times\nPending: held for 3 min; the runbook makes it P0, pages the on-call after 1 h ' +
-        '(circuit-breaker-open).',
+        '(circuit-breaker-open). Shown as a warning until then: it is critical once held that long.',
     });
     // First seen in this run: held 0 s; a warning stays a warning.
     expect(r.findings[1]).toMatchObject({ severity: 'warning', title: 'P99 above SLO (pending)' });

@@ -98,7 +98,8 @@ export function judgeDurations(findings: readonly Finding[], input: DurationJudg
       title: `${f.title} (pending)`,
       evidence:
         `${evidence}\nPending: held for ${formatElapsed(held)}; the runbook makes it ${consequence(f)} after ` +
-        `${thresholdText}.`,
+        `${thresholdText}.` +
+        (f.severity === 'critical' ? ' Shown as a warning until then: it is critical once held that long.' : ''),
     };
   });
   return { findings: out, states, heldMs };
