@@ -3,21 +3,16 @@
  * attempt; a transient error spends its attempts.
  */
 import { Queue, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { TeamsPermanentError } from '../../integrations/teams/teams-transport.js';
 import { SlackPermanentError } from '../../integrations/slack/slack-transport.js';
 import { uniqueName } from '../../test/support/namespace.js';
+import { bullmqConnections } from '../../test/support/services.js';
 import { honourRateLimit } from './honour-rate-limit.js';
 
-const connections: Redis[] = [];
-const connect = (): Redis => {
-  const r = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
-  connections.push(r);
-  return r;
-};
+const { connect, disconnectAll } = bullmqConnections();
 afterAll(() => {
-  for (const r of connections) r.disconnect();
+  disconnectAll();
 });
 
 const FAILURES: Record<string, () => Error> = {

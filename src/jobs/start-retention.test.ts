@@ -3,33 +3,25 @@
  * one job scheduler, each tick runs once (not once per worker), prunes, and the metric shows it.
  */
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { createTestDatabase, uniqueName } from '../../test/support/namespace.js';
+import { uniqueName } from '../../test/support/namespace.js';
+import { bullmqConnections, createMigratedTestPool } from '../../test/support/services.js';
 import { RetentionSchema } from '../config/config-file.js';
 import { systemClock } from '../core/clock.js';
 import { silentLogger } from '../core/logger.js';
-import { migrate } from '../store/migrate.js';
 import { registerRetentionMetrics } from '../store/retention-metrics.js';
 import { RETENTION_QUEUE, RETENTION_SCHEDULER, startRetention } from './start-retention.js';
 
 let db: pg.Pool;
-const connections: Redis[] = [];
-const connect = () => {
-  const r = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
-  connections.push(r);
-  return r;
-};
+const { connect, disconnectAll } = bullmqConnections();
 
 beforeAll(async () => {
-  db = new pg.Pool({ connectionString: await createTestDatabase(), max: 5 });
-  await migrate(db, silentLogger);
+  db = await createMigratedTestPool(5);
 }, 60_000);
 afterAll(async () => {
-  for (const r of connections) r.disconnect();
+  disconnectAll();
   await db?.end();
 });
 

@@ -7,15 +7,13 @@ import { systemClock } from '../core/clock.js';
 import { silentLogger } from '../core/logger.js';
 import type { ProposedAction } from '../core/report.js';
 import type { SystemModule } from '../core/system.js';
-import { migrate } from '../store/migrate.js';
-import { createTestDatabase } from '../../test/support/namespace.js';
+import { createMigratedTestPool } from '../../test/support/services.js';
 import { runDiagnostic } from './run-diagnostic.js';
 
 let db: pg.Pool;
 
 beforeAll(async () => {
-  db = new pg.Pool({ connectionString: await createTestDatabase(), max: 2 });
-  await migrate(db, silentLogger);
+  db = await createMigratedTestPool(2);
 }, 60_000);
 
 afterAll(async () => {

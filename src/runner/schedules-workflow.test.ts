@@ -2,22 +2,19 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createTestDatabase } from '../../test/support/namespace.js';
+import { createMigratedTestPool } from '../../test/support/services.js';
 import { ScheduleSchema } from '../config/config-file.js';
 import { fixedClock } from '../core/clock.js';
 import type { Invocation } from '../core/invocation.js';
-import { silentLogger } from '../core/logger.js';
 import { createChecklistWorkflow } from '../core/checklist.js';
 import type { SystemModule } from '../core/system.js';
 import { resolveScheduledRun } from '../schedules/resolve-scheduled-run.js';
 import { recordFindingRun } from '../store/finding-history.js';
-import { migrate } from '../store/migrate.js';
 import { createSchedulesWorkflow } from './schedules-workflow.js';
 
 let db: pg.Pool;
 beforeAll(async () => {
-  db = new pg.Pool({ connectionString: await createTestDatabase(), max: 3 });
-  await migrate(db, silentLogger);
+  db = await createMigratedTestPool(3);
 }, 60_000);
 afterAll(async () => {
   await db?.end();

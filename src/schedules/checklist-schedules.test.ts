@@ -5,14 +5,12 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../test/support/namespace.js';
+import { createMigratedTestPool } from '../../test/support/services.js';
 import { systems } from '../../workflows/index.js';
 import { parseConfig } from '../config/config-file.js';
 import { ConfigError } from '../config/env.js';
 import type { Invocation } from '../core/invocation.js';
-import { silentLogger } from '../core/logger.js';
 import type { Finding } from '../core/report.js';
-import { migrate } from '../store/migrate.js';
 import { recordRunHistory } from './record-run-history.js';
 import { resolveScheduledRun } from './resolve-scheduled-run.js';
 
@@ -76,8 +74,7 @@ describe('schedules: checklist names at config load', () => {
 describe('a checklist run by hand', () => {
   let db: pg.Pool;
   beforeAll(async () => {
-    db = new pg.Pool({ connectionString: await createTestDatabase(), max: 3 });
-    await migrate(db, silentLogger);
+    db = await createMigratedTestPool(3);
   }, 60_000);
   afterAll(async () => {
     await db?.end();

@@ -3,38 +3,31 @@
  * leave Redis at the next start, one late catch-up run after an outage, onlyOnChange.
  */
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createTestDatabase, uniqueName } from '../../test/support/namespace.js';
+import { uniqueName } from '../../test/support/namespace.js';
+import { bullmqConnections, createMigratedTestPool } from '../../test/support/services.js';
 import { ScheduleSchema } from '../config/config-file.js';
 import { systemClock } from '../core/clock.js';
 import type { Conversation, Invocation } from '../core/invocation.js';
 import { silentLogger } from '../core/logger.js';
 import type { Finding } from '../core/report.js';
-import { createChecklistWorkflow } from '../core/checklist.js';
+import { createChecklistWorkflow, workflowAsDailyChecklist } from '../core/checklist.js';
 import type { SystemModule } from '../core/system.js';
 import type { Workflow } from '../core/workflow.js';
 import { runDiagnostic, type RunDiagnosticDeps } from '../runner/run-diagnostic.js';
-import { migrate } from '../store/migrate.js';
 import { loadReport } from '../store/reports.js';
 import { SCHEDULES_QUEUE, startSchedules, type StartSchedulesOptions } from './start-schedules.js';
 
 let db: pg.Pool;
-const connections: Redis[] = [];
-const connect = () => {
-  const r = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
-  connections.push(r);
-  return r;
-};
+const { connect, disconnectAll } = bullmqConnections();
 
 beforeAll(async () => {
-  db = new pg.Pool({ connectionString: await createTestDatabase(), max: 6 });
-  await migrate(db, silentLogger);
+  db = await createMigratedTestPool(6);
 }, 60_000);
 afterAll(async () => {
-  for (const r of connections) r.disconnect();
+  disconnectAll();
   await db?.end();
 });
 
@@ -56,13 +49,7 @@ const fake: SystemModule = {
     createChecklistWorkflow({
       system: 'fake',
       displayName: 'Fake',
-      checklists: [
-        {
-          name: 'daily',
-          section: 'Health',
-          items: [{ kind: 'check', text: 'Health', workflow: fakeHealth, codes: 'all' }],
-        },
-      ],
+      checklists: [workflowAsDailyChecklist({ section: 'Health', text: 'Health', workflow: fakeHealth })],
     }),
   ],
   remediations: [],

@@ -6,11 +6,10 @@
 import pg from 'pg';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../test/support/namespace.js';
+import { createMigratedTestPool } from '../../test/support/services.js';
 import { RetentionSchema } from '../config/config-file.js';
 import { fixedClock } from '../core/clock.js';
 import { silentLogger } from '../core/logger.js';
-import { migrate } from './migrate.js';
 import { pruneExpired } from './prune-expired.js';
 import { registerRetentionMetrics } from './retention-metrics.js';
 
@@ -21,8 +20,7 @@ const ago = (days: number) => new Date(NOW - days * DAY);
 let db: pg.Pool;
 
 beforeAll(async () => {
-  db = new pg.Pool({ connectionString: await createTestDatabase(), max: 5 });
-  await migrate(db, silentLogger);
+  db = await createMigratedTestPool(5);
 }, 60_000);
 afterAll(async () => {
   await db?.end();
