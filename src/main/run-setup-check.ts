@@ -3,21 +3,28 @@
  * names. Composition root: each part lives beside what it checks (integrations/<x>/check-*-setup.ts, the target
  * integrations' `checkSetup`, src/jobs, src/store); this runs them and orders the lines.
  */
+import { Queue, type JobSchedulerJson } from 'bullmq';
+import { Redis } from 'ioredis';
 import { integrations } from '../../integrations/index.js';
 import { systems } from '../../workflows/index.js';
 import { checkAlertmanagerSetup } from '../../integrations/alertmanager/check-alertmanager-setup.js';
 import { checkPagerDutySetup } from '../../integrations/pagerduty/check-pagerduty-setup.js';
 import { checkSlackSetup } from '../../integrations/slack/check-slack-setup.js';
 import { checkTeamsSetup } from '../../integrations/teams/check-teams-setup.js';
+import { parseTeamsSettings } from '../../integrations/teams/teams-settings.js';
 import { loadConfig, type BotConfig } from '../config/config-file.js';
-import { ConfigError, isSlackSocketMode, parseEnv, redisTargetOf, type Env } from '../config/env.js';
+import { ConfigError, isSlackEnabled, isSlackSocketMode, parseEnv, redisTargetOf, type Env } from '../config/env.js';
 import { systemClock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import { describeError, fail, ok, warn, type CheckLine } from '../core/setup-check.js';
+import type { Platform } from '../core/invocation.js';
+import { describeError, fail, ok, warn, withDeadline, type CheckLine } from '../core/setup-check.js';
 import { isTargetError } from '../core/target-error.js';
 import { checkRedisSetup } from '../jobs/check-redis-setup.js';
+import { redisTargetOptions } from '../jobs/redis-connection.js';
+import { SCHEDULES_QUEUE } from '../schedules/start-schedules.js';
 import { createPool } from '../store/create-pool.js';
 import { checkMigrations } from '../store/check-migrations.js';
+import { checkDurationsSetup, checkSchedulesSetup } from './check-schedules-setup.js';
 
 export interface SetupCheckOptions {
   readonly source?: Record<string, string | undefined>;
@@ -52,8 +59,7 @@ export async function runSetupCheck(o: SetupCheckOptions): Promise<CheckLine[]> 
     const postgres = await guard('postgres', () => checkMigrations(db));
     const dbUp = postgres.some((l) => l.name === 'postgres' && l.status === 'OK');
     const channels = Object.entries(config.channels);
-    const routingKey = (config as { escalation?: { pagerduty?: { routingKey?: unknown } } }).escalation?.pagerduty
-      ?.routingKey;
+    const paging = config.escalation?.pagerduty;
     const parts = await Promise.all([
       guard('redis', () => checkRedisSetup(redisTargetOf(env), { timeoutMs: ms })),
       guard('slack', () =>
@@ -81,16 +87,72 @@ export async function runSetupCheck(o: SetupCheckOptions): Promise<CheckLine[]> 
           apiToken: env.PAGERDUTY_API_TOKEN,
           apiUrl: env.PAGERDUTY_API_URL,
           webhookSecrets: env.PAGERDUTY_WEBHOOK_SECRETS,
-          ...(typeof routingKey === 'string' ? { routingKey } : {}),
+          eventsUrl: env.PAGERDUTY_EVENTS_URL,
+          ...(paging ? { routingKey: paging.routingKey, codes: paging.codes } : {}),
+          systemIds: systems.map((m) => m.id),
           timeoutMs: ms,
         }),
       ),
       guard('alertmanager', () => checkAlertmanagerSetup({ url: env.ALERTMANAGER_URL, timeoutMs: ms })),
       checkTargets(config, ms),
+      guard('schedules', () => checkSchedules(env, config, ms)),
     ]);
     return [ok('env', 'environment and config file parsed'), ...postgres, ...parts.flat()];
   } finally {
     await db.end().catch(() => {});
+  }
+}
+
+/** The schedules (each against the job schedulers Redis holds) and the durations they measure. */
+async function checkSchedules(env: Env, config: BotConfig, ms: number): Promise<CheckLine[]> {
+  const schedules = config.schedules ?? [];
+  const platforms: Platform[] = [
+    ...(isSlackEnabled(env) ? (['slack'] as const) : []),
+    ...(parseTeamsSettings(env).mode !== 'off' ? (['teams'] as const) : []),
+  ];
+  return [
+    ...checkSchedulesSetup({
+      schedules,
+      systems,
+      channels: config.channels,
+      platforms,
+      schedulers: schedules.length > 0 ? await readSchedulers(env, ms) : [],
+      now: new Date(),
+    }),
+    ...checkDurationsSetup({
+      schedules,
+      systems,
+      thresholds: config.thresholds ?? {},
+      targets: config.targets,
+    }),
+  ];
+}
+
+/** The `schedules` queue's job schedulers, or why they could not be read (the redis line says more). */
+async function readSchedulers(env: Env, ms: number): Promise<JobSchedulerJson[] | string> {
+  const { url, options } = redisTargetOptions(redisTargetOf(env));
+  const redisOptions = {
+    ...options,
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: ms,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+    sentinelRetryStrategy: () => null,
+  };
+  const redis = url === undefined ? new Redis(redisOptions) : new Redis(url, redisOptions);
+  redis.on('error', () => {});
+  let queue: Queue | undefined;
+  try {
+    await withDeadline(ms, 'Redis', () => redis.connect());
+    queue = new Queue(SCHEDULES_QUEUE, { connection: redis, prefix: env.QUEUE_PREFIX });
+    queue.on('error', () => {});
+    return await withDeadline(ms, 'reading the job schedulers', () => queue!.getJobSchedulers(0, -1));
+  } catch (err) {
+    return `Redis not read: ${describeError(err)}`;
+  } finally {
+    await queue?.close().catch(() => {});
+    redis.disconnect();
   }
 }
 

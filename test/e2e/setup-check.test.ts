@@ -16,6 +16,7 @@ import { demoTargets, type DemoTarget } from '../../src/dev/demo-targets.js';
 import { startCorvoSimulator, type CorvoSimulator } from '../../integrations/corvo/simulator/index.js';
 import { checkPagerDutySetup } from '../../integrations/pagerduty/check-pagerduty-setup.js';
 import { startFakePagerDutyApi, type FakePagerDutyApi } from '../support/fake-pagerduty.js';
+import { startFakePagerDutyEvents } from '../support/fake-pagerduty-events.js';
 import { checkSlackSetup, REQUIRED_BOT_SCOPES } from '../../integrations/slack/check-slack-setup.js';
 import { checkTeamsSetup } from '../../integrations/teams/check-teams-setup.js';
 import { saveConversationReference } from '../../integrations/teams/teams-store.js';
@@ -344,17 +345,52 @@ describe('npm run check', () => {
     });
   });
 
-  it('checks the Events routing key shape without sending it', async () => {
-    const base = { apiUrl: pd.url, webhookSecrets: [new Secret('whsec-x-123456')] };
-    const good = await checkPagerDutySetup({ ...base, routingKey: 'R0123456789abcdef0123456789ABCDE' });
-    expect(good.find((l) => l.name === 'pagerduty.events')).toMatchObject({ status: 'OK' });
-    const bad = await checkPagerDutySetup({ ...base, routingKey: 'R0123-short' });
-    expect(bad.find((l) => l.name === 'pagerduty.events')).toMatchObject({
-      status: 'FAIL',
-      detail: expect.stringContaining('11 characters'),
-      fix: expect.stringContaining('escalation.pagerduty.routingKey'),
-    });
+  it('checks the Events routing key shape without sending it, and reaches the Events API without opening an alert', async () => {
+    const events = await startFakePagerDutyEvents();
+    try {
+      const base = { apiUrl: pd.url, eventsUrl: events.url, webhookSecrets: [new Secret('whsec-x-123456')] };
+      const good = await checkPagerDutySetup({ ...base, routingKey: new Secret('R0123456789abcdef0123456789ABCDE') });
+      expect(good.find((l) => l.name === 'pagerduty.events')).toMatchObject({ status: 'OK' });
+      expect(good.find((l) => l.name === 'pagerduty.events.reachable')).toMatchObject({ status: 'OK' });
+      const bad = await checkPagerDutySetup({ ...base, routingKey: new Secret('R0123-short') });
+      expect(bad.find((l) => l.name === 'pagerduty.events')).toMatchObject({
+        status: 'FAIL',
+        detail: expect.stringContaining('11 characters'),
+        fix: expect.stringContaining('escalation.pagerduty.routingKey'),
+      });
+      // The probe sent no routing key and opened nothing.
+      expect(events.events.every((e) => e.status === 400 && e.routingKey === undefined)).toBe(true);
+      expect(events.alerts).toHaveLength(0);
+    } finally {
+      await events.close();
+    }
   });
+
+  it('schedules, durations and escalation: a line each, from the config the bot reads', async () => {
+    const events = await startFakePagerDutyEvents();
+    const routingKey = 'R0check0routing0key0do0not0leak0';
+    try {
+      const yaml =
+        `targets:\n  corvo:\n    prod: { url: "${corvo.url}", apiKey: "\${CORVO_API_KEY}", timeoutMs: 2000 }\n` +
+        `channels:\n  ops: { slack: C0OPS }\n  secret: { slack: G0PRIVATE }\n` +
+        `schedules:\n  - { name: corvo-health, system: corvo, target: prod, workflow: health, every: 1m, channel: ops }\n` +
+        `escalation:\n  pagerduty: { routingKey: "\${PD_ROUTING_KEY}", codes: { scheduler.stalled: P1 } }\n`;
+      const { out } = await runCheck({
+        ...baseEnv(),
+        RUNBOOK_BOT_CONFIG: writeConfigFile(yaml),
+        PD_ROUTING_KEY: routingKey,
+        PAGERDUTY_EVENTS_URL: events.url,
+      });
+      expect(line(out, 'schedules.corvo-health')).toMatch(/^WARN .*every 1 min, into ops \(slack\); not in Redis yet/);
+      expect(line(out, 'pagerduty.events')).toMatch(/^OK .*well-formed/);
+      expect(line(out, 'pagerduty.events.reachable')).toMatch(/^OK .*answered an empty event with 400/);
+      expect(line(out, 'pagerduty.events.codes')).toMatch(/^WARN .*scheduler\.stalled: no rule reports this code/);
+      expect(events.alerts).toHaveLength(0);
+      expect(out).not.toContain(routingKey);
+    } finally {
+      await events.close();
+    }
+  }, 60_000);
 
   it('asks for exactly the scopes slack-app-manifest.yml asks for', () => {
     const manifest = parse(readFileSync(join(ROOT, 'slack-app-manifest.yml'), 'utf8')) as {
