@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { integrations } from '../../integrations/index.js';
+import { systems } from '../../workflows/index.js';
 import { loadConfig, parseConfig } from './config-file.js';
 import { parseEnv } from './env.js';
 import { problemsOf } from '../../test/support/config-problems.js';
@@ -80,6 +81,11 @@ describe('runbook-bot.example.yaml', () => {
     expect([...routed].sort()).toEqual(['corvo', 'm4', 'streamhouse', 'tryitnow']);
     // The example spells out the retention defaults: the same values as leaving the block out.
     expect(cfg.retention).toEqual(parseConfig('targets: {}\n', 'bot.yaml', integrations, {}).retention);
+    // Schedules, thresholds and escalation, with their names checked against the runbooks (as the bot loads it).
+    const withRunbooks = loadConfig(file, systems, env);
+    expect(withRunbooks.schedules?.map((x) => x.name)).toEqual(['tryitnow-daily', 'kyrodb-health']);
+    expect(Object.keys(withRunbooks.thresholds ?? {}).sort()).toEqual(['corvo', 'kyrodb', 'm4']);
+    expect(withRunbooks.escalation?.pagerduty?.routingKey.reveal()).toBe('k');
   });
 });
 
