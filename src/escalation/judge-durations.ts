@@ -107,19 +107,22 @@ export function judgeDurations(findings: readonly Finding[], input: DurationJudg
 
 /**
  * Per code, the first seen of the streak a run now would continue: the finding is in the history, not cleared and
- * not ok. Read before the run is recorded. With `maxGapMs` (the longest time between two runs of the target's
+ * not ok (`since`); and since when it has carried its duration at every run (`durationSince`: what durations are
+ * measured from — the same code at a milder condition with no duration does not count). Read before the run is
+ * recorded. With `maxGapMs` (the longest time between two runs of the target's
  * schedules), a streak no run saw for longer is not continued: nobody looked in between, so its first seen moves to
  * `now` (kept so by the run's recording) and the code is returned in `unobserved` with when it was last seen.
  */
 export async function loadStreaks(
   db: pg.Pool,
   q: { system: string; target: string; codes: readonly string[]; now: Date; maxGapMs?: number },
-): Promise<{ since: Map<string, Date>; unobserved: Map<string, Date> }> {
+): Promise<{ since: Map<string, Date>; durationSince: Map<string, Date>; unobserved: Map<string, Date> }> {
   const since = new Map<string, Date>();
+  const durationSince = new Map<string, Date>();
   const unobserved = new Map<string, Date>();
-  if (q.codes.length === 0) return { since, unobserved };
-  const { rows } = await db.query<{ code: string; first_seen: Date; last_seen: Date }>(
-    `select code, first_seen, last_seen from finding_history
+  if (q.codes.length === 0) return { since, durationSince, unobserved };
+  const { rows } = await db.query<{ code: string; first_seen: Date; last_seen: Date; duration_since: Date | null }>(
+    `select code, first_seen, last_seen, duration_since from finding_history
      where system = $1 and target = $2 and code = any($3::text[]) and cleared_at is null and severity <> 'ok'
        and first_seen <= $4`,
     [q.system, q.target, q.codes, q.now],
@@ -129,14 +132,16 @@ export async function loadStreaks(
       unobserved.set(r.code, r.last_seen);
     } else {
       since.set(r.code, r.first_seen);
+      if (r.duration_since) durationSince.set(r.code, r.duration_since);
     }
   }
   if (unobserved.size > 0) {
     await db.query(
-      `update finding_history set first_seen = $4
+      `update finding_history set first_seen = $4,
+         duration_since = case when duration_since is null then null else $4::timestamptz end
        where system = $1 and target = $2 and code = any($3::text[]) and cleared_at is null and last_seen < $4`,
       [q.system, q.target, [...unobserved.keys()], q.now],
     );
   }
-  return { since, unobserved };
+  return { since, durationSince, unobserved };
 }

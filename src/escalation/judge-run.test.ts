@@ -74,7 +74,7 @@ async function run(target: string, checklist?: string): Promise<Report> {
   const judge = createRunJudge({
     db,
     systems: [fake],
-    schedules: [every('t1'), every('t2'), every('t3'), every('t4'), every('t5')],
+    schedules: [every('t1'), every('t2'), every('t3'), every('t4'), every('t5'), every('t8')],
     thresholds: { fake: { 'down-long': 30_000 } },
     escalation: { escalator, codes: { 'fake.configured': 'P2' } },
     clock,
@@ -242,6 +242,39 @@ describe('a run judged for durations and pages', () => {
     current['t7:daily'] = [{ code: 'fake.daily', severity: 'ok', title: 'Daily', evidence: 'x' }];
     await run('t7', 'daily');
     expect(pd.accepted('resolve', 'runbook-bot/fake/t7/fake.configured')).toHaveLength(1);
+  });
+
+  it("a duration counts only runs where the finding carried it: an hour of the same code at a milder condition is not 'held'", async () => {
+    // The same code as a warning with no duration (KyroDB: writes partly failing), then the paging condition.
+    const partly: Finding = { code: 'fake.down', severity: 'warning', title: 'Partly down', evidence: 'x' };
+    current.t8 = [partly];
+    await run('t8');
+    for (let i = 0; i < 3; i++) {
+      nowMs += 30_000;
+      await run('t8');
+    }
+    current.t8 = [down];
+    nowMs += 30_000;
+    let r = await run('t8');
+    expect(r.findings[0]).toMatchObject({ severity: 'warning', title: 'Fake is down (pending)' });
+    expect(r.findings[0]!.evidence).toContain('Pending: held for 0 s');
+    expect(pd.accepted('trigger', 'runbook-bot/fake/t8/fake.down')).toHaveLength(0);
+    nowMs += 31_000;
+    r = await run('t8');
+    expect(r.findings[0]).toMatchObject({ severity: 'critical', title: 'Fake is down' });
+    expect(pd.accepted('trigger', 'runbook-bot/fake/t8/fake.down')).toHaveLength(1);
+    // Back to the milder condition: the page resolves; the paging condition again later is a new streak and pages.
+    current.t8 = [partly];
+    nowMs += 30_000;
+    await run('t8');
+    expect(pd.accepted('resolve', 'runbook-bot/fake/t8/fake.down')).toHaveLength(1);
+    current.t8 = [down];
+    nowMs += 30_000;
+    r = await run('t8');
+    expect(r.findings[0]).toMatchObject({ title: 'Fake is down (pending)' });
+    nowMs += 31_000;
+    r = await run('t8');
+    expect(pd.accepted('trigger', 'runbook-bot/fake/t8/fake.down')).toHaveLength(2);
   });
 
   it('a finding missing from a run whose probes failed does not resolve the page; one from a run that answered does', async () => {

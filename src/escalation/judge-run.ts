@@ -78,7 +78,7 @@ export function createRunJudge(o: RunJudgeOptions): RunJudge {
       s.system === system.id && s.target === invocation.target && s.every !== undefined ? [s.every] : [],
     );
     const measured = everyMs.length > 0;
-    const { since, unobserved } = await loadStreaks(o.db, {
+    const { since, durationSince, unobserved } = await loadStreaks(o.db, {
       system: system.id,
       target: invocation.target,
       codes: draft.findings.map((f) => f.code),
@@ -86,7 +86,7 @@ export function createRunJudge(o: RunJudgeOptions): RunJudge {
       ...(measured ? { maxGapMs: maxRunGapMs(Math.min(...everyMs)) } : {}),
     });
     const judged = judgeDurations(draft.findings, {
-      since,
+      since: durationSince,
       unobserved,
       now,
       measured,
@@ -114,7 +114,8 @@ export function createRunJudge(o: RunJudgeOptions): RunJudge {
           level,
           summary,
           workflow: runWorkflow,
-          streakSince: since.get(f.code) ?? now,
+          // A finding with a duration pages once per streak of its duration condition, not of the code.
+          streakSince: (f.duration ? durationSince : since).get(f.code) ?? now,
           details: {
             evidence: f.evidence,
             ...(f.nextStep ? { next_step: f.nextStep } : {}),

@@ -24,7 +24,7 @@ export interface FindingRunInput {
   /** The schedule that ran it; null for a run by hand. */
   readonly schedule: string | null;
   readonly at: Date;
-  readonly findings: readonly Pick<Finding, 'code' | 'severity' | 'title' | 'value' | 'probeFailure'>[];
+  readonly findings: readonly Pick<Finding, 'code' | 'severity' | 'title' | 'value' | 'probeFailure' | 'duration'>[];
 }
 
 /** What changed between a schedule's previous run and this one (non-ok findings only). */
@@ -154,21 +154,40 @@ export async function recordFindingRun(db: pg.Pool, run: FindingRunInput): Promi
       ],
     );
     if (inserted.rowCount === 1) {
+      // The codes whose finding carries a runbook duration this run: their duration streak starts or goes on.
+      const withDuration = new Set(run.findings.filter((f) => f.duration && isOpen(f.severity)).map((f) => f.code));
       for (const f of findings) {
         await client.query(
           `insert into finding_history
-             (system, target, code, workflow, severity, title, value, first_seen, last_seen, last_run_id, cleared_at)
-           values ($1,$2,$3,$4,$5,$6,$7,$8,$8,$9,null)
+             (system, target, code, workflow, severity, title, value, first_seen, last_seen, last_run_id, cleared_at,
+              duration_since)
+           values ($1,$2,$3,$4,$5,$6,$7,$8,$8,$9,null,case when $10::boolean then $8::timestamptz end)
            on conflict (system, target, code) do update set
              first_seen = case
                when finding_history.cleared_at is null
                 and (finding_history.severity = 'ok') = (excluded.severity = 'ok')
                 and finding_history.last_seen <= excluded.last_seen
                then finding_history.first_seen else excluded.first_seen end,
+             duration_since = case
+               when excluded.duration_since is null then null
+               when finding_history.cleared_at is null and finding_history.duration_since is not null
+                and finding_history.last_seen <= excluded.last_seen
+               then finding_history.duration_since else excluded.duration_since end,
              workflow = excluded.workflow, severity = excluded.severity, title = excluded.title,
              value = excluded.value, last_seen = excluded.last_seen, last_run_id = excluded.last_run_id,
              cleared_at = null`,
-          [run.system, run.target, f.code, run.workflow, f.severity, f.title, f.value, run.at, run.runId],
+          [
+            run.system,
+            run.target,
+            f.code,
+            run.workflow,
+            f.severity,
+            f.title,
+            f.value,
+            run.at,
+            run.runId,
+            withDuration.has(f.code),
+          ],
         );
       }
       if (!blind)

@@ -452,4 +452,13 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
       alter table incident_silences add column creating_at timestamptz;
     `,
   },
+  {
+    id: '012_finding_duration_since',
+    sql: `
+      -- Since when a finding has carried its runbook duration at every run (issue 14): the duration's own streak, which
+      -- first_seen is not (the same code at a milder condition, with no duration, keeps first_seen). Null when the
+      -- last run's finding carried none.
+      alter table finding_history add column duration_since timestamptz;
+    `,
+  },
 ];
