@@ -47,6 +47,9 @@ Type a command as you would in Slack:
   /runbook approvals             pending requests
   /runbook audit                 recent commands and approval events
   /runbook incidents             recent incidents (also: /runbook silences)
+  /runbook schedules             scheduled runs, last and next (none in the demo: schedules post to Slack or Teams)
+  /runbook escalations           pages open in PagerDuty (none in the demo: it has no escalation: block)
+  /tryitnow checklist daily      a runbook checklist by hand (also weekly, monthly, on-deploy; /kyrodb checklist daily)
   /kyrodb health                 the KyroDB runbook (also: /kyrodb latency, /kyrodb decide)
   /streamhouse health            the Streamhouse runbook (also: /streamhouse leases, /streamhouse schemas)
   /tryitnow health               the Try It Now runbook (also: pool, queue, state, purge-stream)
