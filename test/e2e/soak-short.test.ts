@@ -4,6 +4,8 @@
  * worker is SIGKILLed at random intervals and Redis, Postgres and the web process are restarted once each. The
  * invariants are asserted; the figures are printed when one fails. `npm run soak` is the long version.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { runSoak } from '../soak/soak-run.js';
 
@@ -12,9 +14,10 @@ vi.setConfig({ testTimeout: 900_000, hookTimeout: 120_000 });
 
 describe('soak (short)', () => {
   it('loses nothing acknowledged and runs no approved step twice, across kills and restarts', async () => {
-    const result = await runSoak({ seconds: 45, drainSeconds: 180 });
+    const outputFile = join(tmpdir(), `runbook-soak-short-${process.pid}.log`);
+    const result = await runSoak({ seconds: 45, drainSeconds: 180, outputFile });
     // The figures, with the seed that replays the run (SOAK_SEED with `npm run soak`).
-    console.log(result.figures);
+    console.log(`${result.figures}\nEverything the bot printed: ${outputFile}`);
     for (const invariant of result.invariants)
       expect(invariant.ok, `${invariant.name}: ${invariant.detail}`).toBe(true);
     // An invariant over nothing proves nothing: every kind of load was accepted, every fault was injected.

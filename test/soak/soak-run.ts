@@ -44,6 +44,12 @@ export interface SoakOptions {
   readonly log?: (line: string) => void;
   /** Where to write everything the bot processes printed (for a failed run). */
   readonly outputFile?: string;
+  /**
+   * Kill the other worker too while a killed one's replacement is still starting (default: one worker down at a
+   * time). Then a job taken over from the first can stall a second time, and BullMQ fails a job that stalled more
+   * than once (its default maxStalledCount is 1): see the report of issue 16.
+   */
+  readonly overlappingKills?: boolean;
 }
 
 export interface Invariant {
@@ -485,9 +491,13 @@ async function soak(
       const at = elapsed();
       const started = Date.now();
       if (step.what === 'worker') {
-        // A worker still starting is not killed again; its replacement starts in the background.
+        // A worker still starting is not killed again; its replacement starts in the background. One worker down at
+        // a time unless told otherwise.
         const up = stack.workers.map((_, i) => i).filter((i) => !replacing.has(i));
-        if (up.length === 0) continue;
+        if (up.length === 0 || (replacing.size > 0 && !o.overlappingKills)) {
+          record(at, 'worker kill skipped: a replacement is still starting', started);
+          continue;
+        }
         const i = up[Math.floor(r() * up.length)]!;
         replacing.add(i);
         replacements.push(
@@ -683,7 +693,7 @@ async function soak(
   const outputs = stack.output();
   if (o.outputFile) writeFileSync(o.outputFile, outputs);
   const errorLines = outputs.split('\n').filter((l) => l.includes('"level":50')).length;
-  const workerKills = faults.filter((f) => f.what.startsWith('worker')).length;
+  const workerKills = faults.filter((f) => f.what.includes('SIGKILL')).length;
   const restarts = {
     redis: faults.filter((f) => f.what.startsWith('redis')).length,
     postgres: faults.filter((f) => f.what.startsWith('postgres')).length,
