@@ -17,7 +17,7 @@ import type { SystemModule } from '../core/system.js';
 import { runDiagnostic } from '../runner/run-diagnostic.js';
 import { recordRunHistory } from '../schedules/record-run-history.js';
 import { migrate } from '../store/migrate.js';
-import { claimTrigger } from './escalation-store.js';
+import { claimTrigger, markSendFailed } from './escalation-store.js';
 import { createEscalator } from './escalator.js';
 import { createRunJudge } from './judge-run.js';
 import { createPageOnCall } from './page-on-call.js';
@@ -275,6 +275,34 @@ describe('a run judged for durations and pages', () => {
     nowMs += 31_000;
     r = await run('t8');
     expect(pd.accepted('trigger', 'runbook-bot/fake/t8/fake.down')).toHaveLength(2);
+  });
+
+  it('a page PagerDuty refused (400) is said on the finding at every run of the streak, not passed over in silence', async () => {
+    current.t9 = [{ code: 'fake.configured', severity: 'critical', title: 'Configured', evidence: 'x' }];
+    const k = { system: 'fake', target: 't9', code: 'fake.configured' };
+    await claimTrigger(db, {
+      ...k,
+      dedupKey: 'runbook-bot/fake/t9/fake.configured',
+      streakSince: new Date(nowMs),
+      level: 'P2',
+      summary: '[P2] Fake t9: Configured (fake.configured)',
+      workflow: 'health',
+      requestedBy: 'auto',
+      claimedBy: 'earlier-run',
+      now: new Date(nowMs),
+      staleMs: 120_000,
+    });
+    await markSendFailed(db, k, 'earlier-run', {
+      retryable: false,
+      error: 'PagerDuty Events API answered 400: Event object is invalid',
+      now: new Date(nowMs),
+    });
+    const r = await run('t9');
+    expect(pd.accepted('trigger', 'runbook-bot/fake/t9/fake.configured')).toHaveLength(0);
+    expect(r.findings[0]!.evidence).toContain(
+      'Not paged: PagerDuty refused the page (PagerDuty Events API answered 400: Event object is invalid) and it is ' +
+        'not sent again for this condition; page the on-call by hand if it needs one.',
+    );
   });
 
   it('a finding missing from a run whose probes failed does not resolve the page; one from a run that answered does', async () => {

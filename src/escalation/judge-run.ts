@@ -142,6 +142,14 @@ export function createRunJudge(o: RunJudgeOptions): RunJudge {
             ...f,
             evidence: `${f.evidence}\nThe on-call is paged (PagerDuty, since ${outcome.current.openedAt.toISOString()}).`,
           };
+        } else if (outcome.current?.state === 'rejected') {
+          // The condition's page was refused (400) and is not retried: a reader must not assume the on-call knows.
+          finding = {
+            ...f,
+            evidence:
+              `${f.evidence}\nNot paged: PagerDuty refused the page (${outcome.current.lastError ?? 'no detail'}) ` +
+              'and it is not sent again for this condition; page the on-call by hand if it needs one.',
+          };
         } else if (outcome.current?.state === 'triggering') {
           // Another worker holds the claim, or one stopped mid-send: the page's outcome is not known yet.
           finding = { ...f, evidence: `${f.evidence}\n${PAGE_IN_FLIGHT_TEXT}: a later run re-checks.` };
