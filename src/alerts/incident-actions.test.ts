@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakePagerDutyApi, type FakePagerDutyApi } from '../../test/support/fake-pagerduty.js';
 import { normalizePagerDutyEvent } from '../../integrations/pagerduty/normalize-pagerduty-event.js';
-import { createPagerDutyWriter } from '../../integrations/pagerduty/rest-writer.js';
+import { createPagerDutyWriter, PagerDutyApiError } from '../../integrations/pagerduty/rest-writer.js';
 import { PagerDutyWebhookSchema } from '../../integrations/pagerduty/schemas.js';
 import { createSlackTransport } from '../../integrations/slack/slack-transport.js';
 import { startFakeSlack, type FakeSlack } from '../../test/support/fake-slack.js';
@@ -361,6 +361,28 @@ describe('a worker that stops mid-action (BullMQ re-runs the job)', () => {
     expect(ephemeralsFor('U0ONCALL').at(-1)?.text).toMatch(
       /Acknowledged: done\. .*PagerDuty shows status acknowledged/,
     );
+  });
+
+  it('a write whose answer never came (timeout): not told "nothing changed"; the retry finds it done', async () => {
+    const { pdId, incidentId } = await openIncident();
+    const c = click(incidentId, 'acknowledge');
+    const timingOut: IncidentActionDeps = {
+      ...deps,
+      pagerduty: {
+        ...deps.pagerduty!,
+        updateIncident: async (...args) => {
+          await deps.pagerduty!.updateIncident(...args);
+          throw new PagerDutyApiError(0, undefined, 'unreachable (TimeoutError)');
+        },
+      },
+    };
+    const told = ephemeralsFor('U0ONCALL').length;
+    await expect(runPagerDutyAction(c, timingOut)).rejects.toThrow(/unreachable/);
+    expect(ephemeralsFor('U0ONCALL')).toHaveLength(told); // nothing said yet: the outcome is not known
+    await stall(incidentId);
+    expect(await runPagerDutyAction(c, deps)).toBe('succeeded');
+    expect(writesTo(pdId)).toHaveLength(1);
+    expect((await stateOf(incidentId)).state).toBe('succeeded');
   });
 
   it('when the PUT never reached PagerDuty: the retry sends it once more and says so', async () => {
