@@ -1,18 +1,16 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { Registry } from 'prom-client';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../../commands/index.js';
 import type { CommandReply, CommandRequest } from '../../src/core/command.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { Secret } from '../../src/core/secret.js';
 import { createHttpServer } from '../../src/http/create-server.js';
-import { createQueues, type BotQueues } from '../../src/jobs/create-queues.js';
+import type { BotQueues } from '../../src/jobs/create-queues.js';
 import { dispatchCommand } from '../../src/jobs/dispatch-command.js';
-import { migrate } from '../../src/store/migrate.js';
-import { createTestDatabase, uniqueName } from '../../test/support/namespace.js';
+import { startCommandPathServices, type CommandPathServices } from '../../test/support/services.js';
 import { SLACK_FORM_CONTENT_TYPE, signSlackRequest, slashCommandBody } from '../../test/support/slack-signing.js';
 import { createSlackIngress, type SlackIngressOptions } from './slack-ingress.js';
 
@@ -21,25 +19,16 @@ const NOW_MS = Date.UTC(2026, 0, 5, 12, 0, 0);
 const nowSec = NOW_MS / 1000;
 
 let db: pg.Pool;
-let connection: Redis;
+let services: CommandPathServices | undefined;
 let queues: BotQueues;
 
 beforeAll(async () => {
-  db = new pg.Pool({ connectionString: await createTestDatabase(), max: 3 });
-  await migrate(db, silentLogger);
-  connection = new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 });
-  queues = createQueues(connection, uniqueName('slack-ingress'), silentLogger);
+  services = await startCommandPathServices('slack-ingress');
+  ({ db, queues } = services);
 }, 60_000);
 
 afterAll(async () => {
-  // Cleanup through BullMQ's own API: the test's prefix leaves nothing behind in the shared Redis.
-  await Promise.all([
-    queues?.diagnostics.obliterate({ force: true }),
-    queues?.interactions.obliterate({ force: true }),
-  ]);
-  await queues?.close();
-  connection?.disconnect();
-  await db?.end();
+  await services?.close();
 });
 
 let server: Server | undefined;

@@ -3,19 +3,17 @@
  * what is recorded, and what the user is answered, for a run, a fix asked for by name, help, usage errors and an
  * unknown command.
  */
-import { Redis } from 'ioredis';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTestDatabase, uniqueName } from '../../test/support/namespace.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCommandPathServices, type CommandPathServices } from '../../test/support/services.js';
 import { fixedClock } from '../core/clock.js';
 import type { CommandRequest, CommandSpec } from '../core/command-spec.js';
 import { createSystemCommand } from '../core/create-system-command.js';
 import type { Actor, Conversation, Platform } from '../core/invocation.js';
 import { silentLogger } from '../core/logger.js';
 import { renderHelp } from '../core/render-help.js';
-import { migrate } from '../store/migrate.js';
 import { listInvocations } from '../store/invocations.js';
-import { createQueues, type BotQueues } from './create-queues.js';
+import type { BotQueues } from './create-queues.js';
 import { dispatchCommand, invocationIdFor, type DispatchDeps } from './dispatch-command.js';
 
 const T0 = Date.parse('2026-11-23T14:00:00Z');
@@ -49,16 +47,14 @@ const runbook: CommandSpec = {
 };
 
 let db: pg.Pool;
-let connection: Redis;
+let services: CommandPathServices | undefined;
 let queues: BotQueues;
 let deps: DispatchDeps;
 let seq = 0;
 
 beforeAll(async () => {
-  db = new pg.Pool({ connectionString: await createTestDatabase(), max: 3 });
-  await migrate(db, silentLogger);
-  connection = new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 });
-  queues = createQueues(connection, uniqueName('dispatch'), silentLogger);
+  services = await startCommandPathServices('dispatch');
+  ({ db, queues } = services);
   deps = {
     commands: [corvo, runbook],
     targetsOf: (system) => (system === 'corvo' ? ['prod'] : []),
@@ -71,14 +67,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  // Cleanup through BullMQ's own API: the test's prefix leaves nothing behind in the shared Redis.
-  await Promise.all([
-    queues?.diagnostics.obliterate({ force: true }),
-    queues?.interactions.obliterate({ force: true }),
-  ]);
-  await queues?.close();
-  connection?.disconnect();
-  await db?.end();
+  await services?.close();
 });
 
 function request(command: string, text: string, platform: Platform = 'slack'): CommandRequest {

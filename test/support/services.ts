@@ -6,8 +6,9 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
+import { createQueues, type BotQueues } from '../../src/jobs/create-queues.js';
 import { migrate } from '../../src/store/migrate.js';
-import { createTestDatabase } from './namespace.js';
+import { createTestDatabase, uniqueName } from './namespace.js';
 
 /** A pool of `max` connections on a fresh database with every migration applied. */
 export async function createMigratedTestPool(max: number): Promise<pg.Pool> {
@@ -32,6 +33,34 @@ export function bullmqConnections(): { connect(): Redis; disconnectAll(): void }
     },
     disconnectAll() {
       for (const r of connections) r.disconnect();
+    },
+  };
+}
+
+/** What the command path runs on: a migrated database, and the bot's queues on a prefix of their own. */
+export interface CommandPathServices {
+  readonly db: pg.Pool;
+  readonly queues: BotQueues;
+  /** Empties the queues through BullMQ's own API (the prefix leaves nothing in the shared Redis), then closes all. */
+  close(): Promise<void>;
+}
+
+/** The command path's services for a test file; `name` prefixes its queues. */
+export async function startCommandPathServices(name: string): Promise<CommandPathServices> {
+  const db = await createMigratedTestPool(3);
+  const connection = new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 });
+  const queues = createQueues(connection, uniqueName(name), silentLogger);
+  return {
+    db,
+    queues,
+    async close() {
+      await Promise.all([
+        queues.diagnostics.obliterate({ force: true }),
+        queues.interactions.obliterate({ force: true }),
+      ]);
+      await queues.close();
+      connection.disconnect();
+      await db.end();
     },
   };
 }
