@@ -1,7 +1,7 @@
 /**
  * Alertmanager's v2 API for silences (platforms-2.md §3, verified against the real 0.25 binary): the preview
  * (`GET /api/v2/alerts?filter=…`, label matching; `GET /api/v2/alerts/groups`), create (`POST /api/v2/silences`),
- * read (`GET /api/v2/silence/{id}`) and expire (`DELETE /api/v2/silence/{id}`).
+ * read (`GET /api/v2/silence/{id}`, `GET /api/v2/silences`) and expire (`DELETE /api/v2/silence/{id}`).
  */
 import { z } from 'zod';
 import { encodePathSegment } from '../shared/path-segment.js';
@@ -51,6 +51,7 @@ const SilenceSchema = z
     id: z.string().max(100),
     status: z.object({ state: z.enum(['active', 'pending', 'expired']) }).passthrough(),
     endsAt: z.string().max(50),
+    comment: z.string().max(10_000).optional(),
   })
   .passthrough();
 
@@ -128,6 +129,16 @@ export function createAlertmanagerSilences(o: AlertmanagerSilencesOptions) {
       const r = z.object({ silenceID: z.string().min(1).max(100) }).safeParse(body);
       if (!r.success) throw new AlertmanagerApiError(200, 'unexpected answer to POST /api/v2/silences');
       return r.data.silenceID;
+    },
+    /**
+     * Every silence Alertmanager holds, expired ones included (kept for its retention): a retry after a crash looks
+     * for the silence it may have created by the marker in its comment (platforms-2.md §3.2).
+     */
+    async listSilences(): Promise<z.infer<typeof SilenceSchema>[]> {
+      const body = await request('GET', '/api/v2/silences');
+      const r = z.array(SilenceSchema).safeParse(body);
+      if (!r.success) throw new AlertmanagerApiError(200, 'unexpected answer to GET /api/v2/silences');
+      return r.data;
     },
     /** The silence's state and end, or undefined when Alertmanager does not know it (404). */
     async getSilence(id: string): Promise<z.infer<typeof SilenceSchema> | undefined> {

@@ -10,7 +10,8 @@ import { startAlertmanager, type RunningAlertmanager } from '../../test/support/
 import { createTestDatabase } from '../../test/support/namespace.js';
 import { silentLogger } from '../core/logger.js';
 import { migrate } from '../store/migrate.js';
-import { groupMatchersOf, sweepSilences } from './incident-silences.js';
+import { systemClock } from '../core/clock.js';
+import { createSilence, groupMatchersOf, silenceMarker, sweepSilences } from './incident-silences.js';
 
 let db: pg.Pool;
 let am: RunningAlertmanager;
@@ -108,5 +109,93 @@ describe('silences', () => {
       { id: 'sil_aa04', state: 'expired' },
     ]);
     expect(refreshed).toEqual(expect.arrayContaining(['inc_aa01', 'inc_aa03']));
+  });
+});
+
+describe('a worker that stops while creating a silence', () => {
+  const matchers = [
+    { name: 'alertname', value: 'CrashWindow' },
+    { name: 'service', value: 'db' },
+  ];
+  async function draft(id: string, incidentId: string, state = 'draft'): Promise<void> {
+    await incident(incidentId, `{}:{alertname="CrashWindow", service="db", n="${incidentId}"}`, {
+      alertname: 'CrashWindow',
+      service: 'db',
+    });
+    await db.query(
+      `insert into incident_silences (id, incident_id, state, matchers, duration_ms, created_by, created_by_name,
+         platform) values ($1, $2, $3, $4, 3600000, 'slack:U0ONCALL', 'oncall', 'slack')`,
+      [id, incidentId, state, JSON.stringify(matchers)],
+    );
+  }
+  const depsWith = (pool: pg.Pool) => ({
+    db: pool,
+    alertmanager: createAlertmanagerSilences({ url: am.url }),
+    transports: {},
+    refreshThreads: async (id: string) => {
+      refreshed.push(id);
+    },
+    clock: systemClock,
+    logger: silentLogger,
+  });
+  /** A pool whose recording of the created silence's id fails: the worker dies right after the POST. */
+  const dyingAfterPost = () =>
+    new Proxy(db, {
+      get(target, key) {
+        const v = Reflect.get(target, key, target) as unknown;
+        if (key === 'query') {
+          return (sql: string, params?: unknown[]) =>
+            /silence_id = \$2/.test(sql) ? Promise.reject(new Error('worker killed')) : target.query(sql, params);
+        }
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+  const ours = async (recordId: string) =>
+    (await createAlertmanagerSilences({ url: am.url }).listSilences()).filter((s) =>
+      s.comment?.includes(silenceMarker(recordId)),
+    );
+  const backdate = (id: string) =>
+    db.query(`update incident_silences set creating_at = now() - interval '1 minute' where id = $1`, [id]);
+
+  it('between the POST and recording the id: the retry finds the silence by its record id, creates no second', async () => {
+    await draft('sil_cc01', 'inc_cc01');
+    await expect(createSilence(depsWith(dyingAfterPost()), 'sil_cc01', false)).rejects.toThrow(/recording/);
+    expect(await ours('sil_cc01')).toHaveLength(1);
+    await backdate('sil_cc01'); // BullMQ re-runs the stalled job after its lock expired
+    expect(await createSilence(depsWith(db), 'sil_cc01', false)).toMatch(/^Silenced for 1h by oncall/);
+    const created = await ours('sil_cc01');
+    expect(created).toHaveLength(1);
+    const { rows } = await db.query(`select state, silence_id from incident_silences where id = 'sil_cc01'`);
+    expect(rows[0]).toEqual({ state: 'active', silence_id: created[0]!.id });
+    expect(await notesOf('inc_cc01')).toEqual([expect.stringMatching(/^Silenced for 1h by oncall until/)]);
+  });
+
+  it('before the POST: the retry finds none and creates it once', async () => {
+    await draft('sil_cc02', 'inc_cc02', 'creating');
+    await db.query(`update incident_silences set creating_at = now() - interval '1 minute' where id = 'sil_cc02'`);
+    await createSilence(depsWith(db), 'sil_cc02', false);
+    await createSilence(depsWith(db), 'sil_cc02', false);
+    expect(await ours('sil_cc02')).toHaveLength(1);
+    const { rows } = await db.query(`select state from incident_silences where id = 'sil_cc02'`);
+    expect(rows[0].state).toBe('active');
+  });
+
+  it('abandoned (no retry came): the sweep records the silence it finds, and fails the one it does not', async () => {
+    await draft('sil_cc03', 'inc_cc03');
+    await expect(createSilence(depsWith(dyingAfterPost()), 'sil_cc03', false)).rejects.toThrow(/recording/);
+    await draft('sil_cc04', 'inc_cc04', 'creating');
+    await db.query(
+      `update incident_silences set creating_at = now() - interval '5 minutes' where id in ('sil_cc03', 'sil_cc04')`,
+    );
+    await sweepSilences(depsWith(db));
+    const { rows } = await db.query(
+      `select id, state, silence_id from incident_silences where id in ('sil_cc03', 'sil_cc04') order by id`,
+    );
+    expect(rows).toEqual([
+      { id: 'sil_cc03', state: 'active', silence_id: (await ours('sil_cc03'))[0]!.id },
+      { id: 'sil_cc04', state: 'failed', silence_id: null },
+    ]);
+    expect(await ours('sil_cc04')).toHaveLength(0);
+    expect(await notesOf('inc_cc04')).toEqual([expect.stringMatching(/was not created: the bot stopped/)]);
   });
 });

@@ -27,6 +27,8 @@ export interface SilencesApi {
     createdBy: string;
     comment: string;
   }): Promise<string>;
+  /** Every silence, with its comment: the marker of a silence a stopped worker may have created. */
+  listSilences(): Promise<{ id: string; endsAt: string; comment?: string; status: { state: string } }[]>;
   expireSilence(id: string): Promise<void>;
 }
 
@@ -68,6 +70,17 @@ const HOUR = 3600_000;
 const DURATION: Record<string, number> = { 'silence-1h': HOUR, 'silence-4h': 4 * HOUR, 'silence-24h': 24 * HOUR };
 /** A preview not confirmed within this is stale, ms. */
 const PREVIEW_TTL_MS = 10 * 60_000;
+/**
+ * How long a silence stays `creating` before a retry may look for it (the client's 5 s timeout, and a margin): a
+ * retry never races the worker still waiting for Alertmanager's answer, ms.
+ */
+const CREATE_SETTLE_MS = 10_000;
+/** A silence left `creating` this long (its worker stopped, no retry came) is settled by the sweep, ms. */
+const CREATING_ABANDONED_MS = 2 * 60_000;
+
+/** The bot's record id in a silence's comment: how a retry finds the silence a stopped worker created. */
+export const silenceMarker = (recordId: string) => `bot record ${recordId}`;
+
 /** The reminder comes this long before a silence ends, ms. */
 export const REMINDER_BEFORE_MS = 10 * 60_000;
 
@@ -231,6 +244,11 @@ export async function runSilenceAction(clicked: SilenceClick, deps: SilenceDeps)
     click.incidentId,
   ]);
   const draft = rows[0];
+  if (draft?.state === 'creating' && draft.created_by === principal) {
+    // The retry of this Confirm (its worker stopped while creating the silence): find it, or create it once.
+    await createSilence(deps, draft.id, false);
+    return;
+  }
   if (!draft || draft.state !== 'draft') {
     await tell('That silence was already confirmed or is no longer open; nothing was done.');
     return;
@@ -293,7 +311,10 @@ function sameLabels(labels: Record<string, string>, matchers: readonly SilenceMa
 
 /**
  * Creates the silence of a confirmed (or approved) record on Alertmanager, once: the record moves from draft or
- * awaiting-approval to active in one conditional UPDATE before anything is sent. Returns a one-line result.
+ * awaiting-approval to `creating` in one conditional UPDATE before anything is sent, with the record id in the
+ * silence's comment. A record found `creating` (its worker stopped between the POST and recording the silence's id,
+ * or before the POST) is settled by looking the silence up by that marker: recorded if Alertmanager has it, created
+ * once if not. Returns a one-line result.
  */
 export async function createSilence(
   deps: Pick<SilenceDeps, 'db' | 'alertmanager' | 'transports' | 'refreshThreads' | 'clock' | 'logger'>,
@@ -302,10 +323,23 @@ export async function createSilence(
 ): Promise<string> {
   const am = deps.alertmanager;
   if (!am) throw new Error('ALERTMANAGER_URL is not set');
+  const { rows: before } = await deps.db.query(`select state, creating_at from incident_silences where id = $1`, [
+    recordId,
+  ]);
+  const recovering = before[0]?.state === 'creating';
+  if (recovering) {
+    // The worker that sent the POST may still be waiting for its answer: let that answer come first.
+    const wait = (before[0].creating_at as Date).getTime() + CREATE_SETTLE_MS - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
   const { rows } = await deps.db.query(
-    `update incident_silences set state = 'active', ends_at = now() + make_interval(secs => duration_ms / 1000.0)
-     where id = $1 and state in ('draft', 'awaiting-approval') returning *`,
-    [recordId],
+    recovering
+      ? `update incident_silences set creating_at = now() where id = $1 and state = 'creating'
+           and creating_at <= now() - make_interval(secs => $2) returning *`
+      : `update incident_silences set state = 'creating', creating_at = now()
+         where id = $1 and state in ('draft', 'awaiting-approval') returning *`,
+    // Recovering: one retry claims it (a second one finds creating_at fresh and stops).
+    recovering ? [recordId, CREATE_SETTLE_MS / 1000 - 0.5] : [recordId],
   );
   const r = rows[0];
   if (!r) return 'already created';
@@ -332,29 +366,45 @@ export async function createSilence(
           .permalink({ channelId: thread.channelId, messageId: thread.rootMessageId })
           .catch(() => undefined)
       : undefined;
-  let silenceId: string;
+  let silenceId: string | undefined;
+  let recovered = false;
+  if (recovering) {
+    const found = (await am.listSilences()).find((s) => s.comment?.includes(silenceMarker(recordId)));
+    if (found) {
+      silenceId = found.id;
+      endsAt.setTime(new Date(found.endsAt).getTime());
+      recovered = true;
+    }
+  }
   try {
-    silenceId = await am.createSilence({
+    silenceId ??= await am.createSilence({
       matchers: r.matchers,
       startsAt,
       endsAt,
       createdBy: who,
       comment:
         `runbook-bot incident ${incident.id}, thread ${link ?? `${r.platform} ${thread?.channelId ?? '?'}/${thread?.rootMessageId ?? '?'}`}` +
-        (approved ? '; approved in the thread (second person)' : ''),
+        (approved ? '; approved in the thread (second person)' : '') +
+        `; ${silenceMarker(recordId)}`,
     });
   } catch (err) {
-    await deps.db.query(`update incident_silences set state = 'failed' where id = $1`, [recordId]);
+    // Sent and no answer (timeout, connection cut): it may exist. Left creating: the retry (or the sweep) looks it up.
+    if ((err as { status?: unknown }).status === 0) {
+      throw new Error(`while creating the silence: ${(err as Error).message}`, { cause: err });
+    }
+    await deps.db.query(`update incident_silences set state = 'failed' where id = $1 and state = 'creating'`, [
+      recordId,
+    ]);
     const why = (err as Error).message;
     await tellPrivately(deps, { actor: creator, conversation }, `The silence was not created: ${why}.`);
     throw new Error(`while creating the silence: ${why}`, { cause: err });
   }
   try {
-    await deps.db.query(`update incident_silences set silence_id = $2, ends_at = $3 where id = $1`, [
-      recordId,
-      silenceId,
-      endsAt,
-    ]);
+    const done = await deps.db.query(
+      `update incident_silences set state = 'active', silence_id = $2, ends_at = $3 where id = $1 and state = 'creating'`,
+      [recordId, silenceId, endsAt],
+    );
+    if (done.rowCount === 0) return 'already created';
   } catch (err) {
     // The silence exists on Alertmanager: say so (never "not created", never the database's own text).
     deps.logger.error(
@@ -370,6 +420,15 @@ export async function createSilence(
     throw new Error('while recording the created silence', { cause: err });
   }
   const line = `Silenced for ${formatDuration(Number(r.duration_ms))} by ${r.created_by_name ?? r.created_by} until ${formatClock(endsAt.toISOString())}${approved ? ' (approved)' : ''}`;
+  if (recovering) {
+    await tellPrivately(
+      deps,
+      { actor: creator, conversation },
+      recovered
+        ? `The silence was created (id ${silenceId}); the bot stopped before recording it and found it on Alertmanager by its record id, so it did not create a second one.`
+        : 'The bot stopped while creating the silence; Alertmanager had none with its record id, so it created it now (once).',
+    );
+  }
   await addLine(deps, incident, line);
   await auditSilence(deps.db, { incidentId: incident.id, actor: creator }, 'silence', 'succeeded', line);
   deps.logger.info({ incidentId: incident.id, recordId }, 'silence created');
@@ -469,6 +528,7 @@ export async function activeSilenceOf(
  * ten minutes while its alerts still fire gets one reminder in the thread.
  */
 export async function sweepSilences(deps: Pick<SilenceDeps, 'db' | 'alertmanager' | 'refreshThreads' | 'logger'>) {
+  await settleAbandonedSilences(deps);
   const { rows: ended } = await deps.db.query(
     `update incident_silences set state = 'expired' where state = 'active' and ends_at <= now() returning incident_id`,
   );
@@ -507,6 +567,49 @@ export async function sweepSilences(deps: Pick<SilenceDeps, 'db' | 'alertmanager
     );
     await deps.db.query(`update incidents set version = version + 1 where id = $1`, [s.incident_id]);
     await deps.refreshThreads(s.incident_id);
+  }
+}
+
+/**
+ * Silences left `creating` by a worker that stopped and that no retry settled (an approved step is not re-run): the
+ * silence is looked up by its record id; found, it is recorded active; not found, the record fails and the thread says
+ * so. The sweep never creates one: the person who asked is not there to see it.
+ */
+async function settleAbandonedSilences(deps: Pick<SilenceDeps, 'db' | 'alertmanager' | 'refreshThreads' | 'logger'>) {
+  if (!deps.alertmanager) return;
+  const { rows } = await deps.db.query(
+    `select s.*, i.status from incident_silences s join incidents i on i.id = s.incident_id
+     where s.state = 'creating' and s.creating_at < now() - make_interval(secs => $1)`,
+    [CREATING_ABANDONED_MS / 1000],
+  );
+  if (rows.length === 0) return;
+  let silences: Awaited<ReturnType<SilencesApi['listSilences']>>;
+  try {
+    silences = await deps.alertmanager.listSilences();
+  } catch (err) {
+    deps.logger.warn({ err: { message: (err as Error).message } }, 'abandoned silences: Alertmanager not readable');
+    return;
+  }
+  for (const r of rows) {
+    const found = silences.find((x) => x.comment?.includes(silenceMarker(r.id)));
+    const by = r.created_by_name ?? r.created_by;
+    const settled = await deps.db.query(
+      found
+        ? `update incident_silences set state = 'active', silence_id = $2, ends_at = $3 where id = $1 and state = 'creating'`
+        : `update incident_silences set state = 'failed' where id = $1 and state = 'creating'`,
+      found ? [r.id, found.id, new Date(found.endsAt)] : [r.id],
+    );
+    if (settled.rowCount === 0) continue;
+    const text = found
+      ? `Silenced by ${by} until ${formatClock(found.endsAt)} (the bot stopped while recording it and found it on Alertmanager)`
+      : `The silence asked by ${by} was not created: the bot stopped while creating it and Alertmanager has none with its record id. Click Silence again if it is still needed`;
+    await deps.db.query(
+      `insert into incident_notes (incident_id, event_id, status, text, occurred_at) values ($1, $2, $3, $4, now())
+       on conflict (event_id) do nothing`,
+      [r.incident_id, `silset:${r.id}`, r.status, text],
+    );
+    await deps.db.query(`update incidents set version = version + 1 where id = $1`, [r.incident_id]);
+    await deps.refreshThreads(r.incident_id);
   }
 }
 
