@@ -204,3 +204,17 @@ export async function listUnresolved(
       );
   return rows.map(toRow);
 }
+
+/**
+ * Pages PagerDuty refused (400, never retried for their streak) whose finding is still open in the finding history:
+ * conditions the runbook pages for that nobody was paged about.
+ */
+export async function listRefusedOpen(db: pg.Pool): Promise<EscalationRow[]> {
+  const { rows } = await db.query(
+    `select e.* from escalations e
+     join finding_history h on h.system = e.system and h.target = e.target and h.code = e.code
+     where e.state = 'rejected' and h.cleared_at is null and h.severity <> 'ok'
+     order by e.updated_at`,
+  );
+  return rows.map(toRow);
+}

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Clock } from '../core/clock.js';
 import type { Finding } from '../core/report.js';
-import { listUnresolved } from '../escalation/escalation-store.js';
+import { listRefusedOpen, listUnresolved } from '../escalation/escalation-store.js';
 import { formatClockIn, formatElapsed } from '../schedules/format-time.js';
 import type { EngineWorkflow } from './run-diagnostic.js';
 
@@ -35,13 +35,30 @@ export function createEscalationsWorkflow(db: pg.Pool, clock: Clock, configured:
             ` — ${r.summary}`,
         };
       });
+      // A refused page is a condition nobody was paged about: listed, never summed up as "no page needed".
+      const refused = await listRefusedOpen(db);
+      for (const r of refused) {
+        findings.push({
+          code: 'runbook.escalations.refused',
+          severity: 'critical',
+          title: `${r.system} ${r.target}: ${r.code} (${r.level}) — not paged`,
+          evidence:
+            `refused by PagerDuty${r.lastError ? ` (${r.lastError})` : ''}: not sent ` +
+            `again for this streak, and the finding is still open — page the on-call by hand if it needs one — ${r.summary}`,
+        });
+      }
+      const refusedText = refused.length
+        ? `; ${refused.length} page${refused.length === 1 ? '' : 's'} refused by PagerDuty (not retried)`
+        : '';
       return {
         findings,
         summary: !configured
           ? 'Escalation is not configured (escalation.pagerduty.routingKey): the bot pages no one'
           : rows.length
-            ? `${rows.length} page${rows.length === 1 ? '' : 's'} open in PagerDuty`
-            : 'No page open: the bot has paged no one for a condition that still holds',
+            ? `${rows.length} page${rows.length === 1 ? '' : 's'} open in PagerDuty${refusedText}`
+            : refused.length
+              ? `No page open in PagerDuty${refusedText}`
+              : 'No page open: the bot has paged no one for a condition that still holds',
       };
     },
   };
