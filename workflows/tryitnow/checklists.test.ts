@@ -1,17 +1,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tryitnowCommand } from '../../commands/tryitnow.js';
-import { createProvisioningStream } from '../../integrations/tryitnow/simulator/create-provisioning-stream.js';
-import { scenarioWorld, type TryItNowScenario } from '../../integrations/tryitnow/simulator/index.js';
-import { seedValkey } from '../../integrations/tryitnow/simulator/seed-valkey.js';
+import type { TryItNowScenario } from '../../integrations/tryitnow/simulator/index.js';
 import { startNatsServer, type StartedNatsServer } from '../../integrations/tryitnow/simulator/start-nats-server.js';
-import { startTryItNowWorkers, type TryItNowWorkers } from '../../integrations/tryitnow/simulator/workers.js';
+import type { TryItNowWorkers } from '../../integrations/tryitnow/simulator/workers.js';
 import { parseCommandText, renderHelp } from '../../src/core/command.js';
 import { createReport } from '../../src/core/report.js';
 import { renderText } from '../../src/core/render-text.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { startRedis, type StartedService } from '../../src/dev/local-services.js';
 import { checklistNotes } from '../../test/support/checklist-notes.js';
-import { clock, severities, startWorld, type World } from '../../test/support/tryitnow/world.js';
+import { clock, severities, startScenarioWorld, type World } from '../../test/support/tryitnow/world.js';
 import { tryitnowChecklists, tryitnowChecklistWorkflow } from './checklists.js';
 
 /** The runbook's "Runbook Checklist" section, verbatim (docs/RUNBOOK.md of instant-demo/try-it-now). */
@@ -130,22 +128,7 @@ describe('/tryitnow checklist against the simulator', () => {
   });
 
   async function worldFor(scenario: TryItNowScenario, stream: string): Promise<World> {
-    const layout = scenarioWorld(scenario);
-    await seedValkey(redis.url, layout.valkey);
-    await createProvisioningStream(nats.url, stream);
-    if (layout.workers === 'live') {
-      workers = await startTryItNowWorkers({ natsUrl: nats.url, stream });
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    return startWorld({
-      scenario,
-      serverKey: 'k',
-      routes: layout.routes,
-      natsUrl: nats.url,
-      natsMonitorUrl: nats.monitorUrl,
-      valkeyUrl: redis.url,
-      streamName: stream,
-    });
+    return startScenarioWorld({ scenario, nats, valkeyUrl: redis.url, stream, onWorkers: (w) => (workers = w) });
   }
 
   const run = async (w: World, text: string) => {

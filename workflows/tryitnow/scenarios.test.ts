@@ -1,16 +1,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
-import { createProvisioningStream } from '../../integrations/tryitnow/simulator/create-provisioning-stream.js';
-import { demoId, hostnameOf, seedValkey } from '../../integrations/tryitnow/simulator/seed-valkey.js';
-import { scenarioWorld, type TryItNowScenario } from '../../integrations/tryitnow/simulator/index.js';
-import { startTryItNowWorkers, type TryItNowWorkers } from '../../integrations/tryitnow/simulator/workers.js';
+import { demoId, hostnameOf } from '../../integrations/tryitnow/simulator/seed-valkey.js';
+import type { TryItNowScenario } from '../../integrations/tryitnow/simulator/index.js';
+import type { TryItNowWorkers } from '../../integrations/tryitnow/simulator/workers.js';
 import { startNatsServer, type StartedNatsServer } from '../../integrations/tryitnow/simulator/start-nats-server.js';
 import { getFreePort, startRedis, type StartedService } from '../../src/dev/local-services.js';
 import { healthWorkflow } from './health.js';
 import { poolWorkflow } from './pool.js';
 import { queueWorkflow } from './queue.js';
 import { stateWorkflow } from './state.js';
-import { severities, startWorld, type World } from '../../test/support/tryitnow/world.js';
+import { severities, startScenarioWorld, startWorld, type World } from '../../test/support/tryitnow/world.js';
 
 /**
  * Every workflow in every simulator scenario, over the real clients: the Try It Now API and Caddy are loopback
@@ -53,22 +52,7 @@ async function worldFor(scenario: TryItNowScenario): Promise<World> {
       timeoutMs: 1500,
     });
   }
-  const layout = scenarioWorld(scenario);
-  await seedValkey(redis.url, layout.valkey);
-  await createProvisioningStream(nats.url, 'PROVISIONING');
-  // Live workers hold their pull requests, as the real server's do.
-  if (layout.workers === 'live') {
-    workers = await startTryItNowWorkers({ natsUrl: nats.url });
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return startWorld({
-    scenario,
-    serverKey: 'k',
-    routes: layout.routes,
-    natsUrl: nats.url,
-    natsMonitorUrl: nats.monitorUrl,
-    valkeyUrl: redis.url,
-  });
+  return startScenarioWorld({ scenario, nats, valkeyUrl: redis.url, onWorkers: (w) => (workers = w) });
 }
 
 describe('health per scenario', () => {

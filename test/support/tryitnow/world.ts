@@ -8,13 +8,17 @@ import {
   TryItNowInstanceSchema,
   type TryItNowClients,
 } from '../../../integrations/tryitnow/index.js';
+import { createProvisioningStream } from '../../../integrations/tryitnow/simulator/create-provisioning-stream.js';
 import {
+  scenarioWorld,
   startCaddyAdminSimulator,
   startTryItNowSimulator,
   type CaddyAdminSimulator,
   type TryItNowScenario,
   type TryItNowSimulator,
 } from '../../../integrations/tryitnow/simulator/index.js';
+import { seedValkey } from '../../../integrations/tryitnow/simulator/seed-valkey.js';
+import { startTryItNowWorkers, type TryItNowWorkers } from '../../../integrations/tryitnow/simulator/workers.js';
 import { fixedClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import type { Finding } from '../../../src/core/report.js';
@@ -98,6 +102,37 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       await caddy.close();
     },
   };
+}
+
+/**
+ * A world in one of the simulator's scenarios on the test file's real NATS and Valkey: Valkey seeded, the stream
+ * (default PROVISIONING) and its consumers created, and in scenarios with live workers the workers started, handed to
+ * `onWorkers` before the world starts so that the test stops them whatever happens next.
+ */
+export async function startScenarioWorld(o: {
+  readonly scenario: TryItNowScenario;
+  readonly nats: { readonly url: string; readonly monitorUrl: string };
+  readonly valkeyUrl: string;
+  readonly stream?: string;
+  readonly onWorkers: (workers: TryItNowWorkers) => void;
+}): Promise<World> {
+  const layout = scenarioWorld(o.scenario);
+  await seedValkey(o.valkeyUrl, layout.valkey);
+  await createProvisioningStream(o.nats.url, o.stream ?? 'PROVISIONING');
+  // Live workers hold their pull requests, as the real server's do.
+  if (layout.workers === 'live') {
+    o.onWorkers(await startTryItNowWorkers({ natsUrl: o.nats.url, ...(o.stream ? { stream: o.stream } : {}) }));
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return startWorld({
+    scenario: o.scenario,
+    serverKey: 'k',
+    routes: layout.routes,
+    natsUrl: o.nats.url,
+    natsMonitorUrl: o.nats.monitorUrl,
+    valkeyUrl: o.valkeyUrl,
+    ...(o.stream ? { streamName: o.stream } : {}),
+  });
 }
 
 /** `code → severity` of a result, for compact assertions. */
