@@ -68,6 +68,8 @@ export interface SoakResult {
     webhooksAccepted: number;
     approvalsSucceeded: number;
     workerKills: number;
+    /** Bot processes that crashed (reported, not an invariant of issue 16). */
+    unexpectedExits: number;
     restarts: Record<'redis' | 'postgres' | 'web', number>;
   };
   /** The printable table. */
@@ -693,6 +695,7 @@ async function soak(
   const outputs = stack.output();
   if (o.outputFile) writeFileSync(o.outputFile, outputs);
   const errorLines = outputs.split('\n').filter((l) => l.includes('"level":50')).length;
+  const crashes = stack.unexpectedExits();
   const workerKills = faults.filter((f) => f.what.includes('SIGKILL')).length;
   const restarts = {
     redis: faults.filter((f) => f.what.startsWith('redis')).length,
@@ -724,6 +727,7 @@ async function soak(
     ...rssStart.workers.map((kb, i) => `  worker ${i + 1}  ${mb(kb)} → ${mb(rssEnd.workers[i])}`),
     `  (${workerKills} worker kills: an end figure may be a replacement's)`,
     `Bot log lines at level error: ${errorLines}`,
+    `Bot processes that exited without being told to: ${crashes.length ? crashes.join('; ') : 'none'}`,
   ].join('\n');
 
   return {
@@ -734,6 +738,7 @@ async function soak(
       webhooksAccepted: deliveredOk.size,
       approvalsSucceeded: byState.succeeded ?? 0,
       workerKills,
+      unexpectedExits: crashes.length,
       restarts,
     },
     figures,

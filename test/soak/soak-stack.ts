@@ -42,6 +42,8 @@ export interface SoakStack {
   rss(): { web: number | undefined; workers: (number | undefined)[] };
   /** Everything every bot process (replaced ones included) printed. */
   output(): string;
+  /** Bot processes that exited without being told to (crashes), with their exit code or signal. */
+  unexpectedExits(): string[];
   /** Stops the bot processes (SIGTERM) and returns their exit codes; then the edges and the services. */
   stop(): Promise<(number | null)[]>;
 }
@@ -119,13 +121,25 @@ pacing: { messagesPerSecond: 100, burst: 100 }
   const release = await runRelease(env);
   if (release.code !== 0) throw new Error(`release failed (${release.code}):\n${release.output.slice(-3000)}`);
 
+  const told = new Set<BotProcess>();
+  const crashes: string[] = [];
+  const started = Date.now();
+  const watch = (p: BotProcess) => {
+    p.child.once('exit', (code, signal) => {
+      if (!told.has(p))
+        crashes.push(
+          `${p.name} pid ${p.child.pid} (${code ?? signal}) at ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        );
+    });
+    return p;
+  };
   const spawnWorker = async () => {
-    const w = spawnBot('worker', env);
+    const w = watch(spawnBot('worker', env));
     await w.waitForOutput('worker started', STARTUP_MS);
     return w;
   };
   const spawnWeb = async () => {
-    const w = spawnBot('web', env);
+    const w = watch(spawnBot('web', env));
     await w.waitForOutput('web listening', STARTUP_MS);
     await waitReady(baseUrl);
     return w;
@@ -148,14 +162,16 @@ pacing: { messagesPerSecond: 100, burst: 100 }
     workers,
     async killWorker(i) {
       const old = stack.workers[i]!;
+      told.add(old);
       await old.kill();
       retired.push(old);
-      const w = spawnBot('worker', env);
+      const w = watch(spawnBot('worker', env));
       stack.workers[i] = w;
       await w.waitForOutput('worker started', STARTUP_MS);
     },
     async restartWeb(gapMs) {
       const old = stack.web;
+      told.add(old);
       const code = await old.stop(30_000);
       retired.push(old);
       await new Promise((r) => setTimeout(r, gapMs));
@@ -167,7 +183,9 @@ pacing: { messagesPerSecond: 100, burst: 100 }
       workers: stack.workers.map((w) => residentKb(w.child.pid)),
     }),
     output: () => [...retired, stack.web, ...stack.workers].map((p) => p.output()).join('\n'),
+    unexpectedExits: () => [...crashes],
     async stop() {
+      for (const p of [stack.web, ...stack.workers]) told.add(p);
       const codes = await Promise.all([stack.web, ...stack.workers].map((p) => p.stop(30_000)));
       await db.end().catch(() => undefined);
       await slack.close();
