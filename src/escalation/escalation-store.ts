@@ -23,6 +23,8 @@ export interface EscalationRow extends EscalationKey {
   readonly summary: string;
   readonly workflow: string;
   readonly requestedBy: string;
+  /** Set off by a probe that got no answer: cleared when a run whose probes all answered no longer reports it. */
+  readonly fromProbe: boolean;
   readonly openedAt: Date | null;
   readonly resolvedAt: Date | null;
   readonly claimedAt: Date | null;
@@ -47,6 +49,8 @@ export interface TriggerClaim extends EscalationKey {
   readonly staleMs: number;
   /** A person asked (Page on-call): claimable after a resolve of the same streak too. */
   readonly force?: boolean;
+  /** The finding is a probe that got no answer (see {@link EscalationRow.fromProbe}). */
+  readonly fromProbe?: boolean;
 }
 
 function toRow(r: Record<string, unknown>): EscalationRow {
@@ -61,6 +65,7 @@ function toRow(r: Record<string, unknown>): EscalationRow {
     summary: r.summary as string,
     workflow: r.workflow as string,
     requestedBy: r.requested_by as string,
+    fromProbe: r.from_probe === true,
     openedAt: (r.opened_at as Date | null) ?? null,
     resolvedAt: (r.resolved_at as Date | null) ?? null,
     claimedAt: (r.claimed_at as Date | null) ?? null,
@@ -82,13 +87,14 @@ export async function claimTrigger(
   const { rows } = await db.query(
     `insert into escalations as e
        (system, target, code, state, dedup_key, streak_since, level, summary, workflow, requested_by,
-        claimed_at, claimed_by, updated_at)
-     values ($1,$2,$3,'triggering',$4,$5,$6,$7,$8,$9,$10,$11,$10)
+        claimed_at, claimed_by, updated_at, from_probe)
+     values ($1,$2,$3,'triggering',$4,$5,$6,$7,$8,$9,$10,$11,$10,$14)
      on conflict (system, target, code) do update set
        state = 'triggering', dedup_key = excluded.dedup_key,
        streak_since = case when e.state = 'triggering' then e.streak_since else excluded.streak_since end,
        level = excluded.level, summary = excluded.summary, workflow = excluded.workflow,
        requested_by = case when e.state = 'triggering' then e.requested_by else excluded.requested_by end,
+       from_probe = excluded.from_probe,
        opened_at = null, resolved_at = null,
        claimed_at = excluded.claimed_at, claimed_by = excluded.claimed_by, last_error = null,
        updated_at = excluded.updated_at
@@ -109,6 +115,7 @@ export async function claimTrigger(
       c.claimedBy,
       c.force === true,
       c.staleMs / 1000,
+      c.fromProbe === true,
     ],
   );
   if (rows.length === 1) return { won: true, retry: rows[0].inserted === false };

@@ -57,6 +57,8 @@ export interface PageRequest extends EscalationKey {
   readonly requestId: string;
   /** A person asked: page again even after a resolve of this streak. */
   readonly force?: boolean;
+  /** The finding is a probe that got no answer: its absence from a run that reached the target clears it. */
+  readonly fromProbe?: boolean;
 }
 
 /** What a page or resolve did. */
@@ -113,6 +115,7 @@ export function createEscalator(o: EscalatorOptions) {
         now: new Date(o.clock.now()),
         staleMs,
         force: p.force,
+        fromProbe: p.fromProbe,
       });
       if (!claim.won) return { kind: 'already', current: claim.current };
       try {

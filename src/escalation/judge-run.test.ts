@@ -239,7 +239,7 @@ describe('a run judged for durations and pages', () => {
     current['t7:weekly'] = [{ code: 'fake.weekly', severity: 'ok', title: 'Weekly', evidence: 'x' }];
     await run('t7', 'weekly');
     expect(pd.accepted('resolve', 'runbook-bot/fake/t7/fake.configured')).toHaveLength(0);
-    current['t7:daily'] = [{ code: 'fake.daily', severity: 'ok', title: 'Daily', evidence: 'x' }];
+    current['t7:daily'] = [{ code: 'fake.configured', severity: 'ok', title: 'Configured', evidence: 'x' }];
     await run('t7', 'daily');
     expect(pd.accepted('resolve', 'runbook-bot/fake/t7/fake.configured')).toHaveLength(1);
   });
@@ -324,9 +324,39 @@ describe('a run judged for durations and pages', () => {
     ];
     await run('t2');
     expect(pd.accepted('resolve', 'runbook-bot/fake/t2/fake.configured')).toHaveLength(0);
-    current.t2 = [{ code: 'fake.other', severity: 'ok', title: 'Other', evidence: 'x' }];
+    current.t2 = [{ code: 'fake.configured', severity: 'ok', title: 'Configured', evidence: 'x' }];
     await run('t2');
     expect(pd.accepted('resolve', 'runbook-bot/fake/t2/fake.configured')).toHaveLength(1);
+  });
+
+  it("a rule's finding missing from a run that answered (no data to decide) keeps its page open and says so; a probe's failure gone resolves its page", async () => {
+    current.t10 = [{ code: 'fake.configured', severity: 'warning', title: 'Configured', evidence: 'x' }];
+    await run('t10');
+    expect(pd.accepted('trigger', 'runbook-bot/fake/t10/fake.configured')).toHaveLength(1);
+    // The target answered, but the rule had nothing to read: no evidence the condition cleared.
+    current.t10 = [{ code: 'fake.other', severity: 'ok', title: 'Other', evidence: 'x' }];
+    const undecided = await run('t10');
+    expect(pd.accepted('resolve', 'runbook-bot/fake/t10/fake.configured')).toHaveLength(0);
+    expect(undecided.notes?.join('\n')).toContain('The page for fake.configured stays open: this run could not decide');
+    current.t10 = [{ code: 'fake.configured', severity: 'ok', title: 'Configured', evidence: 'x' }];
+    await run('t10');
+    expect(pd.accepted('resolve', 'runbook-bot/fake/t10/fake.configured')).toHaveLength(1);
+
+    // A page set off by a probe that got no answer resolves once a run's probes all answer without it.
+    const unreachable: Finding = {
+      code: 'fake.probe.unreachable',
+      severity: 'inconclusive',
+      title: 'Unreachable',
+      evidence: 'x',
+      probeFailure: true,
+      escalation: { level: 'P0', page: true },
+    };
+    current.t11 = [unreachable];
+    await run('t11');
+    expect(pd.accepted('trigger', 'runbook-bot/fake/t11/fake.probe.unreachable')).toHaveLength(1);
+    current.t11 = [{ code: 'fake.other', severity: 'ok', title: 'Other', evidence: 'x' }];
+    await run('t11');
+    expect(pd.accepted('resolve', 'runbook-bot/fake/t11/fake.probe.unreachable')).toHaveLength(1);
   });
 
   it('Page on-call pages at once with the same key; the automatic page of that streak then sends nothing', async () => {

@@ -114,6 +114,7 @@ export function createRunJudge(o: RunJudgeOptions): RunJudge {
           level,
           summary,
           workflow: runWorkflow,
+          fromProbe: isProbeFailure(f),
           // A finding with a duration pages once per streak of its duration condition, not of the code.
           streakSince: (f.duration ? durationSince : since).get(f.code) ?? now,
           details: {
@@ -168,10 +169,18 @@ export function createRunJudge(o: RunJudgeOptions): RunJudge {
       const f = judged.findings.find((x) => x.code === row.code);
       // A page the runbook asked for clears with its condition (the finding ok, or no longer a paging one: writes
       // partly failing is not "refused"); a page a person asked for clears only when the finding does.
+      // Absent: a probe's failure is gone when every probe of this run answered; a rule's finding that is absent was
+      // not decided (its rule had no data), which is no evidence the condition cleared.
       const cleared = f
         ? f.severity === 'ok' ||
           (row.requestedBy === 'auto' && f.severity !== 'inconclusive' && pageLevelOf(f, codes) === undefined)
-        : row.workflow === runWorkflow && !probesFailed;
+        : row.fromProbe && row.workflow === runWorkflow && !probesFailed;
+      if (!f && !row.fromProbe && row.workflow === runWorkflow) {
+        notes.push(
+          `The page for ${row.code} stays open: this run could not decide that check (it had no data for it), so ` +
+            'whether the condition cleared is not known. It resolves when a run sees it ok.',
+        );
+      }
       if (!cleared) continue;
       const outcome = await escalator.resolve(row, invocation.invocationId);
       if (outcome.kind === 'sent') notes.push(`Resolved the page: ${row.summary}`);
@@ -196,7 +205,7 @@ async function withPageButton(
 ): Promise<Finding> {
   if (f.actions?.some((a) => a.remediation === PAGE_ON_CALL.id)) return f;
   const offerId = newOpaqueId('ofr');
-  const params = { system: invocation.system, code: f.code, level };
+  const params = { system: invocation.system, code: f.code, level, ...(isProbeFailure(f) ? { probe: 'yes' } : {}) };
   await saveOffer(db, {
     id: offerId,
     invocationId: invocation.invocationId,

@@ -39,6 +39,7 @@ export function createPageOnCall(o: PageOnCallOptions): Remediation<unknown> {
       { name: 'system', description: 'system id', required: true, pattern: /^[a-z0-9][a-z0-9-]{0,40}$/ },
       { name: 'code', description: 'finding code', required: true, pattern: /^[a-z0-9][a-z0-9._-]{0,120}$/ },
       { name: 'level', description: 'P-level', required: false, choices: LEVELS },
+      { name: 'probe', description: 'the finding is a probe that got no answer', required: false, choices: ['yes'] },
     ],
     describeCall: (p) =>
       `PagerDuty Events API v2: POST /v2/enqueue, event_action trigger, dedup_key runbook-bot/${p.system}/<target>/${p.code}`,
@@ -77,6 +78,7 @@ export function createPageOnCall(o: PageOnCallOptions): Remediation<unknown> {
         requestedBy: 'button',
         requestId: `btn_${randomBytes(9).toString('base64url')}`,
         force: true,
+        fromProbe: ctx.params.probe === 'yes',
       });
       if (outcome.kind === 'sent') return { summary: `Paged the on-call through PagerDuty: ${summary}` };
       if (outcome.kind === 'already' && outcome.current?.state === 'triggering') {

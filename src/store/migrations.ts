@@ -461,4 +461,13 @@ export const MIGRATIONS: readonly { readonly id: string; readonly sql: string }[
       alter table finding_history add column duration_since timestamptz;
     `,
   },
+  {
+    id: '013_escalation_from_probe',
+    sql: `
+      -- Whether a page was set off by a probe that got no answer ("server down"): only such a page clears when its
+      -- finding is absent from a run whose probes all answered. A rule's finding that is absent was not decided (the
+      -- rule had no data), which clears nothing.
+      alter table escalations add column from_probe boolean not null default false;
+    `,
+  },
 ];
