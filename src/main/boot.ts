@@ -23,7 +23,10 @@ export function boot(name: string): { env: Env; config: BotConfig; logger: Retur
 }
 
 /** Runs `close` on SIGTERM/SIGINT once, then exits. */
-export function onShutdown(logger: { info(o: object, m: string): void }, close: () => Promise<void>): void {
+export function onShutdown(
+  logger: { info(o: object, m: string): void; error(o: object, m: string): void },
+  close: () => Promise<void>,
+): void {
   let closing = false;
   const stop = (signal: string) => {
     if (closing) return;
@@ -31,7 +34,14 @@ export function onShutdown(logger: { info(o: object, m: string): void }, close: 
     logger.info({ signal }, 'shutting down');
     close()
       .then(() => process.exit(0))
-      .catch(() => process.exit(1));
+      .catch((err: unknown) => {
+        // The message only (redacted by the logger), never a stack: the cause of an unclean shutdown must be seen.
+        logger.error(
+          { err: { message: redactSecrets(err instanceof Error ? err.message : String(err)) } },
+          'shutdown failed',
+        );
+        process.exit(1);
+      });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -13,6 +13,7 @@ import type { Logger } from '../core/logger.js';
 import type { BotConfig } from '../config/config-file.js';
 import { isSlackEnabled, isSlackSocketMode, redisTargetOf, type Env } from '../config/env.js';
 import { Secret } from '../core/secret.js';
+import { closeServer } from '../http/close-server.js';
 import { createHttpServer, type BodyRoute } from '../http/create-server.js';
 import { createQueues } from '../jobs/create-queues.js';
 import { dispatchCommand } from '../jobs/dispatch-command.js';
@@ -162,9 +163,7 @@ export function createWeb(o: WebOptions): { server: Server; close(): Promise<voi
   return {
     server,
     async close() {
-      const closed = new Promise<void>((r) => server.close(() => r()));
-      server.closeIdleConnections();
-      await closed;
+      await closeServer(server);
       await socket?.stop();
       await queues.close();
       redis.disconnect();
