@@ -68,7 +68,7 @@ export interface SoakResult {
     webhooksAccepted: number;
     approvalsSucceeded: number;
     workerKills: number;
-    /** Bot processes that crashed (reported, not an invariant of issue 16). */
+    /** Bot processes that crashed (also an invariant). */
     unexpectedExits: number;
     restarts: Record<'redis' | 'postgres' | 'web', number>;
   };
@@ -696,6 +696,9 @@ async function soak(
   if (o.outputFile) writeFileSync(o.outputFile, outputs);
   const errorLines = outputs.split('\n').filter((l) => l.includes('"level":50')).length;
   const crashes = stack.unexpectedExits();
+  // A bot process that dies on its own (e.g. on a Postgres restart) is a defect too: its in-flight work then depends
+  // on the stall recovery alone.
+  check('no bot process exited without being told to', 1, crashes);
   const workerKills = faults.filter((f) => f.what.includes('SIGKILL')).length;
   const restarts = {
     redis: faults.filter((f) => f.what.startsWith('redis')).length,
