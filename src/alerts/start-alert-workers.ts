@@ -15,6 +15,7 @@ import {
 import { processAlertEvent, type ProcessAlertEventDeps, type ProcessAlertEventResult } from './process-alert-event.js';
 import { reconcileStormSummary, reconcileThread, type ReconcileDeps } from './reconcile-incident-posts.js';
 import { alertEventJobId } from './record-alert-event.js';
+import { MAX_STALLED_COUNT } from '../jobs/max-stalled-count.js';
 
 export interface AlertWorkerDeps {
   readonly connection: Redis;
@@ -115,6 +116,7 @@ export function startAlertWorkers(deps: AlertWorkerDeps): { close(timeoutMs?: nu
     concurrency: deps.concurrency,
     lockDuration: deps.lockDurationMs,
     stalledInterval: deps.stalledIntervalMs,
+    maxStalledCount: MAX_STALLED_COUNT,
   };
 
   const alertEvents = new Worker<AlertEventJob>(

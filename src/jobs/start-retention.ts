@@ -4,6 +4,7 @@ import type pg from 'pg';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { pruneExpired, type RetentionPolicy } from '../store/prune-expired.js';
+import { MAX_STALLED_COUNT } from './max-stalled-count.js';
 
 /** The queue of the retention prune; also the id of its job scheduler. */
 export const RETENTION_QUEUE = 'retention';
@@ -41,7 +42,13 @@ export function startRetention(o: StartRetentionOptions): { close(): Promise<voi
       await pruneExpired({ db: o.db, policy: o.policy, clock: o.clock, logger: log, signal: abort.signal });
     },
     // One prune at a time per process; a long one must not be taken over as stalled while it runs.
-    { connection: o.connection, prefix: o.prefix, concurrency: 1, lockDuration: 120_000 },
+    {
+      connection: o.connection,
+      prefix: o.prefix,
+      concurrency: 1,
+      lockDuration: 120_000,
+      maxStalledCount: MAX_STALLED_COUNT,
+    },
   );
   worker.on('error', (err) => log.error({ err: { message: err.message } }, 'worker error'));
   worker.on('failed', (_job, err) => log.warn({ err: { message: err.message } }, 'retention prune failed'));

@@ -21,6 +21,7 @@ import {
   type RemediationJob,
 } from './job-schemas.js';
 import { postReportOnce } from './post-report-once.js';
+import { MAX_STALLED_COUNT } from './max-stalled-count.js';
 
 export interface WorkerDeps {
   readonly connection: Redis;
@@ -53,6 +54,7 @@ export function startWorkers(deps: WorkerDeps): { close(timeoutMs?: number): Pro
     concurrency: deps.concurrency,
     lockDuration: deps.lockDurationMs,
     stalledInterval: deps.stalledIntervalMs,
+    maxStalledCount: MAX_STALLED_COUNT,
   };
   const withTimeout = async <T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> => {
     const controller = new AbortController();

@@ -14,6 +14,7 @@ import type { z } from 'zod';
 import { formatClockIn, formatElapsed } from './format-time.js';
 import { recordRunHistory } from './record-run-history.js';
 import { resolveScheduledRun, type ScheduledRun } from './resolve-scheduled-run.js';
+import { MAX_STALLED_COUNT } from '../jobs/max-stalled-count.js';
 
 /** The queue of scheduled runs. */
 export const SCHEDULES_QUEUE = 'schedules';
@@ -243,6 +244,7 @@ export function startSchedules(o: StartSchedulesOptions): {
     prefix: o.prefix,
     concurrency: o.concurrency,
     lockDuration: o.lockDurationMs,
+    maxStalledCount: MAX_STALLED_COUNT,
     // Started once the schedulers are in step with the config, so that what runs first is decided by the config.
     autorun: false,
   });
