@@ -306,6 +306,14 @@ export async function listStaleApproved(db: pg.Pool, olderThanMs: number, nowMs:
   return rows.map(toRecord);
 }
 
+/** Steps `executing` since at least `olderThanMs`: their worker died and their job was lost or failed for good. */
+export async function listStaleExecuting(db: pg.Pool, olderThanMs: number, nowMs: number): Promise<ApprovalRecord[]> {
+  const { rows } = await db.query(`select * from approvals where state = 'executing' and started_at <= $1`, [
+    new Date(nowMs - olderThanMs),
+  ]);
+  return rows.map(toRecord);
+}
+
 export async function listEvents(db: pg.Pool, approvalId: string): Promise<ApprovalEvent[]> {
   const { rows } = await db.query(
     `select approval_id, from_state, to_state, actor, detail, at from approval_events where approval_id = $1 order by id`,

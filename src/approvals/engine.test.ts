@@ -561,4 +561,33 @@ describe('approval engine', () => {
     expect(rebuildCalls().length - before).toBe(1);
     executions = [];
   });
+
+  it('the sweep settles a step left executing by a dead worker as outcome unknown, re-checks, and frees the target', async () => {
+    const lockKey = `${keyPrefix}:lock:remediation:corvo:prod`;
+    const before = rebuildCalls().length;
+    const stuck = await requestRebuild();
+    await decide(stuck, bob);
+    executions = [];
+    // Its worker took it past the point of no return and died; its job then failed for good (stalled too often).
+    await transition(db, stuck, ['approved'], 'executing', { nowMs: now, start: true });
+    await redis.set(lockKey, stuck, 'PX', 600_000);
+    now += 60_000;
+    await engine.handle({ kind: 'sweep' });
+    expect(executions).not.toContain(`${stuck} (forced)`); // it may still be running
+    now += 10 * 60_000;
+    await engine.handle({ kind: 'sweep' });
+    expect(executions).toContain(`${stuck} (forced)`);
+    await engine.execute(stuck, new AbortController().signal);
+    const a = (await getApproval(db, stuck))!;
+    expect(a.state).toBe('outcome-unknown');
+    expect(rebuildCalls().length).toBe(before);
+    const thread = slack.messages(channel).filter((m) => m.thread_ts === a.cardMessageId);
+    expect(thread.map((m) => m.text).join('\n')).toMatch(/unknown.*NOT be run again/s);
+    // The target is free for the next step: the lock's holder is over.
+    const next = await requestRebuild();
+    await decide(next, bob);
+    executions = [];
+    expect(await engine.execute(next, new AbortController().signal)).toBe('done');
+    expect(rebuildCalls().length - before).toBe(1);
+  });
 });

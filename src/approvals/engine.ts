@@ -15,6 +15,7 @@ import {
   getOffer,
   listExpiredPending,
   listStaleApproved,
+  listStaleExecuting,
   recordRefusal,
   setCardMessage,
   transition,
@@ -93,13 +94,21 @@ export type Interaction =
   /** A click with no handler (a stale button): the clicker is told so; nothing changes. */
   | { readonly kind: 'stale'; readonly actor: Actor; readonly conversation: Conversation }
   | { readonly kind: 'expire'; readonly approvalId: string }
-  /** Periodic safety net (a job scheduler): closes overdue requests and re-queues approved steps whose job was lost. */
+  /**
+   * Periodic safety net (a job scheduler): closes overdue requests, re-queues approved steps whose job was lost, and
+   * settles as "outcome unknown" (with a re-check) a step left `executing` by a worker that died.
+   */
   | { readonly kind: 'sweep' };
 
 /** An approved step not started after this long has probably lost its job (e.g. Redis restarted without AOF). */
 const STALE_APPROVED_MS = 60_000;
 
 const LOCK_TTL_MS = 10 * 60_000;
+/**
+ * A step still `executing` after this long is past its job's timeout and its lock: the worker running it died and its
+ * job is gone (or failed for good after stalling too often). The sweep settles it as "outcome unknown" and re-checks.
+ */
+const STALE_EXECUTING_MS = LOCK_TTL_MS;
 /** Deletes the lock only if `ARGV[1]` holds it. */
 const RELEASE_IF_HOLDER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
@@ -534,6 +543,11 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
           // Re-queueing is safe: the state machine lets an approved step start at most once.
           for (const a of await listStaleApproved(deps.db, STALE_APPROVED_MS, now)) {
             log.warn({ approvalId: a.id }, 'approved step not started; re-queueing it');
+            await deps.enqueueExecution(a.id, { force: true });
+          }
+          // Not re-run: a job that finds its step `executing` says the outcome is unknown and re-checks instead.
+          for (const a of await listStaleExecuting(deps.db, STALE_EXECUTING_MS, now)) {
+            log.warn({ approvalId: a.id }, 'step executing with no worker; settling it as outcome unknown');
             await deps.enqueueExecution(a.id, { force: true });
           }
           return;
