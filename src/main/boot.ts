@@ -22,27 +22,50 @@ export function boot(name: string): { env: Env; config: BotConfig; logger: Retur
   }
 }
 
-/** Runs `close` on SIGTERM/SIGINT once, then exits. */
+/** How long `close` may take before the process exits anyway (platforms send SIGKILL about 30 s after SIGTERM). */
+export const SHUTDOWN_TIMEOUT_MS = 25_000;
+
+/**
+ * Runs `close` on SIGTERM/SIGINT once, then exits: 0 when it closed, 1 when it failed or did not finish within
+ * `timeoutMs` (a worker whose Redis is gone waits on its connections forever; its jobs are re-run by another worker
+ * after their lock expires, which every job allows), or at once on a second signal.
+ */
 export function onShutdown(
   logger: { info(o: object, m: string): void; error(o: object, m: string): void },
   close: () => Promise<void>,
+  o: { timeoutMs?: number; exit?: (code: number) => void; signals?: NodeJS.EventEmitter } = {},
 ): void {
+  const exit = o.exit ?? ((code: number) => process.exit(code));
+  const signals = o.signals ?? process;
   let closing = false;
   const stop = (signal: string) => {
-    if (closing) return;
+    if (closing) {
+      logger.error({ signal }, 'second signal while shutting down: exiting now');
+      exit(1);
+      return;
+    }
     closing = true;
     logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error({ timeoutMs: o.timeoutMs ?? SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out: exiting without it');
+      exit(1);
+    }, o.timeoutMs ?? SHUTDOWN_TIMEOUT_MS);
+    timer.unref();
     close()
-      .then(() => process.exit(0))
+      .then(() => {
+        clearTimeout(timer);
+        exit(0);
+      })
       .catch((err: unknown) => {
+        clearTimeout(timer);
         // The message only (redacted by the logger), never a stack: the cause of an unclean shutdown must be seen.
         logger.error(
           { err: { message: redactSecrets(err instanceof Error ? err.message : String(err)) } },
           'shutdown failed',
         );
-        process.exit(1);
+        exit(1);
       });
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  signals.on('SIGTERM', () => stop('SIGTERM'));
+  signals.on('SIGINT', () => stop('SIGINT'));
 }
