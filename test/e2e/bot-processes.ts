@@ -68,11 +68,11 @@ export function spawnBot(entry: 'web' | 'worker' | 'release', env: Record<string
     waitForOutput(text, timeoutMs = 45_000) {
       if (out.includes(text)) return Promise.resolve();
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () =>
-            reject(new Error(`${entry} did not print "${text}" within ${timeoutMs} ms. Output:\n${out.slice(-3000)}`)),
-          timeoutMs,
-        );
+        const timer = setTimeout(() => {
+          // A process that never came up is killed, not left running after the suite (orphans held CPU for hours).
+          child.kill('SIGKILL');
+          reject(new Error(`${entry} did not print "${text}" within ${timeoutMs} ms. Output:\n${out.slice(-3000)}`));
+        }, timeoutMs);
         waiters.push({
           text,
           resolve: () => {
