@@ -46,8 +46,8 @@ export interface SoakOptions {
   readonly outputFile?: string;
   /**
    * Kill the other worker too while a killed one's replacement is still starting (default: one worker down at a
-   * time). Then a job taken over from the first can stall a second time, and BullMQ fails a job that stalled more
-   * than once (its default maxStalledCount is 1): see the report of issue 16.
+   * time). Then a job taken over from the first can stall a second time; the workers allow 5 stalls
+   * (src/jobs/max-stalled-count.ts) where BullMQ's default of 1 failed the job and lost its answer.
    */
   readonly overlappingKills?: boolean;
 }
