@@ -54,11 +54,12 @@ describe('closeServer', () => {
     expect(Date.now() - t0).toBeLessThan(3_000);
   });
 
-  it('closes a connection busy at close time as soon as its request is answered, without waiting the grace', async () => {
+  // Guards the answer and the prompt end, not the repeated idle sweep: Node 20 already closes a connection answered
+  // after close(), so this passed before the sweep too; the first test is the one the sweep is for.
+  it('answers a request in flight at close time, then closes its connection without waiting the grace', async () => {
     const port = await start(300);
     const s = connect(port, '127.0.0.1');
     sockets.push(s);
-    s.on('error', () => {});
     s.on('error', () => {}); // the reset at close is expected
     await new Promise<void>((r) => s.once('connect', () => r()));
     s.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');
