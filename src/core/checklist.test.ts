@@ -134,6 +134,29 @@ describe('runChecklist', () => {
       ctx(),
     );
     expect(down.findings.map((x) => [x.code, x.severity])).toEqual([['sys.probe.metrics', 'inconclusive']]);
+
+    // An answer that proves nothing: the endpoint answers while what feeds it hangs (frozen gauges).
+    const frozenItem = {
+      ...item,
+      answered: { ...item.answered, frozenWhen: { probeCodes: ['sys.probe.stats'], why: 'the gauges are frozen' } },
+    };
+    const stats = f('sys.probe.stats', 'inconclusive', { probeFailure: true, title: 'Stats did not answer' });
+    const frozen = await runChecklist(
+      o,
+      { name: 'd', section: 'D', items: [{ ...frozenItem, workflow: fake('pool', [stats]) }] },
+      ctx(),
+    );
+    expect(frozen.findings.map((x) => [x.code, x.severity])).toEqual([
+      ['sys.checklist.metrics', 'inconclusive'],
+      ['sys.probe.stats', 'inconclusive'],
+    ]);
+    expect(frozen.findings[0]!.evidence).toBe('read; but the gauges are frozen (Stats did not answer)');
+    const fresh = await runChecklist(
+      o,
+      { name: 'd', section: 'D', items: [{ ...frozenItem, workflow: fake('pool', [f('sys.pool.ready', 'ok')]) }] },
+      ctx(),
+    );
+    expect(fresh.findings.map((x) => [x.code, x.severity])).toEqual([['sys.checklist.metrics', 'ok']]);
   });
 
   it('codes "all" takes the whole workflow with its notes (a health check as the daily)', async () => {

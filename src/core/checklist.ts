@@ -28,6 +28,11 @@ export interface ChecklistCheck<Clients> {
     readonly code: string;
     readonly title: string;
     readonly evidence: string;
+    /**
+     * Failed probes that make an answer no proof (Try It Now's `/metrics` answers while its pool gauges are frozen,
+     * because the stats behind them hang): with one of these the item is inconclusive and says `why`, never ok.
+     */
+    readonly frozenWhen?: { readonly probeCodes: readonly string[]; readonly why: string };
   };
   /** What of the item the bot cannot see, done by hand (the log behind an error counter), with its command. */
   readonly byHand?: string;
@@ -214,12 +219,18 @@ export async function runChecklist<Clients>(
     }
     const own = result.findings.filter((f) => (item.codes === 'all' ? !f.probeFailure : item.codes.includes(f.code)));
     if (item.answered && !failed.some((f) => f.code === item.answered!.probeCode)) {
-      own.push({
-        code: item.answered.code,
-        severity: 'ok',
-        title: item.answered.title,
-        evidence: item.answered.evidence,
-      });
+      const frozen = item.answered.frozenWhen;
+      const frozenBy = frozen && failed.find((f) => frozen.probeCodes.includes(f.code));
+      own.push(
+        frozen && frozenBy
+          ? {
+              code: item.answered.code,
+              severity: 'inconclusive',
+              title: `${item.answered.title}: not known`,
+              evidence: `${item.answered.evidence}; but ${frozen.why} (${frozenBy.title})`,
+            }
+          : { code: item.answered.code, severity: 'ok', title: item.answered.title, evidence: item.answered.evidence },
+      );
     }
     for (const f of [...own, ...failed]) add(f, section);
     const mine = own.length > 0 ? own : failed;

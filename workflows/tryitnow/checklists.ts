@@ -42,6 +42,13 @@ export const tryitnowChecklists: readonly Checklist<TryItNowClients>[] = [
           code: 'tryitnow.checklist.metrics-collected',
           title: 'Metrics are being collected',
           evidence: 'GET /metrics answered and was parsed (the demo_* families the pool checks read)',
+          // reference/real-systems.md, Try It Now item 4: with Valkey down /metrics still answers, frozen.
+          frozenWhen: {
+            probeCodes: ['tryitnow.probe.pool-stats'],
+            why:
+              'the pool stats did not answer, and the demo_pool_* gauges are set from the same Valkey reads: they ' +
+              'stay frozen at their last values, so metrics are not being collected now',
+          },
         },
       },
     ],
