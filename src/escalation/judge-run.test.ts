@@ -13,6 +13,7 @@ import type { Invocation } from '../core/invocation.js';
 import { silentLogger } from '../core/logger.js';
 import type { Finding, Report } from '../core/report.js';
 import { Secret } from '../core/secret.js';
+import { isRefusedBeforeWrite } from '../core/target-error.js';
 import type { SystemModule } from '../core/system.js';
 import { runDiagnostic } from '../runner/run-diagnostic.js';
 import { recordRunHistory } from '../schedules/record-run-history.js';
@@ -60,9 +61,9 @@ const every = (target: string) =>
     channel: 'ops',
   });
 
-let runs = 0;
-async function run(target: string, checklist?: string): Promise<Report> {
-  const escalator = createEscalator({
+/** An escalator on the fake PagerDuty and the test clock (its state is in the database: one per use is fine). */
+function escalatorOnFakePagerDuty() {
+  return createEscalator({
     db,
     client: createPagerDutyEventsClient({
       routingKey: new Secret('R0UT1NGKEY0123456789abcdefabcdef'),
@@ -71,6 +72,24 @@ async function run(target: string, checklist?: string): Promise<Report> {
     clock,
     logger: silentLogger,
   });
+}
+
+/** Page on-call as a person presses it, on the fake system. */
+const pageOnCall = () => createPageOnCall({ db, escalator: escalatorOnFakePagerDuty(), systems: [fake] });
+
+/** What Page on-call is given when pressed for `target`'s finding `code` at `level`. */
+const pressFor = (target: string, code: string, level: string) => ({
+  target,
+  clients: {},
+  params: { system: 'fake', code, level },
+  clock,
+  signal: new AbortController().signal,
+  logger: silentLogger,
+});
+
+let runs = 0;
+async function run(target: string, checklist?: string): Promise<Report> {
+  const escalator = escalatorOnFakePagerDuty();
   const judge = createRunJudge({
     db,
     systems: [fake],
@@ -208,23 +227,7 @@ describe('a run judged for durations and pages', () => {
     expect(r.findings[0]!.evidence).toContain(
       'A page for this finding is being sent, or the outcome of sending it is not known yet: a later run re-checks.',
     );
-    const escalator = createEscalator({
-      db,
-      client: createPagerDutyEventsClient({
-        routingKey: new Secret('R0UT1NGKEY0123456789abcdefabcdef'),
-        eventsUrl: pd.url,
-      }),
-      clock,
-      logger: silentLogger,
-    });
-    const pressed = await createPageOnCall({ db, escalator, systems: [fake] }).execute({
-      target: 't6',
-      clients: {},
-      params: { system: 'fake', code: 'fake.configured', level: 'P2' },
-      clock,
-      signal: new AbortController().signal,
-      logger: silentLogger,
-    });
+    const pressed = await pageOnCall().execute(pressFor('t6', 'fake.configured', 'P2'));
     expect(pressed.summary).toBe(
       'A page for this finding is being sent, or the outcome of sending it is not known yet: nothing sent again; ' +
         '/runbook escalations shows it once it is open.',
@@ -362,36 +365,13 @@ describe('a run judged for durations and pages', () => {
   it('Page on-call pages at once with the same key; the automatic page of that streak then sends nothing', async () => {
     current.t3 = [down];
     await run('t3');
-    const escalator = createEscalator({
-      db,
-      client: createPagerDutyEventsClient({
-        routingKey: new Secret('R0UT1NGKEY0123456789abcdefabcdef'),
-        eventsUrl: pd.url,
-      }),
-      clock,
-      logger: silentLogger,
-    });
-    const page = createPageOnCall({ db, escalator, systems: [fake] });
-    const result = await page.execute({
-      target: 't3',
-      clients: {},
-      params: { system: 'fake', code: 'fake.down', level: 'P0' },
-      clock,
-      signal: new AbortController().signal,
-      logger: silentLogger,
-    });
+    const page = pageOnCall();
+    const result = await page.execute(pressFor('t3', 'fake.down', 'P0'));
     expect(result.summary).toBe('Paged the on-call through PagerDuty: [P0] Fake t3: Fake is down (fake.down)');
     nowMs += 40_000;
     await run('t3');
     expect(pd.accepted('trigger', 'runbook-bot/fake/t3/fake.down')).toHaveLength(1);
-    const again = await page.execute({
-      target: 't3',
-      clients: {},
-      params: { system: 'fake', code: 'fake.down', level: 'P0' },
-      clock,
-      signal: new AbortController().signal,
-      logger: silentLogger,
-    });
+    const again = await page.execute(pressFor('t3', 'fake.down', 'P0'));
     expect(again.summary).toMatch(/^The on-call is already paged for this finding since .+: nothing sent again\.$/);
   });
 
@@ -400,28 +380,26 @@ describe('a run judged for durations and pages', () => {
     current.t4 = [plain];
     const r = await run('t4');
     expect(r.findings[0]!.actions?.[0]).toMatchObject({ remediation: 'page-on-call', params: { level: 'P1' } });
-    const escalator = createEscalator({
-      db,
-      client: createPagerDutyEventsClient({
-        routingKey: new Secret('R0UT1NGKEY0123456789abcdefabcdef'),
-        eventsUrl: pd.url,
-      }),
-      clock,
-      logger: silentLogger,
-    });
-    await createPageOnCall({ db, escalator, systems: [fake] }).execute({
-      target: 't4',
-      clients: {},
-      params: { system: 'fake', code: 'fake.plain', level: 'P1' },
-      clock,
-      signal: new AbortController().signal,
-      logger: silentLogger,
-    });
+    await pageOnCall().execute(pressFor('t4', 'fake.plain', 'P1'));
     expect(pd.accepted('trigger', 'runbook-bot/fake/t4/fake.plain')).toHaveLength(1);
     await run('t4');
     expect(pd.accepted('resolve', 'runbook-bot/fake/t4/fake.plain')).toHaveLength(0);
     current.t4 = [{ ...plain, severity: 'ok' }];
     await run('t4');
     expect(pd.accepted('resolve', 'runbook-bot/fake/t4/fake.plain')).toHaveLength(1);
+  });
+
+  it('Page on-call pressed after the finding cleared sends nothing and says so', async () => {
+    const plain: Finding = { code: 'fake.gone', severity: 'critical', title: 'Gone', evidence: 'x' };
+    current.t9 = [plain];
+    const r = await run('t9');
+    expect(r.findings[0]!.actions?.[0]).toMatchObject({ remediation: 'page-on-call' });
+    current.t9 = [{ ...plain, severity: 'ok' }];
+    nowMs += 60_000;
+    await run('t9');
+    const pressed = pageOnCall().execute(pressFor('t9', 'fake.gone', 'P1'));
+    await expect(pressed).rejects.toSatisfy(isRefusedBeforeWrite);
+    await expect(pressed).rejects.toThrow(/cleared since the card was shown\), so no page was sent/);
+    expect(pd.accepted('trigger', 'runbook-bot/fake/t9/fake.gone')).toHaveLength(0);
   });
 });

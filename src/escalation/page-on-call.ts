@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Remediation } from '../core/remediation.js';
 import type { EscalationLevel } from '../core/report.js';
 import type { SystemModule } from '../core/system.js';
-import { TargetError } from '../core/target-error.js';
+import { refusedBeforeWrite, TargetError } from '../core/target-error.js';
 import type { Escalator } from './escalator.js';
 
 /** Its id and button text. */
@@ -64,17 +64,22 @@ export function createPageOnCall(o: PageOnCallOptions): Remediation<unknown> {
         [ctx.params.system, ctx.target, code],
       );
       const h = rows[0];
-      const now = new Date(ctx.clock.now());
-      const summary = `[${level}] ${system?.displayName ?? ctx.params.system} ${ctx.target}: ${h?.title.replace(/ \(pending\)$/, '') ?? code} (${code})`;
+      // Read right before sending: a finding that cleared since the card was shown is not paged (nothing is sent).
+      if (!h || h.cleared_at !== null || h.severity === 'ok') {
+        throw refusedBeforeWrite(
+          `${code} on ${ctx.target} is no longer reported (it cleared since the card was shown), so no page was sent`,
+        );
+      }
+      const summary = `[${level}] ${system?.displayName ?? ctx.params.system} ${ctx.target}: ${h.title.replace(/ \(pending\)$/, '')} (${code})`;
       const outcome = await o.escalator.page({
         system: ctx.params.system ?? '',
         target: ctx.target,
         code,
         level,
         summary,
-        workflow: h?.workflow ?? 'health',
-        streakSince: h && h.cleared_at === null && h.severity !== 'ok' ? h.first_seen : now,
-        details: { finding_code: code, requested: 'Page on-call button', last_severity: h?.severity ?? 'unknown' },
+        workflow: h.workflow,
+        streakSince: h.first_seen,
+        details: { finding_code: code, requested: 'Page on-call button', last_severity: h.severity },
         requestedBy: 'button',
         requestId: `btn_${randomBytes(9).toString('base64url')}`,
         force: true,
