@@ -89,6 +89,38 @@ describe('PagerDuty Events API v2 client', () => {
     expect(fake.events.length - before).toBe(1);
   });
 
+  it('a 400 body echoing the routing key across the 300-character cap leaves no part of it in the error', async () => {
+    // Capping before redacting would cut the key in two and leave its head, which no longer matches the secret.
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () =>
+        res.writeHead(400, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            status: 'invalid event',
+            message: 'Event object is invalid',
+            errors: [`${'x'.repeat(250)} routing_key ${KEY}`],
+          }),
+        ),
+      );
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const err = await createPagerDutyEventsClient({
+        routingKey: new Secret(KEY),
+        eventsUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        attempts: 1,
+      })
+        .trigger({ dedupKey: 'k-echo', payload })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PagerDutyEventsError);
+      const message = (err as Error).message;
+      expect(message).not.toContain(KEY.slice(0, 8));
+      expect(message.length).toBeLessThanOrEqual(400);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   it('429 and 5xx are retried with backoff; after the last attempt the error is retryable', async () => {
     waits.length = 0;
     fake.rateLimitNext(1);

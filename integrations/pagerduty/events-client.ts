@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { redactSecrets } from '../../src/core/redact.js';
 import type { Secret } from '../../src/core/secret.js';
 
 /** PagerDuty's `dedup_key` limit. */
@@ -122,7 +123,8 @@ export function createPagerDutyEventsClient(o: PagerDutyEventsClientOptions) {
       : '';
     const retryable = res.status === 429 || res.status >= 500;
     throw new PagerDutyEventsError(
-      `PagerDuty Events API answered ${res.status}${detail ? `: ${detail.slice(0, 300)}` : ''}`,
+      // Redacted before the cap: a cut through an echoed key would leave a head no redaction recognises.
+      `PagerDuty Events API answered ${res.status}${detail ? `: ${redactSecrets(detail).slice(0, 300)}` : ''}`,
       retryable,
       res.status,
     );
