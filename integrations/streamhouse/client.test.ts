@@ -93,6 +93,7 @@ describe('StreamhouseClient against the simulator', () => {
     expect(expo.problems).toEqual([]);
     const errors = expo.families.get('streamhouse_producer_errors');
     expect(errors?.type).toBe('counter');
+    expect(errors?.samples.length).toBeGreaterThan(0);
     expect(errors?.samples.every((s) => s.name === 'streamhouse_producer_errors_total' && s.labels.org_id)).toBe(true);
     expect(expo.families.get('streamhouse_circuit_breaker_state')?.samples).toEqual([]);
   });

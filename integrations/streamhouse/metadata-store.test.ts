@@ -99,6 +99,7 @@ describe('metadata store reads (real Postgres, §3.3 tables)', () => {
     ]);
     const cut = await store.leases({ limit: 4 });
     expect(cut.total).toBe(12);
+    expect(cut.leases).toHaveLength(4);
     expect(cut.leases.every((l) => l.holder === DEAD_AGENT_ID)).toBe(true);
     const orders2 = all.leases.find((l) => l.topic === 'orders' && l.partition === 2)!;
     expect(orders2).toEqual({

@@ -79,6 +79,7 @@ describe('TryItNowApiClient', () => {
     const expo = parseExposition(text);
     expect(expo.problems).toEqual([]);
     const names = [...expo.families.keys()];
+    expect(names.length).toBeGreaterThan(0);
     expect(names.every((n) => n.startsWith('demo_'))).toBe(true);
     expect(names).toEqual([...names].sort());
     expect(text).not.toMatch(/try_it_now_|go_goroutines|process_/);

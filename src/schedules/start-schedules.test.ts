@@ -181,6 +181,7 @@ describe('startSchedules', () => {
     await first.close();
     const before = (await runsOf('catch-up')).length;
     expect(before).toBeGreaterThanOrEqual(1);
+    expect(first.outcomes.length).toBeGreaterThanOrEqual(1);
     expect(first.outcomes.every((o) => !o.late)).toBe(true);
 
     // Eight ticks with no worker.

@@ -18,6 +18,7 @@ describe('soak (short)', () => {
     const result = await runSoak({ seconds: 45, drainSeconds: 180, outputFile });
     // The figures, with the seed that replays the run (SOAK_SEED with `npm run soak`).
     console.log(`${result.figures}\nEverything the bot printed: ${outputFile}`);
+    expect(result.invariants.length).toBeGreaterThan(0);
     for (const invariant of result.invariants)
       expect(invariant.ok, `${invariant.name}: ${invariant.detail}`).toBe(true);
     // An invariant over nothing proves nothing: every kind of load was accepted, every fault was injected.
