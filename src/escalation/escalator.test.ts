@@ -65,6 +65,22 @@ beforeEach(() => {
   fake.setDelay(0);
 });
 
+/** A trigger of `name`'s condition claimed now by a worker that then died (its claim's lease is 60 s). */
+function claimedByDeadWorker(name: string) {
+  return claimTrigger(db, {
+    ...key(name),
+    dedupKey: dedupKeyOf(key(name)),
+    streakSince: new Date('2026-12-06T09:00:00Z'),
+    level: 'P0',
+    summary: 's',
+    workflow: 'health',
+    requestedBy: 'auto',
+    claimedBy: 'dead-worker',
+    now: new Date(nowMs),
+    staleMs: 60_000,
+  });
+}
+
 describe('escalator', () => {
   it('two workers racing on one condition send one trigger; the rest see it open', async () => {
     fake.setDelay(100);
@@ -99,18 +115,7 @@ describe('escalator', () => {
 
   it('after a crash mid-send the claim goes stale: re-checked and sent again with the same key (one alert)', async () => {
     // A worker claimed and sent, then died before recording the 202.
-    await claimTrigger(db, {
-      ...key('crash'),
-      dedupKey: dedupKeyOf(key('crash')),
-      streakSince: new Date('2026-12-06T09:00:00Z'),
-      level: 'P0',
-      summary: 's',
-      workflow: 'health',
-      requestedBy: 'auto',
-      claimedBy: 'dead-worker',
-      now: new Date(nowMs),
-      staleMs: 60_000,
-    });
+    await claimedByDeadWorker('crash');
     await createPagerDutyEventsClient({ routingKey: new Secret(KEY), eventsUrl: fake.url }).trigger({
       dedupKey: dedupKeyOf(key('crash')),
       payload: { summary: 's', source: 'kyrodb/crash', severity: 'critical' },
@@ -153,18 +158,7 @@ describe('escalator', () => {
   });
 
   it('a crash mid-send whose condition then cleared is resolved, not re-sent', async () => {
-    await claimTrigger(db, {
-      ...key('cleared'),
-      dedupKey: dedupKeyOf(key('cleared')),
-      streakSince: new Date('2026-12-06T09:00:00Z'),
-      level: 'P0',
-      summary: 's',
-      workflow: 'health',
-      requestedBy: 'auto',
-      claimedBy: 'dead-worker',
-      now: new Date(nowMs),
-      staleMs: 60_000,
-    });
+    await claimedByDeadWorker('cleared');
     expect((await escalator().resolve(key('cleared'), 'r')).kind).toBe('already');
     nowMs += 61_000;
     expect((await escalator().resolve(key('cleared'), 'r')).kind).toBe('sent');
