@@ -402,6 +402,7 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
           clock: deps.clock,
           signal,
           logger: log.child({ approvalId: a.id }),
+          requestedBy: a.requester,
         });
         final = await transition(deps.db, a.id, ['executing'], 'succeeded', {
           nowMs: deps.clock.now(),

@@ -10,6 +10,8 @@ export interface RemediationContext<Clients> {
   readonly clock: Clock;
   readonly signal: AbortSignal;
   readonly logger: Logger;
+  /** Who asked for the step and confirmed or approved it (`slack:U…`), for fixes that tell others who did it. */
+  readonly requestedBy?: string;
 }
 
 /** What a remediation did, in one line for chat ("rebuilt in 1,234 ms"). */

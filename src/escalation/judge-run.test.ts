@@ -402,4 +402,32 @@ describe('a run judged for durations and pages', () => {
     await expect(pressed).rejects.toThrow(/cleared since the card was shown\), so no page was sent/);
     expect(pd.accepted('trigger', 'runbook-bot/fake/t9/fake.gone')).toHaveLength(0);
   });
+
+  it('Page on-call carries who pressed it: in the event custom_details and in the result posted in the channel', async () => {
+    current.t10 = [{ code: 'fake.who', severity: 'critical', title: 'Who', evidence: 'x' }];
+    await run('t10');
+    const escalator = createEscalator({
+      db,
+      client: createPagerDutyEventsClient({
+        routingKey: new Secret('R0UT1NGKEY0123456789abcdefabcdef'),
+        eventsUrl: pd.url,
+      }),
+      clock,
+      logger: silentLogger,
+    });
+    const pressed = await createPageOnCall({ db, escalator, systems: [fake] }).execute({
+      target: 't10',
+      clients: {},
+      params: { system: 'fake', code: 'fake.who', level: 'P1' },
+      clock,
+      signal: new AbortController().signal,
+      logger: silentLogger,
+      requestedBy: 'slack:U0PAGER',
+    });
+    expect(pressed.summary).toBe(
+      'Paged the on-call through PagerDuty: [P1] Fake t10: Who (fake.who) (paged by <@U0PAGER>)',
+    );
+    const [sent] = pd.accepted('trigger', 'runbook-bot/fake/t10/fake.who');
+    expect(sent!.body).toMatchObject({ payload: { custom_details: { requested_by: 'slack:U0PAGER' } } });
+  });
 });

@@ -79,13 +79,19 @@ export function createPageOnCall(o: PageOnCallOptions): Remediation<unknown> {
         summary,
         workflow: h.workflow,
         streakSince: h.first_seen,
-        details: { finding_code: code, requested: 'Page on-call button', last_severity: h.severity },
+        details: {
+          finding_code: code,
+          requested: 'Page on-call button',
+          ...(ctx.requestedBy ? { requested_by: ctx.requestedBy } : {}),
+          last_severity: h.severity,
+        },
         requestedBy: 'button',
         requestId: `btn_${randomBytes(9).toString('base64url')}`,
         force: true,
         fromProbe: ctx.params.probe === 'yes',
       });
-      if (outcome.kind === 'sent') return { summary: `Paged the on-call through PagerDuty: ${summary}` };
+      const by = ctx.requestedBy ? ` (paged by ${mention(ctx.requestedBy)})` : '';
+      if (outcome.kind === 'sent') return { summary: `Paged the on-call through PagerDuty: ${summary}${by}` };
       if (outcome.kind === 'already' && outcome.current?.state === 'triggering') {
         return {
           summary: `${PAGE_IN_FLIGHT_TEXT}: nothing sent again; /runbook escalations shows it once it is open.`,
@@ -101,6 +107,11 @@ export function createPageOnCall(o: PageOnCallOptions): Remediation<unknown> {
       );
     },
   };
+}
+
+/** A Slack principal as a mention (`slack:U1` → `<@U1>`); others as they are. */
+function mention(principal: string): string {
+  return principal.startsWith('slack:') ? `<@${principal.slice('slack:'.length)}>` : principal;
 }
 
 /** Every system with Page on-call among its fixes (the approval engine's list; not a chat subcommand). */
