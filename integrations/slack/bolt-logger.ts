@@ -1,14 +1,16 @@
 import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from '../../src/core/logger.js';
+import { redactSecrets } from '../../src/core/redact.js';
 
 /** One line, no stack trace, bounded: Bolt passes errors and request details to its logger. */
 function describe(args: unknown[]): string {
-  return args
+  const line = args
     .map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : typeof a === 'string' ? a : ''))
     .filter(Boolean)
     .join(' ')
-    .split('\n')[0]!
-    .slice(0, 300);
+    .split('\n')[0]!;
+  // Redacted before the cap (the root logger redacts again): a cut through a secret leaves a head nothing recognises.
+  return redactSecrets(line).slice(0, 300);
 }
 
 /**
