@@ -64,6 +64,7 @@ describe('Try It Now checklists as data', () => {
   it('every manual step and correction fits a chat note (1,000 characters), each list about 3,000', () => {
     for (const c of tryitnowChecklists) {
       const notes = checklistNotes(c);
+      expect(notes.length).toBeGreaterThan(0);
       for (const n of notes) expect(n.length).toBeLessThanOrEqual(960);
       expect(notes.join('').length).toBeLessThanOrEqual(2900);
     }
