@@ -2,6 +2,7 @@
  * The setup check (`npm run check`, issue 17): each setting checked against the system it names, one line each.
  * Integrations produce {@link CheckLine}s; `src/main/check.ts` prints them.
  */
+import { redactSecrets } from './redact.js';
 
 /** OK: verified against the live system. WARN: works, or cannot be known, but needs a look. FAIL: broken. */
 export type CheckStatus = 'OK' | 'WARN' | 'FAIL';
@@ -32,7 +33,8 @@ export const fail = (name: string, detail: string, fix: string): CheckLine => ({
 /** A probe's error as one short line: its message's first line, bounded (never a stack). */
 export function describeError(err: unknown): string {
   const e = err as { name?: string; message?: string } | undefined;
-  const text = (e?.message ?? String(err)).split('\n')[0]!.slice(0, 200);
+  // Redacted before the cap: a cut through a password or key leaves a head that no redaction recognises.
+  const text = redactSecrets((e?.message ?? String(err)).split('\n')[0]!).slice(0, 200);
   return text || e?.name || 'unknown error';
 }
 
