@@ -400,6 +400,36 @@ describe('a worker that stops mid-action (BullMQ re-runs the job)', () => {
     expect(writesTo(pdId)).toHaveLength(2);
   });
 
+  it('two retries of the same click running at once resend a lost write once, not twice', async () => {
+    const { pdId, incidentId } = await openIncident();
+    const c = click(incidentId, 'resolve');
+    await expect(runPagerDutyAction(c, dying())).rejects.toThrow(/worker killed/);
+    pd.incident(pdId)!.status = 'triggered'; // the write was lost on its way
+    await stall(incidentId);
+    const outcomes = await Promise.all([runPagerDutyAction(c, deps), runPagerDutyAction(c, deps)]);
+    expect(outcomes.sort()).toEqual(['duplicate', 'succeeded']);
+    expect(writesTo(pdId)).toHaveLength(2);
+  });
+
+  it('a retry racing the run it retries, both before the write: one sends, the other sends nothing', async () => {
+    const { pdId, incidentId } = await openIncident();
+    await db.query(`insert into incident_note_drafts (id, incident_id, text) values ($1, $2, $3)`, [
+      `nd_race_${pdId}`,
+      incidentId,
+      'raced note',
+    ]);
+    const c = { ...click(incidentId, 'note'), noteDraftId: `nd_race_${pdId}` };
+    await expect(runPagerDutyAction(c, dying())).rejects.toThrow(/worker killed/);
+    // The row as a worker left it that stopped before sending: pending, nothing sent.
+    await db.query(`update incident_actions set sent_at = null, sends = 0 where incident_id = $1`, [incidentId]);
+    pd.incident(pdId)!.notes.splice(0);
+    const before = writesTo(pdId).length;
+    const outcomes = await Promise.all([runPagerDutyAction(c, deps), runPagerDutyAction(c, deps)]);
+    expect(outcomes.sort()).toEqual(['duplicate', 'succeeded']);
+    expect(writesTo(pdId).length - before).toBe(1);
+    expect(pd.incident(pdId)!.notes.map((n) => n.content)).toEqual(['raced note']);
+  });
+
   it('when PagerDuty shows something else: outcome unknown with what it shows, nothing sent again', async () => {
     const { pdId, incidentId } = await openIncident();
     const c = click(incidentId, 'acknowledge');

@@ -267,11 +267,14 @@ export async function runPagerDutyAction(
       level = { from, to: from + 1 };
     }
     // Sent from here on: a retry after a crash re-checks PagerDuty instead of sending again.
-    await deps.db.query(
+    // Claimed only if nothing was sent yet: a retry racing the run it retries (a stalled job taken over while its
+    // worker still runs) sends nothing a second time.
+    const claimed = await deps.db.query(
       `update incident_actions set sent_at = now(), sends = sends + 1, escalate_from = $2, escalate_to = $3
-       where id = $1`,
+       where id = $1 and state = 'pending' and sent_at is null`,
       [id, level?.from ?? null, level?.to ?? null],
     );
+    if (claimed.rowCount === 0) return 'duplicate';
     sending = true;
     await send(deps.pagerduty, incident, req.action, user, level, note);
   } catch (err) {
@@ -451,7 +454,12 @@ async function resume(
     );
   }
   // Not landed: sent once more, as the same person and to the same level.
-  await deps.db.query(`update incident_actions set sent_at = now(), sends = sends + 1 where id = $1`, [id]);
+  // Claimed on the count read: of two retries of this click running at once, one sends and the other stops here.
+  const claimed = await deps.db.query(
+    `update incident_actions set sent_at = now(), sends = sends + 1 where id = $1 and state = 'pending' and sends = $2`,
+    [id, after.sends],
+  );
+  if (claimed.rowCount === 0) return 'duplicate';
   try {
     await send(pd, incident, req.action, user, after.escalate_to ? { to: after.escalate_to } : undefined, note);
   } catch (err) {
