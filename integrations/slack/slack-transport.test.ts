@@ -108,6 +108,29 @@ describe('Slack transport: hostile target text and echoed secrets', () => {
     for (const channel of ['C0REP', 'C0INC']) expectInertAndRedacted(slack.messages(channel));
   });
 
+  it('report notes, and every field of an incident root a PagerDuty user can write, are inert', async () => {
+    // Schedule digests, checklist notes and escalation notes reach Slack as report notes; names and services from
+    // PagerDuty as the incident root's fields and its silence line. (A header is plain_text: Slack parses nothing in it.)
+    await transport.postReport(conversation('C0NOTES'), report({ findings: [], notes: [ECHO, `digest: ${ECHO}`] }));
+    await transport.postIncidentMessage!(conversation('C0ROOT'), {
+      kind: 'root',
+      card: {
+        incidentId: 'inc_hostile',
+        source: 'pagerduty',
+        status: 'acknowledged',
+        title: 'Corvo Production', // shown in the plain_text header (render-incident-message.test.ts has its escaping)
+        priority: ECHO,
+        urgency: ECHO,
+        service: ECHO,
+        assignees: [ECHO],
+        acknowledgedBy: ECHO,
+        runbook: ECHO,
+        silence: { by: ECHO, until: '2026-01-01T11:00:00.000Z', recordId: 'sil_1' },
+      },
+    });
+    for (const channel of ['C0NOTES', 'C0ROOT']) expectInertAndRedacted(slack.messages(channel));
+  });
+
   it('no call the transport made carried live markup or a secret', () => {
     expect(delivered().length).toBeGreaterThanOrEqual(6);
     for (const args of delivered()) {
