@@ -124,6 +124,32 @@ export async function startAlertBot(o: AlertBotOptions): Promise<AlertBot> {
   return bot;
 }
 
+/**
+ * The config of a bot that routes PagerDuty's "Corvo Production" alerts to Corvo `prod`, posting in Slack `channel`
+ * (with `storm`, the alert-storm settings of `alerts:`).
+ */
+export function corvoPagerDutyConfig(
+  corvoUrl: string,
+  channel: string,
+  o: { messagesPerSecond: number; burst: number; storm?: { threshold: number; window: string } },
+): string {
+  const storm = o.storm ? `  storm: { threshold: ${o.storm.threshold}, window: ${o.storm.window} }\n` : '';
+  return `
+targets:
+  corvo:
+    prod: { url: "${corvoUrl}", apiKey: "\${CORVO_API_KEY}", timeoutMs: 2000 }
+channels:
+  incidents: { slack: "${channel}" }
+alerts:
+  pagerduty:
+    - match: { service: "Corvo Production" }
+      system: corvo
+      target: prod
+      channel: incidents
+${storm}pacing: { messagesPerSecond: ${o.messagesPerSecond}, burst: ${o.burst} }
+`;
+}
+
 /** Secrets no log line may contain. */
 export function secretsOf(bot: AlertBot): string[] {
   return [PD_SECRET, PD_SECRET_ROTATED, AM_TOKEN, BOT_TOKEN, SIGNING_SECRET, CORVO_KEY, PD_API_TOKEN, bot.databaseUrl];

@@ -11,6 +11,7 @@ import {
   eventually,
   repliesTo,
   rootMentioning,
+  corvoPagerDutyConfig,
   stopAndCheck,
   startAlertBot,
   topLevel,
@@ -29,20 +30,7 @@ beforeAll(async () => {
   redisProxy = await startTcpProxy(inject('redisUrl'));
   pgProxy = await startTcpProxy(inject('postgresAdminUrl'));
   bot = await startAlertBot({
-    config: (corvoUrl) => `
-targets:
-  corvo:
-    prod: { url: "${corvoUrl}", apiKey: "\${CORVO_API_KEY}", timeoutMs: 2000 }
-channels:
-  incidents: { slack: "${CHANNEL}" }
-alerts:
-  pagerduty:
-    - match: { service: "Corvo Production" }
-      system: corvo
-      target: prod
-      channel: incidents
-pacing: { messagesPerSecond: 20, burst: 10 }
-`,
+    config: (corvoUrl) => corvoPagerDutyConfig(corvoUrl, CHANNEL, { messagesPerSecond: 20, burst: 10 }),
     webEnv: (env) => ({
       REDIS_URL: redisProxy.rewrite(env.REDIS_URL!),
       DATABASE_URL: pgProxy.rewrite(env.DATABASE_URL!),

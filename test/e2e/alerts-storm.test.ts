@@ -5,7 +5,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { incidentEvent, postPagerDuty } from '../support/pagerduty-webhooks.js';
-import { PD_SECRET, eventually, repliesTo, startAlertBot, stopAndCheck, topLevel, type AlertBot } from './alert-bot.js';
+import {
+  PD_SECRET,
+  corvoPagerDutyConfig,
+  eventually,
+  repliesTo,
+  startAlertBot,
+  stopAndCheck,
+  topLevel,
+  type AlertBot,
+} from './alert-bot.js';
 
 // Several real processes per file on a shared CI box: generous bounds (waits stay bounded, never timed).
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
@@ -19,21 +28,12 @@ let bot: AlertBot;
 
 beforeAll(async () => {
   bot = await startAlertBot({
-    config: (corvoUrl) => `
-targets:
-  corvo:
-    prod: { url: "${corvoUrl}", apiKey: "\${CORVO_API_KEY}", timeoutMs: 2000 }
-channels:
-  incidents: { slack: "${CHANNEL}" }
-alerts:
-  pagerduty:
-    - match: { service: "Corvo Production" }
-      system: corvo
-      target: prod
-      channel: incidents
-  storm: { threshold: ${THRESHOLD}, window: 10m }
-pacing: { messagesPerSecond: ${RATE}, burst: ${BURST} }
-`,
+    config: (corvoUrl) =>
+      corvoPagerDutyConfig(corvoUrl, CHANNEL, {
+        messagesPerSecond: RATE,
+        burst: BURST,
+        storm: { threshold: THRESHOLD, window: '10m' },
+      }),
   });
 }, 90_000);
 

@@ -13,6 +13,7 @@ import {
   PD_SECRET,
   SIGNING_SECRET,
   eventually,
+  corvoPagerDutyConfig,
   stopAndCheck,
   startAlertBot,
   topLevel,
@@ -28,20 +29,7 @@ let bot: AlertBot;
 beforeAll(async () => {
   topo = await startSentinelTopology({ name: 'rbbe2e' });
   bot = await startAlertBot({
-    config: (corvoUrl) => `
-targets:
-  corvo:
-    prod: { url: "${corvoUrl}", apiKey: "\${CORVO_API_KEY}", timeoutMs: 2000 }
-channels:
-  incidents: { slack: "${INCIDENTS}" }
-alerts:
-  pagerduty:
-    - match: { service: "Corvo Production" }
-      system: corvo
-      target: prod
-      channel: incidents
-pacing: { messagesPerSecond: 100, burst: 100 }
-`,
+    config: (corvoUrl) => corvoPagerDutyConfig(corvoUrl, INCIDENTS, { messagesPerSecond: 100, burst: 100 }),
     // REDIS_URL stays set (to the run's Redis): Sentinel must win over it, so a job there would be a bug.
     env: {
       REDIS_SENTINELS: topo.sentinelsEnv,
