@@ -412,6 +412,9 @@ describe('approval engine', () => {
     // Held by a step that is approved and not yet run: wait.
     await redis.set(lockKey, other, 'PX', 600_000);
     expect(await engine.execute(next, new AbortController().signal)).toBe('locked');
+    // Held by a step whose outcome is unknown (it may still run on a slow worker): wait too.
+    await db.query(`update approvals set state = 'outcome-unknown' where id = $1`, [other]);
+    expect(await engine.execute(next, new AbortController().signal)).toBe('locked');
     // Held by a step that is over, whose worker died before releasing it (or Redis restarted then): take it over.
     await redis.set(lockKey, done, 'PX', 600_000);
     expect(await engine.execute(next, new AbortController().signal)).toBe('done');

@@ -341,6 +341,12 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
       });
       if (unknown) {
         log.warn({ approvalId }, 'outcome unknown after a crash; not re-running');
+        // Its target lock is kept (the step may still be running on a slow worker) until the lock's own TTL; a step
+        // settled by the sweep has been executing longer than that, so nothing can still hold it for this step.
+        if (a.startedAt && deps.clock.now() - a.startedAt.getTime() >= LOCK_TTL_MS) {
+          const lockKey = `${deps.keyPrefix}:lock:remediation:${a.system}:${a.target}`;
+          await deps.redis.eval(RELEASE_IF_HOLDER, 1, lockKey, a.id).catch(() => {});
+        }
         await bestEffort('outcome-unknown notification', async () => {
           await refreshCard(unknown);
           await say(unknown, texts.outcomeUnknown(found?.remediation.title ?? a.remediation, a.target));
@@ -458,7 +464,7 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
   }
 
   /**
-   * The per-target lock: taken when free or already ours. A holder whose step is over no longer holds it: its release
+   * The per-target lock: taken when free or already ours. A holder whose step is known to be over no longer holds it: its release
    * was lost (the worker killed after the step, or Redis restarting at that moment), and waiting out LOCK_TTL_MS
    * would hold every approved step on the target for minutes (found by the soak, issue 16).
    */
@@ -467,7 +473,11 @@ export function createApprovalEngine(deps: ApprovalEngineDeps) {
     const holder = await deps.redis.get(lockKey);
     if (holder === id) return true;
     const held = holder ? await getApproval(deps.db, holder) : undefined;
-    if (held && (held.state === 'approved' || held.state === 'executing')) return false;
+    // `outcome-unknown` keeps the lock too: its step may still be running on a worker that is alive but was too slow
+    // to renew its job lock, so the lock waits out its TTL rather than let a second step run beside it.
+    if (held && (held.state === 'approved' || held.state === 'executing' || held.state === 'outcome-unknown')) {
+      return false;
+    }
     await deps.redis.eval(RELEASE_IF_HOLDER, 1, lockKey, holder ?? '');
     return (await deps.redis.set(lockKey, id, 'PX', LOCK_TTL_MS, 'NX')) === 'OK';
   }
