@@ -1,3 +1,4 @@
+import { redactSecrets } from '../core/redact.js';
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { ChatTransport } from '../core/chat-transport.js';
@@ -124,7 +125,10 @@ function movedOn(action: IncidentActionKind, status: IncidentStatus): string | u
 /** The chat user's words for a PagerDuty refusal: the cause, never a stack or a token. */
 export function describePagerDutyError(err: unknown): string {
   if (!isApiError(err)) return 'the bot could not reach PagerDuty';
-  if (err.status === 0) return `PagerDuty could not be reached (${err.detail})`;
+  // PagerDuty's error text is joined from its `errors` list: secrets out first, then bounded (a cut through a secret
+  // would leave a prefix the redaction no longer recognises).
+  const detail = boundedText(redactSecrets(err.detail), 300);
+  if (err.status === 0) return `PagerDuty could not be reached (${detail})`;
   if (err.status === 429) {
     return `PagerDuty is rate limiting the bot${err.retryAfterS !== undefined ? `; try again in ${err.retryAfterS} s` : '; try again in a minute'}`;
   }
@@ -135,7 +139,11 @@ export function describePagerDutyError(err: unknown): string {
   if (err.code === 1006) return 'PagerDuty cannot escalate it further (no next level in its escalation policy)';
   if (err.code === 1008 || err.code === 2013) return 'PagerDuty does not know your user';
   if (err.status === 404) return 'PagerDuty no longer knows this incident (404)';
-  return `PagerDuty answered ${err.status}${err.code !== undefined ? ` (code ${err.code})` : ''}: ${err.detail}`;
+  return `PagerDuty answered ${err.status}${err.code !== undefined ? ` (code ${err.code})` : ''}: ${detail}`;
+}
+
+function boundedText(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 /**
