@@ -4,6 +4,7 @@
  * read (`GET /api/v2/silence/{id}`, `GET /api/v2/silences`) and expire (`DELETE /api/v2/silence/{id}`).
  */
 import { z } from 'zod';
+import { redactSecrets } from '../../src/core/redact.js';
 import { encodePathSegment } from '../shared/path-segment.js';
 
 export interface AlertmanagerSilencesOptions {
@@ -90,7 +91,8 @@ export function createAlertmanagerSilences(o: AlertmanagerSilencesOptions) {
           : typeof (parsed as { message?: unknown } | undefined)?.message === 'string'
             ? (parsed as { message: string }).message
             : `HTTP ${res.status}`;
-      throw new AlertmanagerApiError(res.status, detail.slice(0, 300));
+      // Secrets out before the cut: a cut through one would leave a prefix the redaction no longer recognises.
+      throw new AlertmanagerApiError(res.status, redactSecrets(detail).slice(0, 300));
     }
     return parsed;
   }
